@@ -1,0 +1,276 @@
+"""Capturing and changing entries: `new`, `edit`, `rm`, each one commit.
+
+The rule throughout: once the user has typed something, it is on disk before anything
+can fail, and a failure says where it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copart_cli import frontmatter, ids
+from copart_cli.errors import AlreadyExists, CopartError, InputNeeded, InvalidEntry, UsageError
+from copart_cli.files import atomic_write
+from copart_cli.model import Entry, Kind, Problem, iso, utcnow
+from copart_cli.repertoire import Repertoire, raise_kept
+from copart_cli.validate import validate_new
+
+Editor = Callable[[Path], None]
+RESERVED_FIELDS = ("id", "kind")  # copart owns these; --field cannot set them
+
+
+@dataclass
+class WriteResult:
+    """What `new`, `edit` and `rm` did."""
+
+    view = "entries"
+    action: str  # created | edited | removed | unchanged
+    entry: Entry
+    commit: str | None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Changes:
+    """Edits asked for on the command line (for `new` and `edit`)."""
+
+    title: str | None = None
+    body: str | None = None
+    tags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.title is not None or self.body is not None or self.tags or self.topics or self.fields)
+
+
+def parse_fields(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` pairs; the value read as YAML so `expertise=[pricing, vat]` is a list."""
+    import yaml
+
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--field expects key=value, got '{pair}'")
+        if not key.replace("_", "a").replace("-", "a").isalnum() or not key[0].isalpha():
+            raise UsageError(f"'{key}' is not a valid field name", hint="use letters, digits and underscores")
+        if key in RESERVED_FIELDS:
+            raise UsageError(f"--field cannot set '{key}'", hint="ids and kinds are chosen by copart")
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            parsed = value  # not YAML: keep it as the text the user typed
+        fields[key] = parsed
+    return fields
+
+
+def _merge_list(existing: Any, added: list[str]) -> list[str]:
+    current = [str(v) for v in existing] if isinstance(existing, list) else ([str(existing)] if existing else [])
+    for item in added:
+        if item not in current:
+            current.append(item)
+    return current
+
+
+def apply_changes(text: str, changes: Changes, rel: str) -> str:
+    """The file text with the requested changes; untouched bytes stay as they were."""
+    parts = frontmatter.split(text, rel)
+    meta = frontmatter.load(parts.frontmatter, rel)
+    updates: dict[str, Any] = {}
+    if changes.title is not None:
+        updates["title"] = changes.title
+    if changes.tags:
+        updates["tags"] = _merge_list(meta.get("tags"), changes.tags)
+    if changes.topics:
+        updates["topics"] = _merge_list(meta.get("topics"), changes.topics)
+    updates.update(changes.fields)
+    new_fm = frontmatter.update(parts.frontmatter, {k: v for k, v in updates.items() if meta.get(k) != v})
+    tail = parts.tail
+    if changes.body is not None:
+        fence_end = tail.find("\n") + 1 if "\n" in tail else len(tail)
+        body = changes.body if changes.body.endswith("\n") or not changes.body else changes.body + "\n"
+        tail = (tail[:fence_end] if fence_end else tail + "\n") + body
+    return parts.head + new_fm + tail
+
+
+def _author_for(rep: Repertoire, kind: Kind, entry_id: str, given: str | None, email: str, name: str) -> str:
+    if given:
+        return ids.validate(given)
+    if kind == Kind.member:
+        return entry_id
+    member = rep.member_for_email(email)
+    if member:
+        return member.id
+    return ids.slugify(name) or "unknown"
+
+
+def new_entry(
+    rep: Repertoire,
+    kind: Kind,
+    title: str,
+    changes: Changes,
+    *,
+    author: str | None = None,
+    entry_id: str | None = None,
+    editor: Editor | None = None,
+    template_vars: dict[str, Any] | None = None,
+) -> WriteResult:
+    """Create an entry from its template, let the user edit it, validate, commit."""
+    from copart_cli import templating
+
+    title = " ".join(title.split())
+    if not title:
+        raise UsageError("a title is needed", hint=f'copart new {kind.value} "A short title"')
+    if len(title) > 300:
+        raise UsageError(f"the title is {len(title)} characters; keep it under 300", hint="put the rest in the body")
+    identity = rep.git.identity()  # fail before the user types anything
+    base = ids.validate(entry_id) if entry_id else (ids.slugify(title) or f"{kind.value}-{utcnow():%Y%m%d-%H%M%S}")
+    rel = _claim(rep, kind, base, exact=bool(entry_id))
+    new_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    context = {
+        "id": new_id,
+        "kind": kind.value,
+        "title": title,
+        "author": _author_for(rep, kind, new_id, author, identity.email, identity.name),
+        "created": iso(utcnow()),
+        "email": identity.email,
+        "community": rep.config.name,
+        "answers": "",
+        **(template_vars or {}),
+    }
+    path = rep.root / rel
+    try:
+        text = templating.render(f"new/{kind.value}.md", context, rep.root / ".copart" / "templates")
+        text = apply_changes(text, changes, rel)
+    except CopartError:
+        path.unlink(missing_ok=True)  # nothing of the user's is in it yet
+        raise
+    atomic_write(path, text)
+    if editor is not None:
+        editor(path)
+        if path.read_bytes() == text.encode("utf-8") and changes.body is None:
+            path.unlink(missing_ok=True)
+            raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
+    entry, warnings = _validated(rep, rel)
+    message = f"{kind.value}: add {new_id}\n\n{entry.title}"
+    try:
+        sha = rep.commit([rel], message)
+    except CopartError as exc:
+        rep.git.restore_index([rel])
+        raise_kept(exc, rel)
+    return WriteResult("created", entry, sha, warnings)
+
+
+def _claim(rep: Repertoire, kind: Kind, base: str, exact: bool) -> str:
+    """Reserve `<folder>/<id>.md` by creating it exclusively, so two writers never share an id."""
+    folder = rep.root / kind.folder
+    folder.mkdir(exist_ok=True)
+    candidate = base
+    while True:
+        if exact and rep.id_taken(candidate):
+            raise AlreadyExists(f"an entry with id '{candidate}' already exists", hint="choose another --id")
+        candidate = ids.unique(candidate, rep.id_taken)
+        rel = rep.rel_path(kind, candidate)
+        try:
+            fd = os.open(rep.root / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if exact:
+                raise AlreadyExists(f"an entry with id '{candidate}' already exists") from None
+            continue
+        os.close(fd)
+        return rel
+
+
+def _validated(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]:
+    """Load and validate what is on disk now; on errors, point at the kept file."""
+    try:
+        entry = rep.load(rel)
+    except InvalidEntry as exc:
+        raise_kept(exc, rel)
+    errors, warnings = validate_new(entry, rep)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise_kept(InvalidEntry(f"{first}{more}", hint=f"fix it, then run: copart edit {entry.id}"), rel)
+    return entry, warnings
+
+
+def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Editor | None = None) -> WriteResult:
+    """Apply command-line changes and/or open the editor; commit if anything changed."""
+    rel = rep.locate_id(ids.validate(entry_id))
+    if rel is None:
+        rep.get(entry_id)  # raises the friendly NotFound
+        raise AssertionError("unreachable")
+    if not changes and editor is None:
+        raise InputNeeded(
+            "nothing to change",
+            hint="give --title, --tag, --topic, --field or --body, or run it on a terminal to open your editor",
+        )
+    rep.git.identity()
+    path = rep.root / rel
+    from copart_cli.files import read_text
+
+    before = read_text(path, rel)
+    if changes:
+        try:
+            atomic_write(path, apply_changes(before, changes, rel))
+        except InvalidEntry as exc:
+            raise InvalidEntry(exc.message, hint=f"fix it in your editor: copart edit {entry_id}") from None
+    if editor is not None:
+        editor(path)
+    entry, warnings = _validated(rep, rel)
+    tracked = rep.git.is_tracked(rel)
+    if tracked and not rep.git.dirty_paths(rel):
+        return WriteResult("unchanged", entry, None, warnings)
+    what = _describe(before, entry, changes, editor is not None)
+    message = f"{entry.kind}: {'edit' if tracked else 'add'} {entry.id}" + (f" ({what})" if what else "")
+    try:
+        sha = rep.commit([rel], message)
+    except CopartError as exc:
+        raise_kept(exc, rel)
+    return WriteResult("edited", entry, sha, warnings)
+
+
+def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
+    parts = []
+    if changes.title is not None:
+        parts.append("title")
+    if changes.tags:
+        parts.append("tags +" + ",".join(changes.tags))
+    if changes.topics:
+        parts.append("topics +" + ",".join(changes.topics))
+    parts.extend(sorted(changes.fields))
+    if changes.body is not None:
+        parts.append("body")
+    if edited and not parts:
+        parts.append("edited text")
+    return "; ".join(parts)
+
+
+def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> WriteResult:
+    rel = rep.locate_id(ids.validate(entry_id))
+    if rel is None:
+        rep.get(entry_id)
+        raise AssertionError("unreachable")
+    rep.git.identity()
+    try:
+        entry = rep.load(rel)
+    except InvalidEntry:
+        entry = Entry(path=rel, meta={"id": entry_id}, body="")
+    tracked = rep.git.is_tracked(rel)
+    if not force and (not tracked or rep.git.dirty_paths(rel)):
+        raise CopartError(
+            f"{rel} has changes that were never committed; removing it would lose them",
+            hint=f"commit them with copart edit {entry_id}, or remove anyway with --force",
+        )
+    (rep.root / rel).unlink()
+    if not tracked:
+        return WriteResult("removed", entry, None)
+    sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
+    return WriteResult("removed", entry, sha)

@@ -1,0 +1,1 @@
+"""Thin commands: parse options, call one service, hand the result to ui.emit."""

@@ -1,0 +1,113 @@
+"""File-system adapter: atomic writes, safe paths, locks, bundled data."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from copart_cli.errors import CopartError, InvalidEntry, UsageError
+
+MAX_ENTRY_BYTES = 2 * 1024 * 1024  # an "entry" larger than this is not a note
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text so that readers see the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_text(path: Path, rel: str | None = None) -> str:
+    """Read an entry as UTF-8, refusing binary, huge or undecodable files with a clear error."""
+    shown = rel or str(path)
+    try:
+        if path.is_symlink():
+            raise InvalidEntry(f"{shown}:1: is a symbolic link; copart does not follow links")
+        size = path.stat().st_size
+        if size > MAX_ENTRY_BYTES:
+            raise InvalidEntry(f"{shown}:1: file is {size // 1024} KiB, larger than an entry may be (2 MiB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidEntry(f"{shown}:1: file not found") from None
+    except IsADirectoryError:
+        raise InvalidEntry(f"{shown}:1: is a folder, not a file") from None
+    except OSError as exc:
+        raise InvalidEntry(f"{shown}:1: cannot read: {exc.strerror}") from None
+    if b"\0" in data[:8192]:
+        raise InvalidEntry(f"{shown}:1: binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidEntry(f"{shown}:{line}: not valid UTF-8 text") from None
+
+
+def inside(root: Path, rel: str) -> Path:
+    """root/rel, refusing anything that would resolve outside root (../, absolute, links)."""
+    candidate = (root / rel).resolve()
+    root_resolved = root.resolve()
+    if candidate != root_resolved and root_resolved not in candidate.parents:
+        raise UsageError(f"'{rel}' is outside the repertoire")
+    return candidate
+
+
+def read_input(path: str) -> str:
+    """Text from a file the user named, or stdin for '-'."""
+    import sys
+
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+    else:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise CopartError(f"cannot read {path}: {exc.strerror or exc}") from None
+        name = path
+    if b"\0" in data:
+        raise UsageError(f"{name} is binary, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{name} is not valid UTF-8 text") from None
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path, shared: bool = False) -> Iterator[None]:
+    """A kernel file lock: released when the process dies, so it can never go stale."""
+    import fcntl
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def data_dir(name: str) -> Path:
+    """A bundled folder (templates, repertoire): inside the wheel, or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise CopartError(f"copart's bundled '{name}' folder is missing", hint="reinstall copart")
+
+
+def is_disk_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)

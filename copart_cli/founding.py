@@ -1,0 +1,122 @@
+"""Starting a repertoire (`init`) and trying copart on the sample one (`demo`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from copart_cli import templating
+from copart_cli.errors import AlreadyExists, GitError, UsageError
+from copart_cli.files import atomic_write, data_dir
+from copart_cli.gitrepo import GitRepo
+from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member
+from copart_cli.repertoire import CONFIG_FILE, Repertoire
+
+DEMO_IDENTITY = {"GIT_AUTHOR_NAME": "copart demo", "GIT_AUTHOR_EMAIL": "demo@copart.invalid",
+                 "GIT_COMMITTER_NAME": "copart demo", "GIT_COMMITTER_EMAIL": "demo@copart.invalid"}
+
+
+@dataclass
+class InitResult:
+    view = "community"
+    path: Path
+    name: str
+    commit: str
+    entries: int
+
+
+@dataclass
+class Overview:
+    """What a community knows at a glance."""
+
+    view = "community"
+    path: Path
+    name: str
+    domain: str
+    counts: dict[str, int]
+    recent: list[Entry]
+    members: list[Member]
+    open_asks: list[Entry]
+
+
+def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False) -> InitResult:
+    path = path.expanduser()
+    if (path / CONFIG_FILE).exists():
+        raise AlreadyExists(f"{path} is already a repertoire ({CONFIG_FILE} exists); nothing was changed")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder")
+    sample = data_dir("repertoire") if example else None
+    if not name:
+        if sample is None:
+            raise UsageError("a community name is needed", hint='copart init DIR --name "4XP"')
+    top = GitRepo.toplevel(path) if path.is_dir() else None
+    if top is not None and top.resolve() != path.resolve():
+        raise UsageError(f"{path} is inside the git repository {top}", hint="a repertoire is a repository of its own")
+    git = GitRepo(path if path.is_dir() else Path.cwd())
+    git.identity()  # before writing anything
+    git = GitRepo.init(path) if top is None else GitRepo(path)
+    written: list[str] = []
+
+    def put(rel: str, text: str) -> None:
+        target = path / rel
+        if target.exists():
+            return  # never overwrite what is already there
+        atomic_write(target, text)
+        written.append(rel)
+
+    if sample is not None:
+        for src in sorted(sample.rglob("*")):
+            if src.is_file() and not src.is_symlink():
+                put(src.relative_to(sample).as_posix(), src.read_text(encoding="utf-8"))
+        if name:
+            cfg = (path / CONFIG_FILE).read_text(encoding="utf-8")
+            from copart_cli import frontmatter
+
+            atomic_write(path / CONFIG_FILE, frontmatter.update(cfg, {"name": name}))
+    else:
+        put(CONFIG_FILE, templating.render("init/copart.yaml", {"name": name, "domain": domain}))
+    put(".gitignore", templating.render("init/gitignore", {}))
+    for folder in KIND_FOLDERS.values():
+        if not any((path / folder).glob("*.md")):
+            put(f"{folder}/.gitkeep", "")
+    rep = Repertoire(path.resolve())
+    sha = git.commit_all(f"copart: start the {rep.config.name} repertoire")
+    return InitResult(path=rep.root, name=rep.config.name, commit=sha, entries=sum(1 for _ in rep.entry_paths()))
+
+
+def overview(rep: Repertoire, recent: int = 5) -> Overview:
+    counts = {k.value: 0 for k in Kind}
+    entries = list(rep.entries())
+    for entry in entries:
+        if entry.kind in counts:
+            counts[entry.kind] += 1
+    stories = sorted(
+        (e for e in entries if e.kind in (Kind.story.value, Kind.practice.value)),
+        key=lambda e: e.created.isoformat() if e.created else "",
+        reverse=True,
+    )
+    members = sorted((m for m in rep.members().values() if m.status == "active"), key=lambda m: m.name)
+    asks = [e for e in entries if e.kind == Kind.ask.value and e.meta.get("status", "open") == "open"]
+    return Overview(rep.root, rep.config.name, rep.config.domain, counts, stories[:recent], members, asks)
+
+
+def demo(target: Path | None = None) -> Overview:
+    """A throwaway git copy of the sample repertoire, and what it knows."""
+    import tempfile
+
+    path = target or Path(tempfile.mkdtemp(prefix="copart-demo-")) / "4xp"
+    probe = GitRepo(Path.cwd())
+    try:
+        probe.identity()
+        env_added = {}
+    except GitError:  # no identity on a fresh machine: the demo commits as "copart demo"
+        env_added = {k: v for k, v in DEMO_IDENTITY.items() if k not in os.environ}
+        os.environ.update(env_added)
+    try:
+        result = init_repertoire(path, None, example=True)
+    finally:
+        for key in env_added:
+            os.environ.pop(key, None)
+    return overview(Repertoire(result.path))
+

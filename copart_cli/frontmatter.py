@@ -1,0 +1,206 @@
+"""Read and minimally rewrite the YAML frontmatter of a Markdown entry.
+
+copart changes only the keys it means to change: every other byte of the file, the
+body above all, stays as the user wrote it, so git diffs stay small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from copart_cli.errors import InvalidEntry
+
+MAX_FRONTMATTER = 64 * 1024  # a frontmatter larger than this is not metadata
+_FENCE = re.compile(r"\A(\ufeff?)---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|\r?$)", re.M)
+
+
+@dataclass
+class Parts:
+    """A file split at its frontmatter fences; the three strings concatenate back to it."""
+
+    head: str  # the opening fence (and a BOM, if any)
+    frontmatter: str  # YAML text between the fences, newline-terminated
+    tail: str  # the closing fence line and the body
+
+    @property
+    def body(self) -> str:
+        nl = self.tail.find("\n")
+        return "" if nl < 0 else self.tail[nl + 1 :]
+
+    @property
+    def body_line(self) -> int:
+        """1-based line number where the body starts."""
+        return self.head.count("\n") + self.frontmatter.count("\n") + 2
+
+    def text(self) -> str:
+        return self.head + self.frontmatter + self.tail
+
+
+def split(text: str, path: str = "") -> Parts:
+    m = _FENCE.match(text)
+    if not m:
+        raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with a '---' line)")
+    close = _CLOSE.search(text, m.end())
+    if not close:
+        raise InvalidEntry(f"{path}:1: frontmatter is not closed by a '---' line")
+    fm = text[m.end() : close.start()]
+    if len(fm) > MAX_FRONTMATTER:
+        raise InvalidEntry(f"{path}:1: frontmatter is larger than {MAX_FRONTMATTER // 1024} KiB")
+    return Parts(head=text[: m.end()], frontmatter=fm, tail=text[close.start() :])
+
+
+class _NoDuplicates:
+    """Mixin: a mapping with the same key twice is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                dup = key in seen
+            except TypeError:
+                raise yaml.MarkedYAMLError(None, None, "a key must be a plain value", key_node.start_mark)
+            if dup:
+                raise yaml.MarkedYAMLError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _StrictLoader(_NoDuplicates, yaml.SafeLoader):
+    """Pure-Python loader that also refuses aliases (YAML bombs)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastLoader(_NoDuplicates, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser: several times faster, used when no alias can be present."""
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = _StrictLoader  # type: ignore[misc,assignment]
+
+
+def load(frontmatter: str, path: str = "", first_line: int = 2) -> dict[str, Any]:
+    """Parse frontmatter YAML into a dict; errors name the file and line."""
+    try:
+        # Aliases need '&' or '*'; without them the fast C parser is safe to use.
+        loader = _StrictLoader if ("&" in frontmatter or "*" in frontmatter) else _FastLoader
+        data = yaml.load(frontmatter, Loader=loader)  # noqa: S506 - both loaders are safe loaders
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        what = (exc.problem or exc.context or "malformed YAML").strip()
+        raise InvalidEntry(f"{path}:{line}: malformed frontmatter: {what}") from None
+    except yaml.YAMLError as exc:
+        raise InvalidEntry(f"{path}:{first_line}: malformed frontmatter: {exc}") from None
+    except RecursionError:
+        raise InvalidEntry(f"{path}:{first_line}: frontmatter is nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidEntry(f"{path}:{first_line}: frontmatter must be a mapping of keys to values")
+    return {str(k): v for k, v in data.items()}
+
+
+def key_lines(frontmatter: str, first_line: int = 2) -> dict[str, int]:
+    """The line number of each top-level key, to point `check` messages at it."""
+    lines: dict[str, int] = {}
+    for m in _TOP_KEY.finditer(frontmatter):
+        lines.setdefault(m.group(1), first_line + frontmatter.count("\n", 0, m.start()))
+    return lines
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _repr_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flat = all(not isinstance(v, (list, dict)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+def _repr_datetime(dumper: yaml.SafeDumper, data: dt.datetime) -> yaml.Node:
+    if data.tzinfo is not None:
+        data = data.astimezone(dt.timezone.utc)
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", data.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+_Dumper.add_representer(list, _repr_list)
+_Dumper.add_representer(tuple, _repr_list)
+_Dumper.add_representer(dt.datetime, _repr_datetime)
+
+
+def dump_key(key: str, value: Any, newline: str = "\n") -> str:
+    text = yaml.dump(
+        {key: value}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    )
+    return text.replace("\n", newline)
+
+
+def dump(meta: dict[str, Any]) -> str:
+    return "".join(dump_key(k, v) for k, v in meta.items())
+
+
+def update(frontmatter: str, changes: dict[str, Any], remove: tuple[str, ...] = ()) -> str:
+    """Rewrite only the given top-level keys; everything else stays byte for byte.
+
+    A changed key is replaced in place (with its continuation lines); a new key is
+    appended; a removed key disappears with its continuation lines.
+    """
+    newline = "\r\n" if "\r\n" in frontmatter else "\n"
+    starts = [(m.start(), m.group(1)) for m in _TOP_KEY.finditer(frontmatter)]
+    blocks: list[tuple[str | None, str]] = []
+    if not starts or starts[0][0] > 0:
+        blocks.append((None, frontmatter[: starts[0][0] if starts else len(frontmatter)]))
+    for i, (pos, key) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(frontmatter)
+        blocks.append((key, frontmatter[pos:end]))
+    pending = dict(changes)
+    out: list[str] = []
+    for key, text in blocks:
+        if key is not None and key in remove:
+            continue
+        if key is not None and key in pending:
+            # keep blank lines and comments that trailed the old value
+            trailing = _trailing_blank(text)
+            out.append(dump_key(key, pending.pop(key), newline) + trailing)
+        else:
+            out.append(text)
+    result = "".join(out)
+    if pending:
+        if result and not result.endswith("\n"):
+            result += newline
+        result += "".join(dump_key(k, v, newline) for k, v in pending.items())
+    return result
+
+
+def _trailing_blank(block: str) -> str:
+    lines = block.splitlines(keepends=True)
+    keep: list[str] = []
+    for line in reversed(lines[1:]):
+        if line.strip() == "" or line.lstrip().startswith("#") and not line.startswith((" ", "\t")):
+            keep.append(line)
+        else:
+            break
+    return "".join(reversed(keep))
+
+
+def inline(value: Any) -> str:
+    """A value as one line of YAML (flow style), for templates: `title: {{ title | yaml }}`."""
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=10_000)
+    return text.removesuffix("\n").removesuffix("\n...").strip()

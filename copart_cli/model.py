@@ -1,0 +1,193 @@
+"""The things a repertoire is made of, as plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    story = "story"
+    practice = "practice"
+    member = "member"
+    ask = "ask"
+    answer = "answer"
+
+    @property
+    def folder(self) -> str:
+        return KIND_FOLDERS[self]
+
+
+KIND_FOLDERS: dict[Kind, str] = {
+    Kind.story: "stories",
+    Kind.practice: "practices",
+    Kind.member: "members",
+    Kind.ask: "asks",
+    Kind.answer: "answers",
+}
+FOLDER_KINDS: dict[str, Kind] = {v: k for k, v in KIND_FOLDERS.items()}
+
+# Keys every entry needs, and those its kind adds.
+REQUIRED_KEYS: tuple[str, ...] = ("id", "kind", "title", "author", "created")
+KIND_REQUIRED_KEYS: dict[Kind, tuple[str, ...]] = {
+    Kind.story: (),
+    Kind.practice: (),
+    Kind.member: ("name",),
+    Kind.ask: ("status",),
+    Kind.answer: ("answers",),
+}
+LIST_KEYS = ("topics", "tags", "links", "aliases")
+ASK_STATUSES = ("open", "answered", "closed")
+MEMBER_STATUSES = ("active", "alumni")
+MEMBER_ROLES = ("partner", "coordinator", "core")
+
+
+def as_list(value: Any) -> list[str]:
+    """A frontmatter list key, tolerant of a bare string or nothing."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A frontmatter date as an aware UTC datetime, or None if it does not parse."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return None
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO-8601 UTC with a Z, the one time format copart writes and prints."""
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class Entry:
+    """One Markdown file of the repertoire: frontmatter plus body."""
+
+    path: str  # repertoire-relative, forward slashes
+    meta: dict[str, Any]
+    body: str
+    raw_frontmatter: str = ""  # the YAML text exactly as on disk
+    pending: bool = False  # lives on a contribution branch, not yet on main
+
+    @property
+    def id(self) -> str:
+        return str(self.meta.get("id") or self.path.rsplit("/", 1)[-1].removesuffix(".md"))
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta.get("kind") or "")
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.id)
+
+    @property
+    def author(self) -> str:
+        return str(self.meta.get("author") or "")
+
+    @property
+    def created(self) -> dt.datetime | None:
+        return as_datetime(self.meta.get("created"))
+
+    @property
+    def topics(self) -> list[str]:
+        return as_list(self.meta.get("topics"))
+
+    @property
+    def tags(self) -> list[str]:
+        return as_list(self.meta.get("tags"))
+
+    @property
+    def links(self) -> list[str]:
+        return as_list(self.meta.get("links"))
+
+    @property
+    def source(self) -> str | None:
+        src = self.meta.get("source")
+        return str(src) if src else None
+
+
+@dataclass
+class Member:
+    """A member profile seen as know-who."""
+
+    id: str
+    name: str
+    emails: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    expertise: list[str] = field(default_factory=list)
+    status: str = "active"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return "coordinator" in self.roles
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> "Member":
+        m = entry.meta
+        return cls(
+            id=entry.id,
+            name=str(m.get("name") or entry.title),
+            emails=[e.lower() for e in as_list(m.get("email"))],
+            roles=as_list(m.get("roles")),
+            expertise=as_list(m.get("expertise")),
+            status=str(m.get("status") or "active"),
+        )
+
+
+@dataclass
+class Problem:
+    """Something `check` found wrong, pinned to a file and line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """'7d', '2w', '3m', '1y', 'today', 'yesterday' or an ISO date, as a UTC datetime."""
+    import re
+
+    now = now or utcnow()
+    t = text.strip().lower()
+    if t == "today":
+        return now.replace(hour=0, minute=0, second=0)
+    if t == "yesterday":
+        return now.replace(hour=0, minute=0, second=0) - dt.timedelta(days=1)
+    m = re.fullmatch(r"(\d{1,5})\s*([hdwmy])", t)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        days = {"h": n / 24, "d": n, "w": 7 * n, "m": 30 * n, "y": 365 * n}[unit]
+        return now - dt.timedelta(days=days)
+    parsed = as_datetime(text.strip())
+    if parsed is None:
+        from copart_cli.errors import UsageError
+
+        raise UsageError(f"cannot read '{text}' as a time", hint="use e.g. 7d, 2w, 3m, 1y or 2026-11-01")
+    return parsed

@@ -1,0 +1,268 @@
+"""The repertoire: finding it, reading its entries, and writing them as git commits.
+
+This is the one place that knows the on-disk layout (copart.yaml, one folder per
+kind, `<id>.md` files) and how a write becomes a commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copart_cli import frontmatter, ids
+from copart_cli.errors import CopartError, InvalidEntry, NotFound, RepertoireNotFound
+from copart_cli.files import inside, locked, read_text
+from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem
+
+CONFIG_FILE = "copart.yaml"
+STATE_DIR = "copart"  # inside .git/: derived, local, never committed
+WIKI_LINK = re.compile(r"\[\[([^\]\|#\n]+)(?:#[^\]\|\n]*)?(?:\|[^\]\n]*)?\]\]")
+REVIEW_POLICIES = ("open", "coordinators")
+
+
+@dataclass
+class Config:
+    """copart.yaml: who the community is and how it works."""
+
+    name: str
+    domain: str = ""
+    description: str = ""
+    topics: list[str] = field(default_factory=list)
+    review: str = "open"
+    default_remote: str = "origin"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Config":
+        rel = path.name
+        text = read_text(path, rel)
+        data = frontmatter.load(text, rel, first_line=1)
+        review = str(data.get("review") or "open")
+        if review not in REVIEW_POLICIES:
+            raise InvalidEntry(f"{rel}: review must be one of {', '.join(REVIEW_POLICIES)}, not '{review}'")
+        return cls(
+            name=str(data.get("name") or path.parent.name),
+            domain=str(data.get("domain") or ""),
+            description=str(data.get("description") or ""),
+            topics=[str(t) for t in (data.get("topics") or []) if t is not None]
+            if isinstance(data.get("topics"), list)
+            else [],
+            review=review,
+            default_remote=str(data.get("default_remote") or "origin"),
+            raw=data,
+        )
+
+
+class Repertoire:
+    """A git work tree holding copart.yaml and the kind folders."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._config: Config | None = None
+        self._git = None
+        self._members: dict[str, Member] | None = None
+
+    # -- finding ------------------------------------------------------------------
+
+    @classmethod
+    def locate(cls, explicit: str | None = None) -> "Repertoire":
+        """-R PATH, then $COPART_REPERTOIRE, then the nearest folder up holding copart.yaml."""
+        given = explicit or os.environ.get("COPART_REPERTOIRE")
+        if given:
+            root = Path(given).expanduser()
+            if not (root / CONFIG_FILE).is_file():
+                raise RepertoireNotFound(
+                    f"{root} is not a repertoire (no {CONFIG_FILE})",
+                    hint="create one with: copart init DIR --name NAME",
+                )
+        else:
+            here = Path.cwd()
+            for candidate in (here, *here.parents):
+                if (candidate / CONFIG_FILE).is_file():
+                    root = candidate
+                    break
+            else:
+                raise RepertoireNotFound(
+                    "not inside a repertoire (no copart.yaml here or above)",
+                    hint="cd into one, pass -R PATH, or create one with: copart init DIR --name NAME",
+                )
+        root = root.resolve()
+        if not (root / ".git").exists():
+            raise RepertoireNotFound(
+                f"{root} has a {CONFIG_FILE} but is not a git repository",
+                hint=f"run: git -C {root} init -b main",
+            )
+        return cls(root)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = Config.load(self.root / CONFIG_FILE)
+        return self._config
+
+    @property
+    def git(self):
+        if self._git is None:
+            from copart_cli.gitrepo import GitRepo
+
+            self._git = GitRepo(self.root)
+        return self._git
+
+    @property
+    def state_dir(self) -> Path:
+        """Local derived state: index, locks, drafts (inside .git, never committed)."""
+        git_path = self.root / ".git"
+        if git_path.is_file():  # a linked worktree or submodule: .git is a pointer file
+            text = git_path.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                git_path = (self.root / text.removeprefix("gitdir:").strip()).resolve()
+        path = git_path / STATE_DIR
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def write_lock(self):
+        """Serialises writers (id allocation, commits) across copart processes."""
+        return locked(self.state_dir / "write.lock")
+
+    # -- paths --------------------------------------------------------------------
+
+    def rel_path(self, kind: Kind, entry_id: str) -> str:
+        return f"{kind.folder}/{entry_id}.md"
+
+    def path_of(self, rel: str) -> Path:
+        return inside(self.root, rel)
+
+    def locate_id(self, entry_id: str) -> str | None:
+        """The relative path of the entry with this id, whatever its kind, or None."""
+        if not ids.is_valid(entry_id):
+            return None
+        for folder in KIND_FOLDERS.values():
+            rel = f"{folder}/{entry_id}.md"
+            if os.path.lexists(self.root / rel):
+                return rel
+        return None
+
+    def id_taken(self, entry_id: str) -> bool:
+        return self.locate_id(entry_id) is not None
+
+    def entry_paths(self) -> Iterator[str]:
+        """Every `<folder>/<name>.md` in the kind folders, sorted; symlinks included so check can flag them."""
+        for folder in KIND_FOLDERS.values():
+            base = self.root / folder
+            try:
+                names = sorted(os.listdir(base))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for name in names:
+                if name.endswith(".md") and not name.startswith("."):
+                    yield f"{folder}/{name}"
+
+    # -- reading ------------------------------------------------------------------
+
+    def load(self, rel: str) -> Entry:
+        """Parse one entry file; InvalidEntry names the file and line if it cannot be read."""
+        text = read_text(self.root / rel, rel)
+        parts = frontmatter.split(text, rel)
+        meta = frontmatter.load(parts.frontmatter, rel, first_line=2)
+        return Entry(path=rel, meta=meta, body=parts.body, raw_frontmatter=parts.frontmatter)
+
+    def get(self, entry_id: str) -> Entry:
+        rel = self.locate_id(entry_id)
+        if rel is None:
+            shown = entry_id if len(entry_id) <= 80 else entry_id[:77] + "..."
+            raise NotFound(f"no entry with id '{shown}'", hint="see the ids with: copart list")
+        return self.load(rel)
+
+    def entries(self, problems: list[Problem] | None = None) -> Iterator[Entry]:
+        """Every readable entry; unreadable ones are skipped (and reported into `problems`)."""
+        for rel in self.entry_paths():
+            try:
+                yield self.load(rel)
+            except InvalidEntry as exc:
+                if problems is not None:
+                    problems.append(problem_from(exc, rel))
+
+    def members(self) -> dict[str, Member]:
+        if self._members is None:
+            found: dict[str, Member] = {}
+            for rel in self.entry_paths():
+                if rel.startswith(KIND_FOLDERS[Kind.member] + "/"):
+                    try:
+                        entry = self.load(rel)
+                    except InvalidEntry:
+                        continue
+                    found[entry.id] = Member.from_entry(entry)
+            self._members = found
+        return self._members
+
+    def member_for_email(self, email: str) -> Member | None:
+        email = email.lower()
+        for member in self.members().values():
+            if email in member.emails:
+                return member
+        return None
+
+    # -- writing ------------------------------------------------------------------
+
+    def commit(self, paths: list[str], message: str) -> str:
+        """Commit these paths as one commit; the single door every write goes through."""
+        with self.write_lock():
+            return self.git.commit_paths(paths, message)
+
+
+def problem_from(exc: InvalidEntry, rel: str) -> Problem:
+    """Turn 'path:line: message' from an InvalidEntry into a Problem."""
+    m = re.match(r"^(.*?):(\d+): (.*)$", exc.message)
+    if m and m.group(1) == rel:
+        return Problem(rel, int(m.group(2)), m.group(3))
+    return Problem(rel, 1, exc.message)
+
+
+def wiki_links(body: str) -> list[tuple[str, int]]:
+    """[[target]] links in a body, with their 0-based line offsets within it."""
+    found = []
+    for m in WIKI_LINK.finditer(body):
+        found.append((m.group(1).strip(), body.count("\n", 0, m.start())))
+    return found
+
+
+def resolve_link(target: str, known: set[str]) -> str | None:
+    """A link target as an entry id: the id itself, or the slug of a title-style link."""
+    if target in known:
+        return target
+    slug = ids.slugify(target)
+    return slug if slug in known else None
+
+
+def outgoing_links(entry: Entry, known: set[str]) -> set[str]:
+    targets = set()
+    for link in entry.links:
+        resolved = resolve_link(link, known)
+        if resolved:
+            targets.add(resolved)
+    for target, _ in wiki_links(entry.body):
+        resolved = resolve_link(target, known)
+        if resolved:
+            targets.add(resolved)
+    if entry.kind == Kind.answer.value and entry.meta.get("answers"):
+        targets.add(str(entry.meta["answers"]))
+    return targets
+
+
+def require_identity(rep: Repertoire):
+    """The git identity, checked before the user types anything."""
+    return rep.git.identity()
+
+
+def raise_kept(exc: CopartError, rel: str) -> None:
+    """Re-raise a failure after the user wrote text, pointing at where the text is kept."""
+    hint = f"your text is kept at {rel}" + (f"; {exc.hint}" if exc.hint else "")
+    raise type(exc)(exc.message, hint=hint, exit_code=exc.exit_code) from None
+
+
+def kind_of_folder(rel: str) -> Kind | None:
+    return FOLDER_KINDS.get(rel.split("/", 1)[0])

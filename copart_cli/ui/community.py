@@ -1,0 +1,49 @@
+"""Views of a community as a whole: init, demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from copart_cli.ui import Out
+from copart_cli.ui import jsonout as j
+
+
+def json_InitResult(r) -> dict[str, Any]:
+    return {"path": str(r.path), "name": r.name, "commit": r.commit, "entries": r.entries}
+
+
+def text_InitResult(r, out: Out) -> None:
+    out.line(f"created the {r.name} repertoire in {r.path} ({r.entries} entries, commit {r.commit[:10]})")
+    out.line(f"next: cd {r.path} && copart new story \"What happened today\"")
+
+
+def json_Overview(r) -> dict[str, Any]:
+    return {
+        "path": str(r.path),
+        "name": r.name,
+        "domain": r.domain,
+        "counts": r.counts,
+        "recent": [j.entry(e) for e in r.recent],
+        "members": [{"id": m.id, "name": m.name, "roles": m.roles, "expertise": m.expertise} for m in r.members],
+        "open_asks": [j.entry(e) for e in r.open_asks],
+    }
+
+
+def text_Overview(r, out: Out) -> None:
+    out.heading(f"{r.name} — what this community knows")
+    if r.domain:
+        out.line(r.domain, style="italic")
+    out.line(", ".join(f"{n} {k}{'s' if n != 1 and not k.endswith('y') else ''}" for k, n in r.counts.items()))
+    out.line()
+    out.table(["recent", "kind", "by", "topics"], [[e.title, e.kind, e.author, ", ".join(e.topics)] for e in r.recent],
+              title="Latest stories and practice notes")
+    out.line()
+    out.table(["member", "roles", "expertise"], [[m.name, ", ".join(m.roles), ", ".join(m.expertise)] for m in r.members],
+              title="Who knows what")
+    if r.open_asks:
+        out.line()
+        out.table(["open ask", "by"], [[e.title, e.author] for e in r.open_asks], title="Waiting for an answer")
+    out.line()
+    out.line(f"This is a throwaway copy in {r.path}. Try:", style="bold")
+    out.line(f"  copart -R {r.path} list --kind story")
+    out.line(f"  copart -R {r.path} show <id>")

@@ -1,0 +1,149 @@
+"""`copart check`: every way an entry can be wrong, as `path:line: message` problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from copart_cli import frontmatter, ids
+from copart_cli.errors import InvalidEntry
+from copart_cli.model import (
+    ASK_STATUSES,
+    KIND_REQUIRED_KEYS,
+    LIST_KEYS,
+    MEMBER_STATUSES,
+    REQUIRED_KEYS,
+    Entry,
+    Kind,
+    Problem,
+    as_datetime,
+)
+from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from, kind_of_folder, resolve_link, wiki_links
+
+DATE_KEYS = ("created", "updated", "joined", "review_by", "date")
+
+
+@dataclass
+class CheckResult:
+    view = "entries"
+    checked: int
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def structural_problems(entry: Entry) -> list[Problem]:
+    """What makes an entry unusable on its own: missing keys, wrong kind, bad id or dates."""
+    rel = entry.path
+    lines = frontmatter.key_lines(entry.raw_frontmatter)
+    at = lambda key: lines.get(key, 1)  # noqa: E731
+    problems: list[Problem] = []
+    folder_kind = kind_of_folder(rel)
+    kind_value = entry.meta.get("kind")
+    kind: Kind | None = None
+    if kind_value is None:
+        problems.append(Problem(rel, 1, "missing required key 'kind'"))
+    else:
+        try:
+            kind = Kind(str(kind_value))
+        except ValueError:
+            allowed = ", ".join(k.value for k in Kind)
+            problems.append(Problem(rel, at("kind"), f"unknown kind '{kind_value}' (one of {allowed})"))
+    if kind and folder_kind and kind != folder_kind:
+        problems.append(Problem(rel, at("kind"), f"kind '{kind.value}' does not belong in {folder_kind.folder}/"))
+    required = REQUIRED_KEYS + (KIND_REQUIRED_KEYS.get(kind, ()) if kind else ())
+    for key in required:
+        value = entry.meta.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problems.append(Problem(rel, at(key) if key in lines else 1, f"missing required key '{key}'"))
+    stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    entry_id = entry.meta.get("id")
+    if entry_id is not None:
+        if str(entry_id) != stem:
+            problems.append(Problem(rel, at("id"), f"id '{entry_id}' does not match the file name '{stem}.md'"))
+        elif not ids.is_valid(str(entry_id)):
+            problems.append(Problem(rel, at("id"), f"'{entry_id}' is not a valid id (lowercase, digits, hyphens)"))
+    for key in DATE_KEYS:
+        if key in entry.meta and entry.meta[key] not in (None, "") and as_datetime(entry.meta[key]) is None:
+            problems.append(Problem(rel, at(key), f"'{key}' is not a date: {entry.meta[key]!r}"))
+    for key in LIST_KEYS:
+        value = entry.meta.get(key)
+        if value is not None and not isinstance(value, (list, str)):
+            problems.append(Problem(rel, at(key), f"'{key}' should be a list"))
+    if kind == Kind.ask and entry.meta.get("status") not in (None, *ASK_STATUSES):
+        problems.append(Problem(rel, at("status"), f"ask status must be one of {', '.join(ASK_STATUSES)}"))
+    if kind == Kind.member and entry.meta.get("status") not in (None, *MEMBER_STATUSES):
+        problems.append(Problem(rel, at("status"), f"member status must be one of {', '.join(MEMBER_STATUSES)}"))
+    if kind == Kind.answer and not isinstance(entry.meta.get("accepted", False), bool):
+        problems.append(Problem(rel, at("accepted"), "'accepted' must be true or false"))
+    return problems
+
+
+def reference_problems(entry: Entry, known: set[str], members: set[str], asks: set[str]) -> list[Problem]:
+    """References that do not resolve: authors, links, [[wiki-links]], answered asks."""
+    rel = entry.path
+    lines = frontmatter.key_lines(entry.raw_frontmatter)
+    problems: list[Problem] = []
+    author = entry.meta.get("author")
+    if author and entry.kind != Kind.member.value and str(author) not in members:
+        problems.append(Problem(rel, lines.get("author", 1), f"author '{author}' is not a member"))
+    for link in entry.links:
+        if resolve_link(link, known) is None:
+            problems.append(Problem(rel, lines.get("links", 1), f"link '{link}' does not resolve to an entry"))
+    body_line = 2 + entry.raw_frontmatter.count("\n") + 1
+    for target, offset in wiki_links(entry.body):
+        if resolve_link(target, known) is None:
+            problems.append(Problem(rel, body_line + offset, f"wiki-link [[{target}]] does not resolve to an entry"))
+    if entry.kind == Kind.answer.value:
+        ask = entry.meta.get("answers")
+        if ask and str(ask) not in asks:
+            problems.append(Problem(rel, lines.get("answers", 1), f"answers '{ask}', which is not an ask"))
+    return problems
+
+
+def check_repertoire(rep: Repertoire) -> CheckResult:
+    problems: list[Problem] = []
+    try:
+        rep.config  # noqa: B018 - loading is the check
+    except InvalidEntry as exc:
+        problems.append(Problem(CONFIG_FILE, 1, exc.message.split(": ", 1)[-1]))
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    checked = 0
+    for rel in rep.entry_paths():
+        checked += 1
+        if (rep.root / rel).is_symlink():
+            problems.append(Problem(rel, 1, "is a symbolic link; copart does not follow links"))
+            continue
+        try:
+            entry = rep.load(rel)
+        except InvalidEntry as exc:
+            problems.append(problem_from(exc, rel))
+            continue
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+        if stem in seen:
+            problems.append(Problem(rel, 1, f"id '{stem}' is already used by {seen[stem]}"))
+        seen.setdefault(stem, rel)
+        problems.extend(structural_problems(entry))
+        entries.append(entry)
+    known = set(seen)
+    members = {e.id for e in entries if e.kind == Kind.member.value}
+    asks = {e.id for e in entries if e.kind == Kind.ask.value}
+    for entry in entries:
+        problems.extend(reference_problems(entry, known, members, asks))
+    problems.sort(key=lambda p: (p.path, p.line))
+    return CheckResult(checked=checked, problems=problems)
+
+
+def validate_new(entry: Entry, rep: Repertoire) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) for one entry being written: structure must hold, references should."""
+    errors = structural_problems(entry)
+    known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
+    members = set(rep.members())
+    asks = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths() if rel.startswith("asks/")}
+    if entry.kind == Kind.member.value:
+        members.add(entry.id)
+    warnings = reference_problems(entry, known, members, asks)
+    return errors, warnings
+
