@@ -33,7 +33,8 @@ def text_Overview(r, out: Out) -> None:
     out.heading(f"{r.name} — what this community knows")
     if r.domain:
         out.line(r.domain, style="italic")
-    out.line(", ".join(f"{n} {k}{'s' if n != 1 and not k.endswith('y') else ''}" for k, n in r.counts.items()))
+    plural = {"story": "stories"}
+    out.line(", ".join(f"{n} {k if n == 1 else plural.get(k, k + 's')}" for k, n in r.counts.items()))
     out.line()
     out.table(["recent", "kind", "by", "topics"], [[e.title, e.kind, e.author, ", ".join(e.topics)] for e in r.recent],
               title="Latest stories and practice notes")
