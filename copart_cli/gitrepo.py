@@ -151,6 +151,230 @@ class GitRepo:
             i += 1
         return paths
 
+    def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD") -> list[LoggedCommit]:
+        """Every commit reachable from `rev` touching `pathspec`, newest first, in ONE `git log` call."""
+        if self.head() is None:
+            return []
+        args = ["log", rev, "--no-renames", "--no-merges", "--name-status", "-z",
+                "--format=%x1e%H%x1f%aI%x1f%cI%x1f%an%x1f%ae"]
+        if since:
+            args.append(f"--since={since}")
+        proc = run_git([*args, "--", *pathspec], self.root, check=False)
+        if proc.returncode != 0:
+            return []
+        commits: list[LoggedCommit] = []
+        for chunk in proc.stdout.split("\x1e")[1:]:
+            header, _, rest = chunk.partition("\0")
+            fields = header.split("\x1f")
+            if len(fields) != 5:
+                continue
+            items = rest.lstrip("\n").split("\0")
+            changes = []
+            for i in range(0, len(items) - 1, 2):
+                status, path = items[i].strip(), items[i + 1]
+                if status and path:
+                    changes.append((status[0], path))
+            commits.append(LoggedCommit(fields[0], fields[1], fields[2], fields[3], fields[4], tuple(changes)))
+        return commits
+
+    # -- remotes, history and merging (sync, issue 4) -------------------------------
+
+    def rev(self, ref: str) -> str | None:
+        """The commit a ref names, or None."""
+        proc = run_git(["rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}"], self.root, check=False)
+        return proc.stdout.strip() or None
+
+    def operation_in_progress(self) -> str | None:
+        """A rebase, merge, cherry-pick or revert another tool left half-done, or None."""
+        git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+        for name, what in (("rebase-merge", "rebase"), ("rebase-apply", "rebase"), ("MERGE_HEAD", "merge"),
+                           ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+            if (git_dir / name).exists():
+                return what
+        if self.git("ls-files", "-u", "-z"):
+            return "merge"
+        return None
+
+    def remotes(self) -> list[str]:
+        return [r for r in self.git("remote").splitlines() if r.strip()]
+
+    def remote_url(self, name: str) -> str | None:
+        proc = run_git(["remote", "get-url", "--", name], self.root, check=False)
+        return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+    @staticmethod
+    def valid_ref_name(name: str) -> bool:
+        if not name or name.startswith("-"):
+            return False
+        proc = run_git(["check-ref-format", "--allow-onelevel", name], None, check=False)
+        return proc.returncode == 0
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        return run_git(["merge-base", "--is-ancestor", a, b], self.root, check=False).returncode == 0
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        proc = run_git(["merge-base", a, b], self.root, check=False)
+        return proc.stdout.strip() or None
+
+    def ahead_behind(self, local: str, other: str) -> tuple[int, int]:
+        """(commits in local not in other, commits in other not in local)."""
+        out = self.git("rev-list", "--left-right", "--count", f"{local}...{other}")
+        left, right = out.split()
+        return int(left), int(right)
+
+    def fetch(self, source: str, refspecs: list[str], *, timeout: float = 300) -> None:
+        """Fetch refspecs from a remote name, URL or bundle file; RemoteUnreachable if it cannot."""
+        proc = run_git(["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60",
+                        "fetch", "-q", "--prune", "--no-tags", "--no-write-fetch-head", "--end-of-options",
+                        source, *refspecs], self.root, check=False, timeout=timeout)
+        if proc.returncode != 0:
+            raise RemoteUnreachable(_first_line(proc.stderr))
+
+    def push(self, remote: str, refspecs: list[str], *, timeout: float = 300) -> list[str]:
+        """Push; returns the refs the remote rejected because it has work we lack (fetch first)."""
+        proc = run_git(["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60",
+                        "push", "--porcelain", "--end-of-options", remote, *refspecs],
+                       self.root, check=False, timeout=timeout)
+        rejected = []
+        for line in proc.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[0] == "!":
+                if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
+                    rejected.append(parts[1].split(":")[-1])
+                else:
+                    raise GitError(f"the remote refused {parts[1].split(':')[-1]}: {parts[2]}")
+        if proc.returncode != 0 and not rejected:
+            raise RemoteUnreachable(_first_line(proc.stderr))
+        return rejected
+
+    def merge_trees(self, ours: str, theirs: str) -> "TreeMerge":
+        """A three-way merge done in the object store only: work tree and index untouched."""
+        proc = run_git(["merge-tree", "--write-tree", "-z", "--no-messages", ours, theirs], self.root, check=False)
+        if proc.returncode not in (0, 1):
+            raise GitError(f"git merge-tree failed: {_first_line(proc.stderr)}")
+        fields = proc.stdout.split("\0")
+        tree = fields[0]
+        stages: dict[str, dict[int, tuple[str, str]]] = {}
+        for item in fields[1:]:
+            if not item:
+                break
+            info, _, path = item.partition("\t")
+            mode, oid, stage = info.split(" ")
+            stages.setdefault(path, {})[int(stage)] = (mode, oid)
+        return TreeMerge(tree=tree, conflicts=stages)
+
+    def blob(self, oid: str) -> bytes:
+        return run_git(["cat-file", "blob", oid], self.root, input=b"").stdout
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        proc = run_git(["cat-file", "blob", f"{rev}:{path}"], self.root, input=b"", check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def hash_blob(self, data: bytes) -> str:
+        return run_git(["hash-object", "-w", "--stdin"], self.root, input=data).stdout.decode().strip()
+
+    def tree_paths(self, tree: str) -> list[str]:
+        return [p for p in self.git("ls-tree", "-r", "-z", "--name-only", tree).split("\0") if p]
+
+    def tree_with(self, tree: str, changes: dict[str, tuple[str, str] | None]) -> str:
+        """A new tree: `tree` with paths set to (mode, blob) or removed (None), via a private index."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="copart-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self.git("read-tree", tree, env=env)
+            lines = []
+            for path, value in changes.items():
+                if value is None:
+                    lines.append(f"0 {'0' * 40}\t{path}")
+                else:
+                    lines.append(f"{value[0]} {value[1]}\t{path}")
+            if lines:
+                self.git("update-index", "-z", "--index-info", input="\0".join(lines) + "\0", env=env)
+            return self.git("write-tree", env=env).strip()
+
+    def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.git(*args, input=message).strip()
+
+    def fast_forward(self, commit: str) -> None:
+        """Move the current branch and work tree forward to `commit`; refuses (GitError) rather than overwrite."""
+        proc = run_git(["merge", "--ff-only", "-q", "--no-stat", "--no-verify", commit], self.root, check=False)
+        if proc.returncode != 0:
+            files = [ln.strip() for ln in proc.stderr.splitlines() if ln.startswith(("\t", "    "))]
+            raise GitError("your uncommitted files would be overwritten by incoming changes: " + ", ".join(files)
+                           if files else f"git merge failed: {_first_line(proc.stderr)}")
+
+    def name_status(self, old: str, new: str) -> list[tuple[str, str]]:
+        """(A|M|D, path) for every file that differs between two commits."""
+        out = self.git("diff", "--name-status", "-z", "--no-renames", old, new)
+        items = out.split("\0")
+        return [(items[i][0], items[i + 1]) for i in range(0, len(items) - 1, 2) if items[i]]
+
+    def commits_between(self, old: str | None, new: str, limit: int = 10_000) -> list["CommitInfo"]:
+        """Commits reachable from new but not old (newest first), merges excluded."""
+        rng = [new] if old is None else [f"{old}..{new}"]
+        out = self.git("log", "--no-merges", f"--max-count={limit}", "-z",
+                       "--format=%H%x1f%an%x1f%ae%x1f%cI%x1f%s", *rng, "--")
+        commits = []
+        for rec in out.split("\0"):
+            rec = rec.strip("\n")
+            if rec:
+                sha, name, email, when, subject = rec.split("\x1f", 4)
+                commits.append(CommitInfo(sha, name, email, when, subject))
+        return commits
+
+    def count_commits(self, rng: str) -> int:
+        return int(self.git("rev-list", "--count", rng).strip() or 0)
+
+    def merge_text(self, ours: str, base: str, theirs: str) -> tuple[str, bool]:
+        """A line-based three-way merge of texts (git merge-file); (text, clean)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="copart-merge-") as tmp:
+            names = []
+            for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+                p = Path(tmp) / name
+                p.write_text(text, encoding="utf-8", newline="")
+                names.append(str(p))
+            proc = run_git(["merge-file", "-p", "-q", *names], None, check=False)
+        if proc.returncode < 0 or proc.returncode > 127:
+            raise GitError(f"git merge-file failed: {_first_line(proc.stderr)}")
+        return proc.stdout, proc.returncode == 0
+
+    def bundle_create(self, path: Path, revs: list[str]) -> None:
+        proc = run_git(["bundle", "create", "-q", str(path), *revs], self.root, check=False)
+        if proc.returncode != 0:
+            raise GitError(f"cannot write the bundle: {_first_line(proc.stderr)}")
+
+    def bundle_heads(self, path: Path) -> list[str]:
+        """The refs a bundle carries; GitError if it is not a bundle this repository can take."""
+        proc = run_git(["bundle", "verify", "-q", str(path)], self.root, check=False)
+        if proc.returncode != 0:
+            raise GitError(f"{path} is not a bundle this repertoire can take: {_first_line(proc.stderr)}")
+        out = self.git("bundle", "list-heads", str(path))
+        return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
+
+    def refs(self, pattern: str) -> list[str]:
+        return [r for r in self.git("for-each-ref", "--format=%(refname)", pattern).splitlines() if r]
+
+    def status_entries(self) -> list[tuple[str, str]]:
+        """(two-letter git status code, path) for every uncommitted change, untracked files included."""
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+        return [(item[:2], item[3:]) for item in out.split("\0") if len(item) > 3]
+
+    @staticmethod
+    def clone(url: str, dest: Path, *, branch: str | None = None, timeout: float = 600) -> "GitRepo":
+        args = ["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60", "clone", "-q", "--origin", "origin"]
+        if branch:
+            args += ["--branch", branch]
+        proc = run_git([*args, "--", url, str(dest)], None, check=False, timeout=timeout)
+        if proc.returncode != 0:
+            raise RemoteUnreachable(_first_line(proc.stderr))
+        return GitRepo(dest)
+
     # -- writing ------------------------------------------------------------------
 
     def commit_paths(self, paths: list[str], message: str) -> str:
@@ -173,3 +397,230 @@ class GitRepo:
     def restore_index(self, paths: list[str]) -> None:
         """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
         run_git(["reset", "-q", "--", *paths], self.root, check=False)
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    """One commit of `GitRepo.history`: who, when, and which files it touched."""
+
+    sha: str
+    authored: str  # ISO-8601 with offset, as git prints it (%aI)
+    committed: str  # %cI
+    author_name: str
+    author_email: str
+    changes: tuple[tuple[str, str], ...]  # (status letter A/M/D/T, path)
+
+    # -- plumbing for contributions, review events and signing (issue 5) ------------
+
+    EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    ZERO = "0" * 40
+
+    def rev(self, rev: str) -> str | None:
+        """The commit a revision names, or None."""
+        proc = run_git(["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], self.root, check=False)
+        return proc.stdout.strip() or None
+
+    def refs(self, *patterns: str) -> dict[str, str]:
+        """{ref name: commit} for refs matching these for-each-ref patterns."""
+        out = self.git("for-each-ref", "--format=%(refname) %(objectname)", *patterns)
+        found = {}
+        for line in out.splitlines():
+            name, _, sha = line.rpartition(" ")
+            if name:
+                found[name] = sha
+        return found
+
+    def update_ref(self, ref: str, new: str, old: str | None = None, reason: str = "copart") -> None:
+        """Move (or create, with old=ZERO) a ref atomically; fails if it moved meanwhile."""
+        args = ["update-ref", "-m", reason, ref, new]
+        if old is not None:
+            args.append(old)
+        self.git(*args)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        proc = run_git(["merge-base", "--is-ancestor", ancestor, descendant], self.root, check=False)
+        return proc.returncode == 0
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        proc = run_git(["merge-base", a, b], self.root, check=False)
+        return proc.stdout.strip() or None
+
+    def tree_of(self, rev: str) -> str:
+        return self.git("rev-parse", f"{rev}^{{tree}}").strip()
+
+    def blob(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at a revision (or a tree), or None when it is not there."""
+        proc = run_git(["cat-file", "blob", f"{rev}:{path}"], self.root, check=False, input=b"")
+        return proc.stdout if proc.returncode == 0 else None
+
+    def tree_paths(self, rev: str, *folders: str) -> list[str]:
+        """Every file path in a commit or tree (optionally under some folders)."""
+        proc = run_git(["ls-tree", "-r", "-z", "--name-only", rev, "--", *folders], self.root, check=False)
+        return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []
+
+    def diff_names(self, old: str, new: str) -> list[str]:
+        out = self.git("diff", "--name-only", "-z", "--no-renames", old, new)
+        return [p for p in out.split("\0") if p]
+
+    def diff_text(self, old: str, new: str) -> str:
+        return self.git("diff", "--no-color", "--no-renames", old, new)
+
+    def commit_message(self, rev: str) -> str:
+        return self.git("log", "-1", "--format=%B", rev)
+
+    def log(self, *revs: str, fmt: str, first_parent: bool = False) -> list[list[str]]:
+        """One record per commit, fields split at NUL: `git log --format=FMT REVS`."""
+        args = ["log", "-z", f"--format={fmt.replace('|', '%x1f')}"]
+        if first_parent:
+            args.append("--first-parent")
+        proc = run_git([*args, *revs, "--"], self.root, check=False)
+        if proc.returncode != 0:
+            return []
+        return [rec.split("\x1f") for rec in proc.stdout.split("\0") if rec]
+
+    def signatures(self, *revs: str, allowed_signers: Path, first_parent: bool = False) -> list[dict[str, str]]:
+        """Each commit in REVS with its signature: status (G/U/N/B/E…), signer principal, key, parents, subject."""
+        proc = run_git(
+            ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "-c", "gpg.format=ssh", "log", "-z",
+             "--format=%H%x1f%G?%x1f%GS%x1f%GK%x1f%P%x1f%an%x1f%s", *(["--first-parent"] if first_parent else []),
+             *revs, "--"],
+            self.root,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise GitError(f"cannot read the history: {_first_line(proc.stderr)}")
+        found = []
+        for rec in proc.stdout.split("\0"):
+            rec = rec.strip("\n")
+            if not rec:
+                continue
+            sha, status, signer, key, parents, author, subject = (rec.split("\x1f") + [""] * 7)[:7]
+            found.append({"commit": sha, "status": status, "signer": signer, "key": key,
+                          "parents": parents.split(), "author": author, "subject": subject})
+        return found
+
+    def signing_configured(self) -> bool:
+        return self.config("gpg.format") == "ssh" and bool(self.config("user.signingkey"))
+
+    def set_config(self, key: str, value: str) -> None:
+        self.git("config", "--local", key, value)
+
+    def write_commit(
+        self,
+        base: str | None,
+        changes: dict[str, bytes | None],
+        message: str,
+        *,
+        parents: list[str] | None = None,
+        sign: bool = False,
+        scratch: Path | None = None,
+    ) -> str:
+        """A commit whose tree is BASE's tree with CHANGES applied (None deletes), built in a
+        temporary index: HEAD, the index and the work tree are never touched. Returns its id."""
+        import tempfile
+
+        scratch_dir = scratch or self.git_dir
+        fd, index = tempfile.mkstemp(prefix="copart-index.", dir=scratch_dir)
+        os.close(fd)
+        os.unlink(index)  # git wants to create it itself
+        env = {"GIT_INDEX_FILE": index}
+        try:
+            if base:
+                run_git(["read-tree", base], self.root, env=env)
+            else:
+                run_git(["read-tree", "--empty"], self.root, env=env)
+            lines = []
+            for path, data in changes.items():
+                if data is None:
+                    lines.append(f"0 {self.ZERO}\t{path}")
+                else:
+                    sha = run_git(["hash-object", "-w", "--stdin"], self.root, input=data).stdout.decode().strip()
+                    lines.append(f"100644 {sha}\t{path}")
+            if lines:
+                run_git(["update-index", "-z", "--index-info"], self.root, env=env,
+                        input=("\0".join(lines) + "\0").encode("utf-8"))
+            tree = run_git(["write-tree"], self.root, env=env).stdout.strip()
+        finally:
+            try:
+                os.unlink(index)
+            except FileNotFoundError:
+                pass
+        return self.commit_tree(tree, parents if parents is not None else ([base] if base else []), message, sign=sign)
+
+    def commit_tree(self, tree: str, parents: list[str], message: str, *, sign: bool = False) -> str:
+        args = ["commit-tree", tree]
+        for p in parents:
+            args += ["-p", p]
+        if sign:
+            args.append("-S")
+        proc = run_git(args, self.root, input=message, check=False)
+        if proc.returncode != 0:
+            what = "sign the commit" if sign else "write the commit"
+            raise GitError(f"git could not {what}: {_first_line(proc.stderr)}",
+                           hint="check your key with: copart setup-signing" if sign else None)
+        return proc.stdout.strip()
+
+    def merge_tree(self, ours: str, theirs: str) -> tuple[bool, str, list[str]]:
+        """Merge two commits in memory (git merge-tree --write-tree): (clean, tree, conflicted paths)."""
+        proc = run_git(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs],
+                       self.root, check=False)
+        if proc.returncode not in (0, 1):
+            raise GitError(f"git merge-tree failed: {_first_line(proc.stderr)}")
+        parts = [p for p in proc.stdout.split("\0") if p]
+        tree = parts[0].strip() if parts else ""
+        conflicts = sorted(set(parts[1:]))
+        return proc.returncode == 0, tree, conflicts
+
+    def tree_with(self, tree: str, changes: dict[str, bytes | None]) -> str:
+        """A tree like TREE with some files replaced or removed (for resolving a merge)."""
+        import tempfile
+
+        fd, index = tempfile.mkstemp(prefix="copart-index.", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index)
+        env = {"GIT_INDEX_FILE": index}
+        try:
+            run_git(["read-tree", tree], self.root, env=env)
+            lines = []
+            for path, data in changes.items():
+                run_git(["update-index", "--force-remove", "--", path], self.root, env=env)
+                if data is not None:
+                    sha = run_git(["hash-object", "-w", "--stdin"], self.root, input=data).stdout.decode().strip()
+                    lines.append(f"100644 {sha}\t{path}")
+            if lines:
+                run_git(["update-index", "-z", "--index-info"], self.root, env=env,
+                        input=("\0".join(lines) + "\0").encode("utf-8"))
+            return run_git(["write-tree"], self.root, env=env).stdout.strip()
+        finally:
+            try:
+                os.unlink(index)
+            except FileNotFoundError:
+                pass
+
+    def fast_forward_worktree(self, commit: str) -> None:
+        """Move the checked-out branch to COMMIT (a descendant), updating the work tree."""
+        proc = run_git(["merge", "--ff-only", "-q", commit], self.root, check=False)
+        if proc.returncode != 0:
+            raise GitError(f"cannot update your work tree: {_first_line(proc.stderr)}",
+                           hint="commit or sync your local changes first; nothing was changed")
+
+    def restore_from_head(self, paths: list[str]) -> None:
+        """Put these work-tree paths back to HEAD's version (removing those HEAD lacks)."""
+        for path in paths:
+            if self.blob("HEAD", path) is None:
+                try:
+                    (self.root / path).unlink()
+                except FileNotFoundError:
+                    pass
+                run_git(["rm", "-q", "--cached", "--ignore-unmatch", "--", path], self.root, check=False)
+            else:
+                run_git(["checkout", "-q", "HEAD", "--", path], self.root, check=False)
+
+    @staticmethod
+    def init_bare(path: Path, branch: str = "main") -> "GitRepo":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run_git(["init", "-q", "--bare", "-b", branch, str(path)], None)
+        return GitRepo(path)
+
+    def push_to(self, url: str, refspecs: list[str]) -> None:
+        self.git("push", "-q", url, *refspecs)
