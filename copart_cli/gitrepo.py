@@ -77,6 +77,18 @@ class Identity:
     email: str
 
 
+@dataclass(frozen=True)
+class LoggedCommit:
+    """One commit of `GitRepo.history`: who, when, and which files it touched."""
+
+    sha: str
+    authored: str  # ISO-8601 with offset, as git prints it (%aI)
+    committed: str  # %cI
+    author_name: str
+    author_email: str
+    changes: tuple[tuple[str, str], ...]  # (status letter A/M/D/T, path)
+
+
 class GitRepo:
     """A git work tree: the repertoire's storage and history."""
 
@@ -398,17 +410,6 @@ class GitRepo:
         """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
         run_git(["reset", "-q", "--", *paths], self.root, check=False)
 
-
-@dataclass(frozen=True)
-class LoggedCommit:
-    """One commit of `GitRepo.history`: who, when, and which files it touched."""
-
-    sha: str
-    authored: str  # ISO-8601 with offset, as git prints it (%aI)
-    committed: str  # %cI
-    author_name: str
-    author_email: str
-    changes: tuple[tuple[str, str], ...]  # (status letter A/M/D/T, path)
 
     # -- plumbing for contributions, review events and signing (issue 5) ------------
 
