@@ -54,6 +54,29 @@ app.command("rm")(entries.rm)
 app.command("check")(entries.check)
 
 
+def _global_flags_everywhere(group) -> None:
+    """Let the global options follow the command too (`copart new story --no-input`)."""
+    import click
+
+    def setter(attr):
+        def callback(ctx: click.Context, _param, value):
+            if value not in (None, False):
+                setattr(ctx.find_root().obj, attr, value)
+
+        return callback
+
+    for sub in group.commands.values():
+        names = {opt for p in sub.params for opt in getattr(p, "opts", [])}
+        extra = [
+            click.Option(["--no-input"], is_flag=True, expose_value=False, hidden=True, callback=setter("no_input")),
+            click.Option(["--debug"], is_flag=True, expose_value=False, hidden=True, callback=setter("debug")),
+            click.Option(["-R", "--repertoire"], expose_value=False, hidden=True, callback=setter("repertoire")),
+        ]
+        sub.params.extend(o for o in extra if not names.intersection(o.opts))
+        if isinstance(sub, click.Group):
+            _global_flags_everywhere(sub)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI and map every outcome to an exit code; the only place that does."""
     import click
@@ -64,6 +87,7 @@ def run(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     command = typer.main.get_command(app)
+    _global_flags_everywhere(command)
     try:
         code = command.main(args=args, prog_name="copart", standalone_mode=False)
     except CopartError as exc:

@@ -1,0 +1,93 @@
+"""The command line as a whole: help, version, docs, start-up cost, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands() -> list[str]:
+    """Every command (and sub-command) the root app registers."""
+    import typer
+
+    from copart_cli.cli import app
+
+    group = typer.main.get_command(app)
+    names = []
+    for name, cmd in group.commands.items():
+        names.append(name)
+        for sub in getattr(cmd, "commands", {}):
+            names.append(f"{name} {sub}")
+    return names
+
+
+def test_version(alice):
+    from copart_cli import __version__
+
+    for args in (["--version"], ["--json", "--version"]):
+        r = alice.copart(*args)
+        assert r.ok and r.stdout.strip() == f"copart {__version__}"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["new", "--help"]])
+def test_help_and_version_do_not_import_heavy_libraries(args):
+    code = ("import sys, runpy; sys.argv = ['copart', *%r]\n"
+            "try:\n    runpy.run_module('copart_cli', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('git', 'whoosh', 'jinja2', 'yaml'))\n"
+            "sys.stderr.write('HEAVY=' + ','.join(heavy))\n") % (args,)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    heavy = proc.stderr.rsplit("HEAVY=", 1)[1].strip()
+    assert heavy == "", f"{args} imported {heavy}"
+
+
+def test_every_command_has_help_and_is_documented(alice):
+    readme = (ROOT / "README.md").read_text()
+    docs = readme + "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    for name in commands():
+        r = alice.copart(*name.split(), "--help")
+        assert r.ok, f"{name}: {r}"
+        assert "Usage:" in r.stdout
+        # the help text says what the command does (not just its usage line)
+        assert len(r.stdout.split("Usage:", 1)[1].strip().splitlines()) > 2, name
+        assert re.search(rf"`(copart )?{re.escape(name)}\b", docs), f"'{name}' is not documented in README/docs"
+
+
+def test_an_unknown_command_is_a_usage_error(alice):
+    r = alice.copart("frobnicate")
+    assert r.code == 2
+    assert r.stderr.startswith("copart: error:") and "frobnicate" in r.stderr
+
+
+def test_a_bad_option_value_is_a_usage_error(alice, sample):
+    r = alice.copart("new", "poem", "Roses", cwd=sample)
+    assert r.code == 2 and "poem" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_global_options_work_before_and_after_the_command(alice, sample):
+    before = alice.copart("--json", "-R", str(sample), "list", "--kind", "ask")
+    after = alice.copart("list", "--kind", "ask", "--json", "-R", str(sample))
+    assert before.ok and after.ok and json.loads(before.stdout) == json.loads(after.stdout)
+
+
+def test_debug_shows_the_traceback_that_is_otherwise_hidden(alice, sample):
+    quiet = alice.copart("show", "no-such-entry", cwd=sample)
+    assert quiet.code == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.count("\n") <= 2
+    loud = alice.copart("--debug", "show", "no-such-entry", cwd=sample)
+    assert loud.code == 1 and "Traceback" in loud.stderr
+
+
+def test_piping_into_a_closed_reader_is_not_an_error(alice, sample):
+    proc = subprocess.run(f"{sys.executable} -m copart_cli list | head -1", shell=True, cwd=sample, env=alice.env,
+                          capture_output=True, text=True)
+    assert proc.stdout.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr

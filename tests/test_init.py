@@ -1,0 +1,80 @@
+"""Starting a repertoire: `copart init` and `copart demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_init_creates_a_committed_repertoire(alice, world):
+    path = world.base / "new"
+    r = alice.copart("init", str(path), "--name", "4XP", "--domain", "Supporting local business")
+    assert r.ok, r
+    assert "created the 4XP repertoire" in r.stdout
+    for folder in ("stories", "practices", "members", "asks", "answers"):
+        assert (path / folder).is_dir()
+    assert (path / ".gitignore").is_file()
+    config = (path / "copart.yaml").read_text()
+    assert "name: 4XP" in config and "Supporting local business" in config
+    log = alice.git("log", "--format=%an <%ae>|%s", cwd=path).strip().splitlines()
+    assert log == ["Alice <alice@example.org>|copart: start the 4XP repertoire"]
+    assert alice.git("status", "--porcelain", cwd=path) == ""
+
+
+def test_init_refuses_an_existing_repertoire_and_changes_nothing(alice, world):
+    path = world.base / "twice"
+    assert alice.copart("init", str(path), "--name", "A").ok
+    (path / "copart.yaml").write_text("name: Mine\n")
+    r = alice.copart("init", str(path), "--name", "B")
+    assert r.code == 1
+    assert r.stderr.startswith("copart: error:") and "already a repertoire" in r.stderr
+    assert (path / "copart.yaml").read_text() == "name: Mine\n"
+    assert len(alice.git("log", "--oneline", cwd=path).splitlines()) == 1
+
+
+def test_init_without_a_name_is_a_usage_error(alice, world):
+    r = alice.copart("init", str(world.base / "x"))
+    assert r.code == 2
+    assert "name is needed" in r.stderr
+    assert not (world.base / "x" / "copart.yaml").exists()
+
+
+def test_init_example_seeds_the_sample_which_passes_check(alice, world):
+    path = alice.init("seeded", example=True)
+    stories = list((path / "stories").glob("*.md"))
+    assert len(stories) >= 8
+    assert len(list((path / "practices").glob("*.md"))) >= 6
+    assert len(list((path / "members").glob("*.md"))) >= 6
+    r = alice.copart("check", cwd=path)
+    assert r.ok, r
+    assert "no problems" in r.stdout
+
+
+def test_init_without_git_identity_writes_nothing(world):
+    nobody = world.partner("nobody")
+    (nobody.home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    path = world.base / "noid"
+    r = nobody.copart("init", str(path), "--name", "X", env={"GIT_AUTHOR_NAME": "", "EMAIL": ""})
+    assert r.code == 1
+    assert "no git identity" in r.stderr and "hint: git config" in r.stderr
+    assert not (path / "copart.yaml").exists()
+
+
+def test_demo_shows_what_the_sample_community_knows(alice):
+    r = alice.copart("demo")
+    assert r.ok, r
+    assert "4XP" in r.stdout
+    assert "Judith Fawcett" in r.stdout  # know-who
+    assert "Pricing" in r.stdout or "pricing" in r.stdout
+    r = alice.copart("demo", "--json")
+    data = r.json()
+    path = Path(data["path"])
+    assert (path / ".git").is_dir() and data["counts"]["story"] >= 8
+    assert alice.copart("check", cwd=path).ok
+
+
+def test_demo_works_without_a_git_identity(world):
+    nobody = world.partner("nobody")
+    (nobody.home / ".gitconfig").write_text("")
+    r = nobody.copart("demo", "--json")
+    assert r.ok, r
+    assert r.json()["counts"]["member"] >= 6
