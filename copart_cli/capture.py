@@ -131,27 +131,27 @@ def new_entry(
         raise UsageError(f"the title is {len(title)} characters; keep it under 300", hint="put the rest in the body")
     identity = rep.git.identity()  # fail before the user types anything
     base = ids.validate(entry_id) if entry_id else (ids.slugify(title) or f"{kind.value}-{utcnow():%Y%m%d-%H%M%S}")
-    rel = _claim(rep, kind, base, exact=bool(entry_id))
-    new_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
     context = {
-        "id": new_id,
         "kind": kind.value,
         "title": title,
-        "author": _author_for(rep, kind, new_id, author, identity.email, identity.name),
         "created": iso(utcnow()),
         "email": identity.email,
         "community": rep.config.name,
         "answers": "",
         **(template_vars or {}),
     }
-    path = rep.root / rel
-    try:
-        text = templating.render(f"new/{kind.value}.md", context, rep.root / ".copart" / "templates")
+    overrides = rep.root / ".copart" / "templates"
+    # Choosing the id and writing the whole file happen under the write lock, so two
+    # writers never share an id and a crash never leaves a half-written entry.
+    with rep.write_lock():
+        new_id = _free_id(rep, base, exact=bool(entry_id))
+        context["id"] = new_id
+        context["author"] = _author_for(rep, kind, new_id, author, identity.email, identity.name)
+        rel = rep.rel_path(kind, new_id)
+        text = templating.render(f"new/{kind.value}.md", context, overrides)
         text = apply_changes(text, changes, rel)
-    except CopartError:
-        path.unlink(missing_ok=True)  # nothing of the user's is in it yet
-        raise
-    atomic_write(path, text)
+        path = rep.root / rel
+        atomic_write(path, text)
     if editor is not None:
         editor(path)
         if path.read_bytes() == text.encode("utf-8") and changes.body is None:
@@ -167,24 +167,12 @@ def new_entry(
     return WriteResult("created", entry, sha, warnings)
 
 
-def _claim(rep: Repertoire, kind: Kind, base: str, exact: bool) -> str:
-    """Reserve `<folder>/<id>.md` by creating it exclusively, so two writers never share an id."""
-    folder = rep.root / kind.folder
-    folder.mkdir(exist_ok=True)
-    candidate = base
-    while True:
-        if exact and rep.id_taken(candidate):
-            raise AlreadyExists(f"an entry with id '{candidate}' already exists", hint="choose another --id")
-        candidate = ids.unique(candidate, rep.id_taken)
-        rel = rep.rel_path(kind, candidate)
-        try:
-            fd = os.open(rep.root / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            if exact:
-                raise AlreadyExists(f"an entry with id '{candidate}' already exists") from None
-            continue
-        os.close(fd)
-        return rel
+def _free_id(rep: Repertoire, base: str, exact: bool) -> str:
+    if exact:
+        if rep.id_taken(base):
+            raise AlreadyExists(f"an entry with id '{base}' already exists", hint="choose another --id")
+        return base
+    return ids.unique(base, rep.id_taken)
 
 
 def _validated(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]:
