@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, GitError
+from copart_cli.errors import CopartError, GitError, RemoteUnreachable
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -69,6 +69,23 @@ def _first_line(stderr: str | bytes) -> str:
         if line and not line.startswith("hint:"):
             return line.removeprefix("fatal: ").removeprefix("error: ")
     return "unknown error"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author: str
+    email: str
+    when: str  # ISO-8601 as git prints it
+    subject: str
+
+
+@dataclass
+class TreeMerge:
+    """The result of merge_trees: a tree, and for each conflicted path its stages {1: base, 2: ours, 3: theirs}."""
+
+    tree: str
+    conflicts: dict[str, dict[int, tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -410,18 +427,92 @@ class GitRepo:
         """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
         run_git(["reset", "-q", "--", *paths], self.root, check=False)
 
+    def clear_stale_locks(self, grace: float = 2.0) -> list[str]:
+        """Remove git lock files (index.lock, HEAD.lock, refs/…/x.lock) left by a killed git.
+
+        Called only while holding copart's write lock, so no copart-started git is
+        running; a lock that nobody touches for `grace` seconds is then a crash's
+        leftover, not a user's git at work. Returns what was removed.
+        """
+        import time
+
+        gd = self.git_dir
+        locks = [p for p in (gd / "index.lock", gd / "HEAD.lock", gd / "packed-refs.lock", gd / "ORIG_HEAD.lock")
+                 if p.exists()]
+        refs = gd / "refs"
+        if refs.is_dir():
+            locks.extend(refs.rglob("*.lock"))
+        removed = []
+        for lock in locks:
+            deadline = time.monotonic() + grace
+            while True:
+                try:
+                    age = time.time() - lock.stat().st_mtime
+                except FileNotFoundError:
+                    break
+                if age >= grace or time.monotonic() >= deadline:
+                    try:
+                        lock.unlink()
+                        removed.append(str(lock.relative_to(gd)))
+                    except FileNotFoundError:
+                        pass
+                    break
+                time.sleep(0.05)
+        return removed
+
+    # -- for the search index and import (issue 3) --------------------------------
+
+    def head_fast(self) -> str | None:
+        """HEAD's commit read straight from .git (no subprocess); None if unborn or unreadable.
+
+        Used on the query path, where a fork of git costs more than the whole search.
+        Falls back to `git rev-parse` for anything unusual (detached worktrees, odd refs).
+        """
+        git_dir = self.git_dir
+        try:
+            if git_dir.is_file():
+                return self.head()
+            head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+            if not head.startswith("ref: "):
+                return head if len(head) in (40, 64) else self.head()
+            ref = head[5:].strip()
+            loose = git_dir / ref
+            if loose.is_file():
+                sha = loose.read_text(encoding="utf-8").strip()
+                return sha or None
+            packed = git_dir / "packed-refs"
+            if packed.is_file():
+                for line in packed.read_text(encoding="utf-8").splitlines():
+                    if line.endswith(" " + ref) and not line.startswith(("#", "^")):
+                        return line.split(" ", 1)[0]
+            return None  # unborn branch
+        except OSError:
+            return self.head()
+
+    def changed_between(self, old: str, new: str, *pathspec: str) -> list[str] | None:
+        """Paths changed from commit `old` to `new` (both sides of a rename); None if `old` is unknown."""
+        proc = run_git(["diff", "--name-only", "-z", "--no-renames", old, new, "--", *pathspec], self.root, check=False)
+        if proc.returncode != 0:
+            return None
+        return [p for p in proc.stdout.split("\0") if p]
+
+    def commit_many(self, paths: list[str], message: str) -> str:
+        """Like commit_paths, for thousands of paths (passed on stdin, not the command line)."""
+        if not paths:
+            raise CopartError("nothing to commit")
+        spec = "\0".join(paths) + "\0"
+        self.git("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
+        self.git("commit", "-q", "--no-edit", "-m", message, "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
+        sha = self.head()
+        assert sha
+        return sha
 
     # -- plumbing for contributions, review events and signing (issue 5) ------------
 
     EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
     ZERO = "0" * 40
 
-    def rev(self, rev: str) -> str | None:
-        """The commit a revision names, or None."""
-        proc = run_git(["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], self.root, check=False)
-        return proc.stdout.strip() or None
-
-    def refs(self, *patterns: str) -> dict[str, str]:
+    def ref_map(self, *patterns: str) -> dict[str, str]:
         """{ref name: commit} for refs matching these for-each-ref patterns."""
         out = self.git("for-each-ref", "--format=%(refname) %(objectname)", *patterns)
         found = {}
@@ -438,23 +529,10 @@ class GitRepo:
             args.append(old)
         self.git(*args)
 
-    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        proc = run_git(["merge-base", "--is-ancestor", ancestor, descendant], self.root, check=False)
-        return proc.returncode == 0
-
-    def merge_base(self, a: str, b: str) -> str | None:
-        proc = run_git(["merge-base", a, b], self.root, check=False)
-        return proc.stdout.strip() or None
-
     def tree_of(self, rev: str) -> str:
         return self.git("rev-parse", f"{rev}^{{tree}}").strip()
 
-    def blob(self, rev: str, path: str) -> bytes | None:
-        """A file's bytes at a revision (or a tree), or None when it is not there."""
-        proc = run_git(["cat-file", "blob", f"{rev}:{path}"], self.root, check=False, input=b"")
-        return proc.stdout if proc.returncode == 0 else None
-
-    def tree_paths(self, rev: str, *folders: str) -> list[str]:
+    def paths_at(self, rev: str, *folders: str) -> list[str]:
         """Every file path in a commit or tree (optionally under some folders)."""
         proc = run_git(["ls-tree", "-r", "-z", "--name-only", rev, "--", *folders], self.root, check=False)
         return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []
@@ -546,9 +624,9 @@ class GitRepo:
                 os.unlink(index)
             except FileNotFoundError:
                 pass
-        return self.commit_tree(tree, parents if parents is not None else ([base] if base else []), message, sign=sign)
+        return self.make_commit(tree, parents if parents is not None else ([base] if base else []), message, sign=sign)
 
-    def commit_tree(self, tree: str, parents: list[str], message: str, *, sign: bool = False) -> str:
+    def make_commit(self, tree: str, parents: list[str], message: str, *, sign: bool = False) -> str:
         args = ["commit-tree", tree]
         for p in parents:
             args += ["-p", p]
@@ -561,54 +639,10 @@ class GitRepo:
                            hint="check your key with: copart setup-signing" if sign else None)
         return proc.stdout.strip()
 
-    def merge_tree(self, ours: str, theirs: str) -> tuple[bool, str, list[str]]:
-        """Merge two commits in memory (git merge-tree --write-tree): (clean, tree, conflicted paths)."""
-        proc = run_git(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs],
-                       self.root, check=False)
-        if proc.returncode not in (0, 1):
-            raise GitError(f"git merge-tree failed: {_first_line(proc.stderr)}")
-        parts = [p for p in proc.stdout.split("\0") if p]
-        tree = parts[0].strip() if parts else ""
-        conflicts = sorted(set(parts[1:]))
-        return proc.returncode == 0, tree, conflicts
-
-    def tree_with(self, tree: str, changes: dict[str, bytes | None]) -> str:
-        """A tree like TREE with some files replaced or removed (for resolving a merge)."""
-        import tempfile
-
-        fd, index = tempfile.mkstemp(prefix="copart-index.", dir=self.git_dir)
-        os.close(fd)
-        os.unlink(index)
-        env = {"GIT_INDEX_FILE": index}
-        try:
-            run_git(["read-tree", tree], self.root, env=env)
-            lines = []
-            for path, data in changes.items():
-                run_git(["update-index", "--force-remove", "--", path], self.root, env=env)
-                if data is not None:
-                    sha = run_git(["hash-object", "-w", "--stdin"], self.root, input=data).stdout.decode().strip()
-                    lines.append(f"100644 {sha}\t{path}")
-            if lines:
-                run_git(["update-index", "-z", "--index-info"], self.root, env=env,
-                        input=("\0".join(lines) + "\0").encode("utf-8"))
-            return run_git(["write-tree"], self.root, env=env).stdout.strip()
-        finally:
-            try:
-                os.unlink(index)
-            except FileNotFoundError:
-                pass
-
-    def fast_forward_worktree(self, commit: str) -> None:
-        """Move the checked-out branch to COMMIT (a descendant), updating the work tree."""
-        proc = run_git(["merge", "--ff-only", "-q", commit], self.root, check=False)
-        if proc.returncode != 0:
-            raise GitError(f"cannot update your work tree: {_first_line(proc.stderr)}",
-                           hint="commit or sync your local changes first; nothing was changed")
-
     def restore_from_head(self, paths: list[str]) -> None:
         """Put these work-tree paths back to HEAD's version (removing those HEAD lacks)."""
         for path in paths:
-            if self.blob("HEAD", path) is None:
+            if self.file_at("HEAD", path) is None:
                 try:
                     (self.root / path).unlink()
                 except FileNotFoundError:

@@ -211,6 +211,7 @@ class Repertoire:
     def commit(self, paths: list[str], message: str) -> str:
         """Commit these paths as one commit; the single door every write goes through."""
         with self.write_lock():
+            self.git.clear_stale_locks()
             return self.git.commit_paths(paths, message)
 
 
