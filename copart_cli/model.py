@@ -140,6 +140,7 @@ class Member:
     roles: list[str] = field(default_factory=list)
     expertise: list[str] = field(default_factory=list)
     status: str = "active"
+    ssh_keys: list[str] = field(default_factory=list)  # public keys, "type base64 [comment]"
 
     @property
     def is_coordinator(self) -> bool:
@@ -155,6 +156,7 @@ class Member:
             roles=as_list(m.get("roles")),
             expertise=as_list(m.get("expertise")),
             status=str(m.get("status") or "active"),
+            ssh_keys=[" ".join(k.split()) for k in as_list(m.get("ssh_keys")) if k.strip()],
         )
 
 

@@ -65,6 +65,7 @@ class Repertoire:
         self._config: Config | None = None
         self._git = None
         self._members: dict[str, Member] | None = None
+        self._pending: set[str] | None = None  # paths on open contribution branches (review.py)
 
     # -- finding ------------------------------------------------------------------
 
@@ -168,7 +169,22 @@ class Repertoire:
         text = read_text(self.root / rel, rel)
         parts = frontmatter.split(text, rel)
         meta = frontmatter.load(parts.frontmatter, rel, first_line=2)
-        return Entry(path=rel, meta=meta, body=parts.body, raw_frontmatter=parts.frontmatter)
+        return Entry(path=rel, meta=meta, body=parts.body, raw_frontmatter=parts.frontmatter,
+                     pending=rel in self.pending_paths())
+
+    def pending_paths(self) -> set[str]:
+        """Paths waiting for review on the user's contribution branches (only under review: coordinators)."""
+        if self._pending is None:
+            self._pending = set()
+            try:
+                reviewed = self.config.review == "coordinators"
+            except CopartError:
+                reviewed = False
+            if reviewed:
+                from copart_cli.review import pending_paths
+
+                self._pending = pending_paths(self)
+        return self._pending
 
     def get(self, entry_id: str) -> Entry:
         rel = self.locate_id(entry_id)
@@ -212,6 +228,10 @@ class Repertoire:
         """Commit these paths as one commit; the single door every write goes through."""
         with self.write_lock():
             self.git.clear_stale_locks()
+            if self.config.review == "coordinators":  # a contribution branch, not main (review.py)
+                from copart_cli.review import commit_contribution
+
+                return commit_contribution(self, paths, message)
             return self.git.commit_paths(paths, message)
 
 

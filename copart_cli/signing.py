@@ -1,0 +1,299 @@
+"""Signed membership: who may sign, `copart setup-signing`, `copart verify`.
+
+The member profiles on main are the source of truth. Each key in a profile's `ssh_keys`
+becomes a line of an ssh `allowed_signers` file whose principal is the member id, so git
+(`%GS`, verify-commit) names the *member* who signed a commit. Policy always compares that
+signer, never the author field of a commit (anybody can type any author).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from copart_cli import frontmatter
+from copart_cli.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
+from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member
+
+MAIN = "refs/heads/main"
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+
+
+class MalformedKey(InvalidEntry):
+    """A member profile lists something that is not an SSH public key."""
+
+
+def parse_key(text: str) -> str:
+    """'type base64' of an SSH public key line (comment dropped); ValueError if it is not one."""
+    parts = str(text).split()
+    if len(parts) < 2:
+        raise ValueError("expected 'TYPE BASE64 [comment]'")
+    kind, b64 = parts[0], parts[1]
+    if kind not in KEY_TYPES:
+        raise ValueError(f"unknown key type '{kind[:40]}'")
+    try:
+        blob = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the key is not valid base64") from None
+    if len(blob) < 4:
+        raise ValueError("the key is truncated")
+    n = int.from_bytes(blob[:4], "big")
+    if blob[4 : 4 + n] != kind.encode("ascii"):
+        raise ValueError("the key's data does not match its type")
+    return f"{kind} {b64}"
+
+
+def fingerprint(key: str) -> str:
+    """SHA256:… the way ssh-keygen and git (%GK) print it."""
+    blob = base64.b64decode(key.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+@dataclass
+class Roster:
+    """The members on main, as far as signing is concerned."""
+
+    members: dict[str, Member] = field(default_factory=dict)
+    keys: dict[str, list[str]] = field(default_factory=dict)  # member id -> valid keys
+    problems: list[str] = field(default_factory=list)  # malformed keys, "path: message"
+
+    @property
+    def coordinators(self) -> set[str]:
+        return {m.id for m in self.members.values() if m.is_coordinator}
+
+    def allowed_signers(self) -> str:
+        lines = []
+        for member_id in sorted(self.keys):
+            for key in self.keys[member_id]:
+                lines.append(f'{member_id} namespaces="git" {key}')
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def owner_of(self, fp: str) -> list[str]:
+        return sorted(mid for mid, keys in self.keys.items() if any(fingerprint(k) == fp for k in keys))
+
+
+def roster_at(git, rev: str = MAIN) -> Roster:
+    """The member profiles in commit REV (main by default), read from git objects, not the work tree."""
+    roster = Roster()
+    if git.rev(rev) is None:
+        return roster
+    folder = KIND_FOLDERS[Kind.member]
+    for rel in git.paths_at(rev, folder):
+        if not rel.endswith(".md") or rel.count("/") != 1:
+            continue
+        data = git.file_at(rev, rel)
+        if data is None:
+            continue
+        try:
+            text = data.decode("utf-8")
+            parts = frontmatter.split(text, rel)
+            meta = frontmatter.load(parts.frontmatter, rel)
+        except (UnicodeDecodeError, InvalidEntry):
+            continue
+        if not isinstance(meta, dict):
+            continue
+        entry = Entry(path=rel, meta=meta, body=parts.body)
+        if entry.kind != Kind.member.value:
+            continue
+        member = Member.from_entry(entry)
+        roster.members[member.id] = member
+        good = []
+        for i, key in enumerate(member.ssh_keys, 1):
+            try:
+                good.append(parse_key(key))
+            except ValueError as exc:
+                roster.problems.append(f"{rel}: ssh_keys item {i} is not an SSH public key ({exc})")
+        if good:
+            roster.keys[member.id] = good
+    return roster
+
+
+def main_rev(rep) -> str:
+    return MAIN if rep.git.rev(MAIN) else "HEAD"
+
+
+def allowed_signers_file(rep, roster: Roster | None = None) -> Path:
+    """Render .git/copart/allowed_signers from the profiles on main; returns its path."""
+    from copart_cli.files import atomic_write
+
+    roster = roster or roster_at(rep.git, main_rev(rep))
+    path = rep.state_dir / "allowed_signers"
+    text = roster.allowed_signers()
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError:
+        current = None
+    if current != text:
+        atomic_write(path, text)
+    return path
+
+
+# -- setup-signing ----------------------------------------------------------------
+
+
+@dataclass
+class SigningSetup:
+    view = "review"
+    member: str
+    key: str  # the path git signs with
+    public_key: str
+    fingerprint: str
+    in_profile: bool
+    allowed_signers: str
+
+
+def _find_key(given: str | None) -> tuple[str, str]:
+    """(signing key path for git, public key text) from --key or ~/.ssh."""
+    home = Path(os.path.expanduser("~"))
+    candidates = [Path(given).expanduser()] if given else [
+        home / ".ssh" / name for name in ("id_ed25519", "id_ecdsa", "id_rsa", "id_ed25519_sk", "id_ecdsa_sk")
+    ]
+    for cand in candidates:
+        pub = cand if cand.suffix == ".pub" else cand.with_name(cand.name + ".pub")
+        private = cand.with_suffix("") if cand.suffix == ".pub" else cand
+        if not pub.is_file():
+            if given:
+                raise NotFound(f"no public key at {pub}", hint="make one with: ssh-keygen -t ed25519")
+            continue
+        try:
+            public = parse_key(pub.read_text(encoding="utf-8", errors="replace"))
+        except ValueError as exc:
+            raise MalformedKey(f"{pub} is not an SSH public key ({exc})") from None
+        signing = private if private.is_file() else pub  # a .pub alone: git asks ssh-agent to sign
+        return str(signing.resolve()), public
+    raise NotFound("no SSH key found in ~/.ssh", hint="make one with: ssh-keygen -t ed25519, or pass --key PATH")
+
+
+def setup_signing(rep, key: str | None = None, member: str | None = None) -> SigningSetup:
+    """Configure this clone to sign every commit with the member's SSH key (gpg.format=ssh)."""
+    from copart_cli import ids
+
+    git = rep.git
+    identity = git.identity()
+    signing_key, public = _find_key(key)
+    roster = roster_at(git, main_rev(rep))
+    if member:
+        member_id = ids.validate(member)
+    else:
+        found = rep.member_for_email(identity.email)
+        member_id = found.id if found else (ids.slugify(identity.name) or "unknown")
+    in_profile = public in roster.keys.get(member_id, [])
+    git.set_config("gpg.format", "ssh")
+    git.set_config("user.signingkey", signing_key)
+    git.set_config("commit.gpgsign", "true")
+    path = allowed_signers_file(rep, roster)
+    git.set_config("gpg.ssh.allowedSignersFile", str(path))
+    return SigningSetup(member_id, signing_key, public, fingerprint(public), in_profile, str(path))
+
+
+# -- verify -----------------------------------------------------------------------
+
+
+@dataclass
+class SignatureProblem:
+    commit: str
+    subject: str
+    problem: str  # unsigned | unknown-key | bad-signature | wrong-member | malformed-key
+    detail: str
+
+
+@dataclass
+class VerifyResult:
+    view = "review"
+    checked: int
+    problems: list[SignatureProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def classify(sig: dict, roster: Roster) -> tuple[str, str] | None:
+    """(problem, detail) for a commit that is not validly signed by a member, else None."""
+    status = sig["status"]
+    if status == "N":
+        return "unsigned", "the commit is not signed"
+    if status == "B":
+        return "bad-signature", "the signature does not match the commit (tampered or corrupt)"
+    if status != "G" or not sig["signer"]:
+        fp = sig["key"] or "an unknown key"
+        return "unknown-key", f"signed with {fp}, which is in no member profile on main"
+    if sig["signer"] not in roster.keys:
+        return "unknown-key", f"signed as '{sig['signer']}', who is not a member on main"
+    return None
+
+
+def verify(rep, since: str | None = None) -> VerifyResult:
+    """Every commit on main: first-parent ones signed by a coordinator, the rest by a member;
+    commits merged from a contribution signed by that contribution's member."""
+    git = rep.git
+    main = main_rev(rep)
+    if git.rev(main) is None:
+        return VerifyResult(0)
+    roster = roster_at(git, main)
+    path = allowed_signers_file(rep, roster)
+    rng = main
+    if since:
+        base = git.rev(since)
+        if base is None:
+            raise UsageError(f"'{since}' is not a commit here", hint="give a commit id, tag or branch")
+        rng = f"{base}..{main}"
+    sigs = git.signatures(rng, allowed_signers=path)
+    first_parent = {s["commit"] for s in git.signatures(rng, allowed_signers=path, first_parent=True)}
+    result = VerifyResult(checked=len(sigs))
+    for text in roster.problems:
+        result.problems.append(SignatureProblem("", "", "malformed-key", text))
+    by_commit = {s["commit"]: s for s in sigs}
+    expected_member: dict[str, str] = {}
+    for s in sigs:
+        if s["commit"] in first_parent and len(s["parents"]) == 2:
+            contributor = _trailer(git.commit_message(s["commit"]), "Copart-Contribution")
+            if contributor and "/" in contributor:
+                for rec in git.log(f"{s['parents'][0]}..{s['parents'][1]}", fmt="%H"):
+                    expected_member.setdefault(rec[0].strip(), contributor.split("/", 1)[0])
+    for s in sigs:
+        problem = classify(s, roster)
+        if problem is None:
+            signer = s["signer"]
+            if s["commit"] in first_parent and signer not in roster.coordinators:
+                problem = ("wrong-member", f"on main's first-parent line but signed by {signer}, not a coordinator")
+            elif s["commit"] in expected_member and signer != expected_member[s["commit"]]:
+                want = expected_member[s["commit"]]
+                problem = ("wrong-member", f"part of {want}'s contribution but signed by {signer}")
+        if problem:
+            result.problems.append(SignatureProblem(s["commit"], s["subject"], *problem))
+    del by_commit
+    return result
+
+
+def _trailer(message: str, key: str) -> str | None:
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if len(paragraphs) < 2:
+        return None
+    for line in paragraphs[-1].splitlines():
+        k, sep, v = line.partition(":")
+        if sep and k.strip().lower() == key.lower():
+            return v.strip()
+    return None
+
+
+def require_member_key(roster: Roster, member_id: str) -> None:
+    if member_id not in roster.members:
+        raise CopartError(f"'{member_id}' is not a member on main")
+    if member_id not in roster.keys:
+        raise CheckFailed(
+            f"{member_id} has no ssh_keys in members/{member_id}.md on main",
+            hint="a coordinator adds the member's public key to the profile first",
+        )
