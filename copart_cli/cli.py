@@ -9,6 +9,7 @@ import typer
 
 from copart_cli import __version__
 from copart_cli.commands import community, entries
+from copart_cli.commands import sync as sync_cmds
 from copart_cli.ui import Options
 
 app = typer.Typer(
@@ -52,6 +53,10 @@ app.command("show")(entries.show)
 app.command("list")(entries.list_)
 app.command("rm")(entries.rm)
 app.command("check")(entries.check)
+app.command("join")(sync_cmds.join)
+app.command("sync")(sync_cmds.sync)
+app.command("status")(sync_cmds.status)
+app.command("resolve")(sync_cmds.resolve)
 
 
 def _global_flags_everywhere(group) -> None:

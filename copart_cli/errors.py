@@ -62,6 +62,10 @@ class SyncError(CopartError):
     exit_code = ExitCode.SYNC
 
 
+class RemoteUnreachable(SyncError):
+    """A fetch, push or clone could not reach the remote (offline, gone, refused)."""
+
+
 class CheckFailed(CopartError):
     exit_code = ExitCode.CHECK
 

@@ -1,0 +1,75 @@
+"""join, sync, status, resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+
+
+def join(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The repertoire to clone: a folder, file://, git://, ssh or https URL.")],
+    directory: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", help="Where to put it (default: from the URL).")] = None,
+    branch: Annotated[Optional[str], typer.Option("--branch", help="The branch to follow (default: the remote's).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Clone a partner's or the hub's repertoire and build its index."""
+    from copart_cli.sync import join as run_join
+
+    emit(ctx, run_join(url, directory, branch), json)
+
+
+def sync(
+    ctx: typer.Context,
+    remote: Annotated[Optional[str], typer.Option("--remote", help="The remote to sync with (default: copart.yaml's default_remote).")] = None,
+    no_push: Annotated[bool, typer.Option("--no-push", help="Fetch and integrate only.")] = False,
+    bundle: Annotated[Optional[Path], typer.Option("--bundle", metavar="FILE", help="Write what partners may lack to a git bundle (no network).")] = None,
+    from_bundle: Annotated[Optional[Path], typer.Option("--from-bundle", metavar="FILE", help="Take in a bundle a partner wrote.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Commit edits made outside copart, fetch, integrate, push; offline-safe (exit 3 when offline or a conflict is left)."""
+    from copart_cli.sync import sync as run_sync
+
+    result = run_sync(repertoire(ctx), remote=remote, push=not no_push, bundle_out=bundle, bundle_in=from_bundle)
+    emit(ctx, result, json)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def status(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Local edits, commits to sync per remote, conflicts waiting, index freshness."""
+    from copart_cli.sync import status as run_status
+
+    emit(ctx, run_status(repertoire(ctx)), json)
+
+
+def resolve(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="ID", help="The entry (or file, e.g. copart.yaml) with a conflict copy.")],
+    keep: Annotated[Optional[str], typer.Option("--keep", help="entry (as it is), copy (the saved version) or both (combined).")] = None,
+    copy: Annotated[Optional[str], typer.Option("--copy", metavar="NAME", help="Which conflict copy, when there are several.")] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Open your editor on the result before committing.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Settle a conflict: keep the entry, take the conflict copy, or combine both; the copy is cleared."""
+    from copart_cli.errors import InputNeeded
+    from copart_cli.sync import resolve as run_resolve
+
+    opts = options(ctx, json)
+    if keep is None:
+        if not opts.interactive:
+            raise InputNeeded("say which version to keep",
+                              hint=f"copart resolve {target} --keep entry|copy|both (see both with: copart status)")
+        keep = typer.prompt("Keep which version? entry, copy or both", default="both")
+    editor = None
+    if edit:
+        if not opts.interactive:
+            raise InputNeeded("--edit needs a terminal", hint="drop --edit under --no-input")
+        from copart_cli.editor import edit_file
+
+        editor = edit_file
+    emit(ctx, run_resolve(repertoire(ctx), target, keep, copy, editor), json)
