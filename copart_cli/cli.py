@@ -10,6 +10,7 @@ import typer
 from copart_cli import __version__
 from copart_cli.commands import community, entries
 from copart_cli.commands import sync as sync_cmds
+from copart_cli.commands import review as review_cmds
 from copart_cli.ui import Options
 
 app = typer.Typer(
@@ -57,6 +58,11 @@ app.command("join")(sync_cmds.join)
 app.command("sync")(sync_cmds.sync)
 app.command("status")(sync_cmds.status)
 app.command("resolve")(sync_cmds.resolve)
+app.add_typer(review_cmds.contribute_app, name="contribute")
+app.add_typer(review_cmds.review_app, name="review")
+app.command("setup-signing")(review_cmds.setup_signing)
+app.command("verify")(review_cmds.verify)
+app.add_typer(review_cmds.hub_app, name="hub")
 
 
 def _global_flags_everywhere(group) -> None:

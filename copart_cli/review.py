@@ -417,10 +417,11 @@ def set_aside(rep) -> list[str]:
     git = rep.git
     moved = []
     for c in contributions(rep, include_remote=False):
-        if not c.open:
+        if c.state == "withdrawn":
             continue
-        for path in c.paths:
-            if _worktree_bytes(rep, path) == git.file_at(c.latest.tip, path):
+        for path in c.paths:  # open ones, and accepted ones whose merge main is about to bring
+            here = _worktree_bytes(rep, path)
+            if here == git.file_at(c.latest.tip, path) and here != git.file_at("HEAD", path):
                 moved.append(path)
     if moved:
         git.restore_from_head(moved)

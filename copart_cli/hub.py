@@ -1,0 +1,87 @@
+"""`copart hub init PATH`: a bare hub repository that enforces the community's policy.
+
+The hub is an ordinary bare git repository with receive.denyDeletes,
+receive.denyNonFastForwards and receive.fsckObjects set, seeded with the repertoire's
+main, and a `pre-receive` hook (copart_cli/hooks/pre_receive.py) that judges every push
+against the member profiles on the hub's current main.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from copart_cli.errors import AlreadyExists, CopartError
+
+HOOK_TEMPLATE = """#!{python}
+# copart hub policy, installed by `copart hub init` (see docs/review.md in copart).
+# It judges every push against the member profiles on this hub's main. If copart cannot
+# be imported the hook fails, and a failing pre-receive hook refuses the push: closed, not open.
+import sys
+sys.path.insert(0, {package_parent!r})
+from copart_cli.hooks.pre_receive import main
+sys.exit(main())
+"""
+
+HUB_CONFIG = {
+    "receive.denyDeletes": "true",
+    "receive.denyNonFastForwards": "true",
+    "receive.fsckObjects": "true",
+    "transfer.fsckObjects": "true",
+    "receive.advertisePushOptions": "true",
+    "core.logAllRefUpdates": "true",
+}
+
+
+@dataclass
+class HubResult:
+    view = "review"
+    path: str
+    main: str | None
+    members: int
+    coordinators: list[str]
+    keys: int
+    warnings: list[str]
+
+
+def hook_text() -> str:
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    return HOOK_TEMPLATE.format(python=sys.executable, package_parent=package_parent)
+
+
+def install_hook(hub: Path) -> Path:
+    from copart_cli.files import atomic_write
+
+    hook = hub / "hooks" / "pre-receive"
+    atomic_write(hook, hook_text())
+    os.chmod(hook, 0o755)
+    return hook
+
+
+def init_hub(rep, path: str) -> HubResult:
+    from copart_cli.gitrepo import GitRepo
+    from copart_cli.signing import MAIN, roster_at
+
+    target = Path(path).expanduser()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise AlreadyExists(f"{target} already exists and is not empty", hint="choose a new folder for the hub")
+    source = rep.git
+    main = source.rev(MAIN)
+    if main is None:
+        raise CopartError("this repertoire has no main branch to seed the hub with",
+                          hint="commit something first (copart init makes a first commit)")
+    roster = roster_at(source, MAIN)
+    hub = GitRepo.init_bare(target.resolve())
+    for key, value in HUB_CONFIG.items():
+        hub.set_config(key, value)
+    # Seed main before the hook exists: the hub's members are the ones on this main.
+    source.push_to(str(target.resolve()), [f"{MAIN}:{MAIN}"])
+    install_hook(target.resolve())
+    warnings = list(roster.problems)
+    with_keys = [c for c in sorted(roster.coordinators) if c in roster.keys]
+    if not with_keys:
+        warnings.append("no coordinator on main has ssh_keys: nobody can push to the hub's main yet")
+    return HubResult(str(target.resolve()), main, len(roster.members), sorted(roster.coordinators),
+                     sum(len(k) for k in roster.keys.values()), warnings)
