@@ -159,7 +159,8 @@ class Repertoire:
             except (FileNotFoundError, NotADirectoryError):
                 continue
             for name in names:
-                if name.endswith(".md") and not name.startswith("."):
+                # a stem with ".conflict-" is a conflict copy sync saved (conflicts.py), not an entry
+                if name.endswith(".md") and not name.startswith(".") and ".conflict-" not in name:
                     yield f"{folder}/{name}"
 
     # -- reading ------------------------------------------------------------------

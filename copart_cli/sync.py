@@ -159,6 +159,17 @@ def _pending_paths(rep: Repertoire) -> set[str]:
     return set(fn(rep)) if fn else set()
 
 
+def _set_aside(rep: Repertoire) -> None:
+    """Under review: take pending files already on their contribution branch out of the way of main."""
+    if not _review_mode(rep):
+        return
+    from copart_cli import review
+
+    fn = getattr(review, "set_aside", None)
+    if fn:
+        fn(rep)
+
+
 def _review_refs(rep: Repertoire, remote: str) -> list[str]:
     if not _review_mode(rep):
         return []
@@ -409,6 +420,9 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
         mode, name = "remote", _pick_remote(rep, remote)
     result = SyncResult(mode=mode, remote=name, branch=branch)
     with rep.write_lock():
+        clear = getattr(git, "clear_stale_locks", None)
+        if clear:
+            clear()
         commit_outside_edits(rep, _pending_paths(rep), result)
         if bundle_out is not None:
             _write_bundle(rep, bundle_out, result)
@@ -436,8 +450,11 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             _offline(rep, tracking, exc, result)
             break
         _record_fetch(rep, name)
-        integrate(rep, tracking, f"{name}/{branch}", result)
-        extra = _review_refs(rep, name)
+        _set_aside(rep)
+        try:
+            integrate(rep, tracking, f"{name}/{branch}", result)
+        finally:
+            extra = _review_refs(rep, name)
         head = git.head()
         remote_head = git.rev(tracking)
         if not push:
@@ -520,8 +537,11 @@ def _take_bundle(rep: Repertoire, path: Path, branch: str, result: SyncResult) -
     start = git.head()
     git.fetch(str(path.resolve()), _refspecs(BUNDLE_REMOTE))
     result.bundle = str(path)
-    integrate(rep, f"refs/remotes/{BUNDLE_REMOTE}/{branch}", f"the bundle {path.name}", result)
-    _review_refs(rep, BUNDLE_REMOTE)
+    _set_aside(rep)
+    try:
+        integrate(rep, f"refs/remotes/{BUNDLE_REMOTE}/{branch}", f"the bundle {path.name}", result)
+    finally:
+        _review_refs(rep, BUNDLE_REMOTE)
     _finish(rep, start, None, result)
 
 

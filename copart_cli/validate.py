@@ -132,6 +132,9 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
     for entry in entries:
         problems.extend(reference_problems(entry, known, members, asks))
+    from copart_cli import conflicts  # conflict copies sync saved, waiting for `copart resolve`
+
+    problems.extend(conflicts.problems(rep.root))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
 
