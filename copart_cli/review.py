@@ -493,6 +493,7 @@ def sync_refs(rep, remote: str) -> list[str]:
         elif have != sha and git.is_ancestor(have, sha):
             git.update_ref(local, sha, have)
     _tidy_worktree(rep, me)
+    allowed_signers_file(rep)  # main may have brought new members or keys
     remote_refs = git.ref_map(f"refs/remotes/{remote}/", f"refs/copart-remote/{remote}/")
     specs = []
     for ref, sha in sorted(git.ref_map(CONTRIB_PREFIX).items()):

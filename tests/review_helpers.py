@@ -77,6 +77,8 @@ def community(world, *, keys=("judith", "anjali"), coordinators=("judith",), hub
     r = judith.copart("setup-signing", cwd=rep)
     assert r.ok, r
     judith.git("commit", "-qam", "4XP: members' keys, review by coordinators", cwd=rep)
+    r = judith.copart("setup-signing", cwd=rep)  # again: allowed_signers now has the keys on main
+    assert r.ok, r
     hub_path = world.base / "remotes" / "hub.git"
     partner_rep = None
     if hub:
