@@ -825,7 +825,11 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
             lines.append(f"Conflicts-Resolved: {prefer}")
         merge = git.make_commit(tree, [main_sha, tip], "\n".join(lines) + "\n", sign=True)
         if git.current_branch() == main_ref.removeprefix("refs/heads/") or (main_ref == "HEAD"):
-            git.fast_forward(merge)
+            set_aside(rep)  # the coordinator's own pending files, safe on their branches
+            try:
+                git.fast_forward(merge)
+            finally:
+                _tidy_worktree(rep, me)
         else:
             git.update_ref(main_ref, merge, main_sha)
         event = add_event(rep, c, "accept", message, target=tip, merge=merge, by=me)
