@@ -101,7 +101,14 @@ def check_update(git, roster, signers: Path, old: str, new: str, ref: str) -> No
                                                 f"but contrib/{owner}/ is {owner}'s")
         return
     owner, cid = review.group(1), review.group(2)
-    for s in sigs:
+    # every commit the ref gains must be an event, even ones the hub already holds elsewhere
+    gained = git.signatures(new if old == ZERO else f"{old}..{new}", allowed_signers=signers)
+    for s in gained:
+        problem = classify(s, roster)
+        if problem:
+            rule = {"unknown-key": "non-member"}.get(problem[0], problem[0])
+            raise Refusal(ref, rule, f"commit {s['commit'][:10]}: {problem[1]}")
+    for s in gained:
         if len(s["parents"]) > 1:
             continue  # a merge joining two lines of events; already checked as signed by a member
         ev = parse_event(s["commit"], git.commit_message(s["commit"]))
