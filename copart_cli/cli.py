@@ -11,6 +11,7 @@ from copart_cli import __version__
 from copart_cli.commands import community, entries
 from copart_cli.commands import sync as sync_cmds
 from copart_cli.commands import review as review_cmds
+from copart_cli.commands import publish as publish_cmds
 from copart_cli.ui import Options
 
 app = typer.Typer(
@@ -63,6 +64,11 @@ app.add_typer(review_cmds.review_app, name="review")
 app.command("setup-signing")(review_cmds.setup_signing)
 app.command("verify")(review_cmds.verify)
 app.add_typer(review_cmds.hub_app, name="hub")
+app.command("digest")(publish_cmds.digest)
+app.command("site")(publish_cmds.site)
+app.command("stats")(publish_cmds.stats)
+app.command("stale")(publish_cmds.stale)
+app.add_typer(publish_cmds.pathway_app, name="pathway")
 
 
 def _global_flags_everywhere(group) -> None:

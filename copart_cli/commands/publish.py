@@ -1,0 +1,113 @@
+"""digest, site, stats, stale, pathway list|show|suggest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+
+
+def _now():
+    from copart_cli.publish import env_now
+
+    return env_now()
+
+
+def digest(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option("--since", "-s", help="From when: 7d, 2w, a date, or 'last sync'.")] = "7d",
+    until: Annotated[Optional[str], typer.Option("--until", help="Up to when (default: now).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md (default) or html.")] = "md",
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="Link entries to a published `copart site` at this URL.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """What is new and changed, who contributed, open asks and accepted answers: ready to paste."""
+    from copart_cli.publish import digest as make_digest
+
+    as_json = json or options(ctx).json
+    result = make_digest(repertoire(ctx), since, until, "json" if as_json else fmt.lower(), base_url, _now())
+    emit(ctx, result, json)
+
+
+def site(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Where to write the site (new, empty, or a previous copart site).")],
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for rendering (default: all cores).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Export a static HTML site: entries, members, topics, open asks and an offline search."""
+    from copart_cli.site import build_site
+
+    emit(ctx, build_site(repertoire(ctx), directory, jobs, _now()), json)
+
+
+def stats(
+    ctx: typer.Context,
+    months: Annotated[int, typer.Option("--months", "-m", help="How many months of history to chart.")] = 12,
+    json: JsonOpt = False,
+) -> None:
+    """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
+    from copart_cli.publish import stats as make_stats
+
+    emit(ctx, make_stats(repertoire(ctx), months, _now()), json)
+
+
+def stale(
+    ctx: typer.Context,
+    older_than: Annotated[str, typer.Option("--older-than", help="Not reviewed for this long: 1y, 6m, 90d.")] = "1y",
+    json: JsonOpt = False,
+) -> None:
+    """Entries to review: a passed `review_by` date, or no change or review for a year."""
+    from copart_cli.publish import stale as find_stale
+
+    emit(ctx, find_stale(repertoire(ctx), older_than, _now()), json)
+
+
+pathway_app = typer.Typer(
+    help="Learning pathways: ordered reading lists that give newcomers a way in.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@pathway_app.command("list")
+def pathway_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List the pathways in pathways/."""
+    from copart_cli.pathways import list_pathways
+
+    emit(ctx, list_pathways(repertoire(ctx)), json)
+
+
+@pathway_app.command("show")
+def pathway_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The pathway (its file name without .md).")],
+    step: Annotated[Optional[int], typer.Option("--step", "-n", help="Read step N in full.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Walk through a pathway: every step in order, or one step in full with --step N."""
+    from copart_cli.pathways import show_pathway
+
+    emit(ctx, show_pathway(repertoire(ctx), name, step), json)
+
+
+@pathway_app.command("suggest")
+def pathway_suggest(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="What the newcomer wants to learn.")],
+    save: Annotated[Optional[str], typer.Option("--save", metavar="NAME", help="Write the draft to pathways/NAME.md and commit it.")] = None,
+    per_kind: Annotated[int, typer.Option("--limit", help="Practices and stories to include, each.")] = 5,
+    json: JsonOpt = False,
+) -> None:
+    """Draft a pathway on a topic: practices first, then stories, then the people to meet."""
+    from copart_cli.errors import UsageError
+    from copart_cli.pathways import suggest_pathway
+
+    if per_kind < 1:
+        raise UsageError("--limit must be at least 1")
+    emit(ctx, suggest_pathway(repertoire(ctx), topic, save, per_kind, _now()), json)

@@ -1,0 +1,374 @@
+"""Learning pathways: ordered, named reading lists that give a newcomer a way in.
+
+A pathway is a small Markdown file `pathways/<name>.md` whose frontmatter lists its steps
+(entry ids: practices, stories, asks, member profiles to meet), each with an optional note;
+the body is an introduction. `pathway show NAME` walks through it; `pathway suggest TOPIC`
+drafts one from what the repertoire holds (practices first, then stories, then the people
+to meet) and `--save NAME` commits the draft.
+
+    ---
+    title: Pricing your work, a way in
+    description: For a partner about to price a workshop or a service.
+    author: rlindqvist
+    created: 2025-06-02T09:00:00Z
+    topics: [pricing, workshops]
+    steps:
+      - id: costing-checklist-for-a-workshop
+        note: Read this before you announce anything.
+      - pricing-a-first-workshop
+      - rlindqvist
+    ---
+    Start with the checklist...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from copart_cli import frontmatter, ids
+from copart_cli.errors import AlreadyExists, InvalidEntry, NotFound, UsageError
+from copart_cli.files import atomic_write, read_text
+from copart_cli.model import Entry, Kind, Problem, as_list, utcnow
+from copart_cli.repertoire import Repertoire
+
+FOLDER = "pathways"
+PER_KIND = 5  # suggested practices, and stories
+PEOPLE = 3
+
+
+@dataclass
+class Step:
+    id: str
+    note: str = ""
+
+
+@dataclass
+class Pathway:
+    name: str
+    path: str
+    title: str
+    description: str = ""
+    author: str = ""
+    created: dt.datetime | None = None
+    topics: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    body: str = ""
+
+
+@dataclass
+class ResolvedStep:
+    number: int  # 1-based
+    step: Step
+    entry: Entry | None  # None: the id does not resolve (shown as missing)
+    summary: str = ""
+
+
+@dataclass
+class PathwayList:
+    view = "publish"
+    pathways: list[Pathway]
+    problems: list[Problem]
+
+
+@dataclass
+class PathwayShown:
+    view = "publish"
+    pathway: Pathway
+    steps: list[ResolvedStep]
+    current: ResolvedStep | None = None  # with --step N
+
+
+@dataclass
+class PathwaySuggestion:
+    view = "publish"
+    topic: str
+    method: str  # "search index" or "topic match"
+    pathway: Pathway
+    steps: list[ResolvedStep]
+    saved: str | None = None  # the path written, with --save
+    commit: str | None = None
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def parse(rel: str, text: str) -> Pathway:
+    """A pathway file; InvalidEntry names the file and line when it cannot be read."""
+    parts = frontmatter.split(text, rel)
+    meta = frontmatter.load(parts.frontmatter, rel, first_line=2)
+    name = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    raw_steps = meta.get("steps") or []
+    if not isinstance(raw_steps, list):
+        line = frontmatter.key_lines(parts.frontmatter).get("steps", 2)
+        raise InvalidEntry(f"{rel}:{line}: steps must be a list of entry ids")
+    steps = []
+    for item in raw_steps:
+        if isinstance(item, dict):
+            sid = str(item.get("id") or "").strip()
+            note = str(item.get("note") or "").strip()
+        else:
+            sid, note = str(item).strip(), ""
+        if not sid:
+            line = frontmatter.key_lines(parts.frontmatter).get("steps", 2)
+            raise InvalidEntry(f"{rel}:{line}: a step needs an entry id ('- some-id' or '- id: some-id')")
+        steps.append(Step(sid, note))
+    return Pathway(
+        name=name,
+        path=rel,
+        title=str(meta.get("title") or name),
+        description=str(meta.get("description") or ""),
+        author=str(meta.get("author") or ""),
+        created=frontmatter_time(meta.get("created")),
+        topics=as_list(meta.get("topics")),
+        steps=steps,
+        body=parts.body,
+    )
+
+
+def frontmatter_time(value: Any) -> dt.datetime | None:
+    from copart_cli.model import as_datetime
+
+    return as_datetime(value)
+
+
+def load_all(rep: Repertoire, problems: list[Problem] | None = None) -> list[Pathway]:
+    base = rep.root / FOLDER
+    if not base.is_dir():
+        return []
+    found = []
+    for path in sorted(base.glob("*.md")):
+        rel = f"{FOLDER}/{path.name}"
+        try:
+            found.append(parse(rel, read_text(path, rel)))
+        except InvalidEntry as exc:
+            if problems is not None:
+                from copart_cli.repertoire import problem_from
+
+                problems.append(problem_from(exc, rel))
+    return found
+
+
+def check(rep: Repertoire) -> list[Problem]:
+    """Problems in pathway files: unreadable files and steps that name no entry."""
+    problems: list[Problem] = []
+    for p in load_all(rep, problems):
+        for step in p.steps:
+            if rep.locate_id(step.id) is None:
+                problems.append(Problem(p.path, 1, f"step '{step.id}' is not an entry id"))
+    return problems
+
+
+def get(rep: Repertoire, name: str) -> Pathway:
+    rel = f"{FOLDER}/{name}.md"
+    if not ids.is_valid(name) or not (rep.root / rel).is_file():
+        names = [p.name for p in load_all(rep)]
+        hint = ("pathways here: " + ", ".join(names)) if names else "draft one with: copart pathway suggest TOPIC --save NAME"
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise NotFound(f"no pathway named '{shown}'", hint=hint)
+    return parse(rel, read_text(rep.root / rel, rel))
+
+
+def _resolve(rep: Repertoire, steps: list[Step]) -> list[ResolvedStep]:
+    from copart_cli.publish import summary
+
+    out = []
+    for i, step in enumerate(steps, 1):
+        entry = None
+        rel = rep.locate_id(step.id)
+        if rel:
+            try:
+                entry = rep.load(rel)
+            except InvalidEntry:
+                entry = None
+        out.append(ResolvedStep(i, step, entry, summary(entry) if entry else ""))
+    return out
+
+
+def list_pathways(rep: Repertoire) -> PathwayList:
+    problems: list[Problem] = []
+    return PathwayList(load_all(rep, problems), problems)
+
+
+def show_pathway(rep: Repertoire, name: str, step: int | None = None) -> PathwayShown:
+    p = get(rep, name)
+    steps = _resolve(rep, p.steps)
+    current = None
+    if step is not None:
+        if not steps:
+            raise UsageError(f"pathway '{name}' has no steps yet")
+        if not 1 <= step <= len(steps):
+            raise UsageError(f"step {step} is out of range: '{name}' has steps 1 to {len(steps)}")
+        current = steps[step - 1]
+        if current.entry is None:
+            raise NotFound(f"step {step} of '{name}' names '{current.step.id}', which is not an entry",
+                           hint=f"fix {p.path}, or skip it: copart pathway show {name} --step {step + 1}")
+    return PathwayShown(p, steps, current)
+
+
+# -- suggesting --------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return ids.slugify(text) or text.strip().lower()
+
+
+def _topic_scores(rep: Repertoire, entries: list[Entry], topic: str) -> dict[str, float]:
+    """Entries scored by how squarely they are about `topic`: topics, tags, title, then the text."""
+    want = _norm(topic)
+    words = [w for w in re.findall(r"\w{3,}", topic.lower())]
+    scores: dict[str, float] = {}
+    for e in entries:
+        score = 0.0
+        if any(_norm(t) == want for t in e.topics):
+            score += 10
+        if any(_norm(t) == want for t in e.tags):
+            score += 5
+        title = e.title.lower()
+        score += 3 * sum(1 for w in words if w in title)
+        if words:
+            body = e.body.lower()
+            score += min(sum(body.count(w) for w in words), 10) * 0.2
+        if score > 0:
+            scores[e.id] = score
+    return scores
+
+
+def _search_scores(rep: Repertoire, topic: str) -> dict[str, float] | None:
+    """Scores from the search index (copart_cli/search.py), if that service is available."""
+    try:
+        from copart_cli import search  # noqa: F401
+    except ImportError:
+        return None
+    fn = getattr(search, "search", None)
+    if fn is None:
+        return None
+    try:
+        result = fn(rep, topic, limit=200)
+    except TypeError:
+        try:
+            result = fn(rep, topic)
+        except Exception:  # noqa: BLE001 - any failure: fall back to topic matching
+            return None
+    except Exception:  # noqa: BLE001
+        return None
+    hits = getattr(result, "results", None) or getattr(result, "hits", None)
+    if hits is None and isinstance(result, list):
+        hits = result
+    if not hits:
+        return None
+    scores: dict[str, float] = {}
+    for n, hit in enumerate(hits):
+        entry = getattr(hit, "entry", hit)
+        entry_id = getattr(entry, "id", None) or (hit.get("id") if isinstance(hit, dict) else None)
+        if not entry_id:
+            continue
+        score = getattr(hit, "score", None)
+        scores[str(entry_id)] = float(score) if isinstance(score, (int, float)) else float(len(hits) - n)
+    return scores or None
+
+
+def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_kind: int = PER_KIND,
+                    now: dt.datetime | None = None) -> PathwaySuggestion:
+    """Draft a pathway on `topic`: the best practices, then stories, then the people to meet."""
+    from copart_cli.publish import Snapshot
+
+    topic = topic.strip()
+    if not topic:
+        raise UsageError("a topic is needed", hint="copart pathway suggest pricing")
+    if save is not None and not ids.is_valid(save):
+        raise UsageError(f"'{save}' cannot be a pathway name", hint="use lowercase words joined by hyphens")
+    snap = Snapshot(rep)
+    entries = snap.entries
+    topical = _topic_scores(rep, entries, topic)
+    searched = _search_scores(rep, topic)
+    method = "topic match"
+    scores = topical
+    if searched:
+        method = "search index"
+        scores = {k: searched.get(k, 0.0) + topical.get(k, 0.0) for k in set(searched) | set(topical)}
+    if not scores:
+        raise NotFound(f"nothing in the repertoire is about '{topic}' yet",
+                       hint="see the topics in copart.yaml, or ask the community: copart new ask")
+    inbound: Counter = Counter()
+    from copart_cli.repertoire import outgoing_links
+
+    known = set(snap.by_id)
+    for e in entries:
+        for target in outgoing_links(e, known):
+            inbound[target] += 1
+
+    def best(kind: str) -> list[Entry]:
+        picked = [e for e in entries if e.kind == kind and scores.get(e.id, 0) > 0]
+        picked.sort(key=lambda e: (-scores[e.id], -inbound[e.id], e.id))
+        return picked[:per_kind]
+
+    practices, stories = best(Kind.practice.value), best(Kind.story.value)
+    people: Counter = Counter()
+    want = _norm(topic)
+    for m in snap.members.values():
+        if m.status == "alumni":
+            continue
+        if any(_norm(x) == want for x in m.expertise):
+            people[m.id] += 10
+    for e in practices + stories:
+        if e.author in snap.members and snap.members[e.author].status != "alumni":
+            people[e.author] += 3
+    for ans in snap.of_kind(Kind.answer.value):
+        if ans.meta.get("accepted") and ans.author in snap.members and scores.get(str(ans.meta.get("answers")), 0):
+            people[ans.author] += 2
+    meet = [mid for mid, _ in sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:PEOPLE]]
+
+    steps = [Step(e.id) for e in practices] + [Step(e.id) for e in stories]
+    for mid in meet:
+        shared = [x for x in snap.members[mid].expertise if _norm(x) == want]
+        steps.append(Step(mid, f"Someone to meet about {topic}" + (" (listed as expertise)." if shared else ".")))
+    name = save or _norm(topic)
+    title = f"A way into {topic}"
+    pathway = Pathway(
+        name=name,
+        path=f"{FOLDER}/{name}.md",
+        title=title,
+        description=f"A reading list for newcomers on {topic}: practices first, then stories, then people to meet.",
+        topics=[topic],
+        steps=steps,
+        body=f"Drafted by `copart pathway suggest {topic}` ({method}). Reorder, trim and add notes, then commit.\n",
+    )
+    result = PathwaySuggestion(topic, method, pathway, _resolve(rep, steps))
+    if save is not None:
+        result.saved, result.commit = _save(rep, pathway, now or utcnow())
+    return result
+
+
+def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
+    from copart_cli.repertoire import require_identity
+
+    target = rep.root / p.path
+    if target.exists():
+        raise AlreadyExists(f"{p.path} already exists; nothing was changed",
+                            hint=f"choose another name, or edit {p.path} by hand")
+    identity = require_identity(rep)
+    member = rep.member_for_email(identity.email)
+    p.author = member.id if member else ids.slugify(identity.name)
+    p.created = now
+    meta: dict[str, Any] = {
+        "title": p.title,
+        "description": p.description,
+        "author": p.author,
+        "created": now,
+        "topics": p.topics,
+    }
+    text = "---\n" + frontmatter.dump(meta) + "steps:\n"
+    for step in p.steps:
+        text += f"  - id: {step.id}\n"
+        if step.note:
+            text += f"    note: {frontmatter.inline(step.note)}\n"
+    text += "---\n" + p.body
+    atomic_write(target, text)
+    commit = rep.commit([p.path], f"pathway: {p.title}")
+    return p.path, commit
+
+

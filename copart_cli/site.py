@@ -1,0 +1,429 @@
+"""`copart site DIR`: the repertoire as a static HTML site.
+
+Every page is rendered through the (sandboxed, overridable) templates in `templates/site/`;
+every piece of user text is Markdown rendered by markdown-it-py and then sanitised by nh3,
+so a `<script>`, an `onerror=` or a `javascript:` link in an entry comes out inert. Links are
+relative, so the site works opened from disk (`file://`) and served by any web server.
+Search runs in the browser over a prebuilt index loaded as a script (`static/search-index.js`,
+not fetched: browsers refuse `fetch()` on `file://`).
+
+The site is built in a temporary folder beside DIR and swapped in at the end, so a failed
+build leaves the previous site as it was. DIR must be new, empty, or a site copart built
+(it holds `.copart-site.json`); anything else is refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from copart_cli import __version__, ids
+from copart_cli.errors import CopartError, UsageError
+from copart_cli.model import Entry, Kind, as_datetime, iso, utcnow
+from copart_cli.repertoire import Repertoire, outgoing_links, resolve_link
+
+MARKER = ".copart-site.json"
+RECENT = 12
+KEYWORDS_PER_ENTRY = 60
+PARALLEL_FROM = 400  # entries; below this, one process is faster than starting workers
+_WIKI = re.compile(r"\[\[([^\]\|#\n]+)(#[^\]\|\n]*)?(?:\|([^\]\n]*))?\]\]")
+_WORD = re.compile(r"[^\W_]{3,24}", re.UNICODE)
+_STOP = frozenset(
+    """the and for are but not you all any can had her was one our out has have him his how its may new now
+    own see two way who did get let put say she too use this that with from they will would there their what
+    about which when make like time just know take into year your some could them than then look only come
+    over think also back after work first well even want because these give most been were said each more
+    should very such here where being those while does done why went other many must much both same still
+    every again between under need needs used using within without across into onto upon per via etc http
+    https www com org html md""".split()
+)
+
+
+@dataclass
+class SiteResult:
+    view = "publish"
+    path: Path
+    pages: int
+    entries: int
+    members: int
+    topics: int
+    search_index_bytes: int
+    seconds: float
+    replaced: bool
+
+
+# -- Markdown → safe HTML -----------------------------------------------------------------
+
+
+class HtmlRenderer:
+    """Markdown to sanitised HTML, with [[wiki links]] resolved to the site's pages."""
+
+    def __init__(self, known: dict[str, str], root: str = "../"):
+        from markdown_it import MarkdownIt
+
+        self.known = known  # id -> site path (e.g. 'stories/x.html')
+        self.known_ids = set(known)
+        self.root = root
+        self.md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
+        self.md.inline.ruler.before("link", "wikilink", self._wikilink)
+
+    def _wikilink(self, state, silent: bool) -> bool:
+        if not state.src.startswith("[[", state.pos):
+            return False
+        m = _WIKI.match(state.src, state.pos)
+        if not m:
+            return False
+        if not silent:
+            target = m.group(1).strip()
+            label = (m.group(3) or "").strip() or target
+            resolved = resolve_link(target, self.known_ids)
+            if resolved:
+                tok = state.push("link_open", "a", 1)
+                tok.attrs = {"href": self.root + self.known[resolved], "class": "wikilink"}
+                text = state.push("text", "", 0)
+                text.content = label
+                state.push("link_close", "a", -1)
+            else:
+                state.push("em_open", "em", 1)
+                text = state.push("text", "", 0)
+                text.content = label
+                state.push("em_close", "em", -1)
+        state.pos = m.end()
+        return True
+
+    def html(self, markdown: str) -> str:
+        return sanitise(self.md.render(markdown))
+
+
+def sanitise(html: str) -> str:
+    """Only harmless HTML survives: no scripts, no event handlers, no javascript: or data: links."""
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=nh3.ALLOWED_TAGS | {"details", "summary"},
+        attributes={**nh3.ALLOWED_ATTRIBUTES, "a": {"href", "title", "hreflang"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
+    """The words that best describe a text, for the search index: the most frequent non-stopwords."""
+    counts = Counter(w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit())
+    return [w for w, _ in counts.most_common(limit)]
+
+
+# One renderer per worker process, built by the pool initializer.
+_worker: HtmlRenderer | None = None
+
+
+def _init_worker(known: dict[str, str]) -> None:
+    global _worker
+    _worker = HtmlRenderer(known)
+
+
+def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:
+    index, body = item
+    assert _worker is not None
+    return index, _worker.html(body), keywords(body)
+
+
+def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = None) -> list[tuple[str, list[str]]]:
+    """Every body as (html, keywords), on several cores when there are many."""
+    jobs = jobs or os.cpu_count() or 1
+    results: list[tuple[str, list[str]]] = [("", [])] * len(bodies)
+    items = sorted(enumerate(bodies), key=lambda it: -len(it[1]))  # big ones first: even work
+    if jobs > 1 and len(bodies) >= PARALLEL_FROM:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else multiprocessing.get_context()
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known,)) as pool:
+            for index, html, words in pool.imap_unordered(_render_one, items, chunksize=4):
+                results[index] = (html, words)
+    else:
+        _init_worker(known)
+        for item in items:
+            index, html, words = _render_one(item)
+            results[index] = (html, words)
+    return results
+
+
+# -- the output folder ---------------------------------------------------------------------
+
+
+def check_target(out: Path) -> bool:
+    """True if `out` holds a previous copart site (to be replaced); raise if it must not be touched."""
+    if not out.exists() and not out.is_symlink():
+        return False
+    if out.is_symlink() or not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder; refusing to overwrite it",
+                         hint="choose a new folder for the site")
+    if (out / MARKER).is_file():
+        return True
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise CopartError(f"cannot read {out}: {exc.strerror or exc}") from None
+    if empty:
+        return False
+    raise UsageError(f"{out} exists and is not a copart site (no {MARKER}); refusing to overwrite it",
+                     hint="choose a new or empty folder, or one a previous `copart site` made")
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)  # put the previous site back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# -- building -------------------------------------------------------------------------------
+
+
+def page_of(entry: Entry) -> str:
+    """The site path of an entry's page: its repertoire path with .html."""
+    return entry.path[: -len(".md")] + ".html"
+
+
+class _Slugs:
+    """Stable, unique file names for topics and tags."""
+
+    def __init__(self):
+        self.names: dict[str, str] = {}
+        self.used: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        if name not in self.names:
+            base = ids.slugify(name) or "x"
+            slug, n = base, 2
+            while slug in self.used:
+                slug, n = f"{base}-{n}", n + 1
+            self.used.add(slug)
+            self.names[name] = slug
+        return self.names[name]
+
+
+def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.datetime | None = None) -> SiteResult:
+    from copart_cli import templating
+    from copart_cli.publish import Snapshot, summary
+
+    started = time.perf_counter()
+    now = now or utcnow()
+    out = Path(os.path.abspath(out.expanduser()))
+    replaced = check_target(out)
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} does not exist", hint="create the parent folder first")
+
+    snap = Snapshot(rep)
+    entries = sorted(snap.entries, key=lambda e: e.path)
+    known = {e.id: page_of(e) for e in entries}
+    known_ids = set(known)
+    rendered = render_bodies([e.body for e in entries], known, jobs)
+    html_of = {e.id: rendered[i][0] for i, e in enumerate(entries)}
+    words_of = {e.id: rendered[i][1] for i, e in enumerate(entries)}
+
+    backlinks: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        for target in outgoing_links(e, known_ids):
+            if target != e.id and not (e.kind == Kind.answer.value and str(e.meta.get("answers")) == target):
+                backlinks[target].append(e)
+
+    topic_slug, tag_slug = _Slugs(), _Slugs()
+    by_topic: dict[str, list[Entry]] = defaultdict(list)
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        for t in dict.fromkeys(e.topics):
+            by_topic[t].append(e)
+        for t in dict.fromkeys(e.tags):
+            by_tag[t].append(e)
+
+    def date(value) -> str:
+        return value.strftime("%Y-%m-%d") if value else ""
+
+    def card(e: Entry) -> dict[str, Any]:
+        author = e.author
+        return {
+            "id": e.id,
+            "kind": e.kind,
+            "title": e.title,
+            "url": known[e.id],
+            "author": author,
+            "author_name": snap.member_name(author) if author else "",
+            "author_url": known.get(author, "") if author in snap.members else "",
+            "created": date(e.created),
+            "topics": [{"name": t, "url": f"topics/{topic_slug(t)}.html"} for t in dict.fromkeys(e.topics)],
+            "tags": [{"name": t, "url": f"tags/{tag_slug(t)}.html"} for t in dict.fromkeys(e.tags)],
+            "summary": summary(e),
+            "status": str(e.meta.get("status") or "open") if e.kind == Kind.ask.value else "",
+            "accepted": bool(e.meta.get("accepted")) if e.kind == Kind.answer.value else False,
+            "source": e.source or "",
+        }
+
+    cards = {e.id: card(e) for e in entries}
+
+    def newest(items: list[Entry]) -> list[Entry]:
+        return sorted(items, key=lambda e: (e.created or dt.datetime.min.replace(tzinfo=dt.timezone.utc), e.id),
+                      reverse=True)
+
+    config = rep.config
+    from copart_cli import pathways as pathway_mod
+
+    paths_found = pathway_mod.load_all(rep)
+    renderer = templating.Renderer(rep.root / ".copart" / "templates", autoescape=True)
+    safe = renderer.safe
+    intro = HtmlRenderer(known, root="")
+    site = {
+        "name": config.name,
+        "domain": config.domain,
+        "generator": f"copart {__version__}",
+        "built": iso(now),
+        "has_pathways": bool(paths_found),
+    }
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    pages = 0
+    try:
+        def write(rel: str, template: str, depth: int, **context: Any) -> None:
+            nonlocal pages
+            html = renderer.render(template, {"site": site, "root": "../" * depth, "page": rel, **context})
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            pages += 1
+
+        for kind in Kind:
+            (tmp / kind.folder).mkdir()
+        for e in entries:
+            c = cards[e.id]
+            answers = [dict(cards[a.id], html=safe(html_of[a.id])) for a in snap.answers.get(e.id, [])]
+            answers.sort(key=lambda a: not a["accepted"])
+            context = {
+                "entry": c,
+                "body": safe(html_of[e.id]),
+                "backlinks": [cards[b.id] for b in sorted(backlinks.get(e.id, []), key=lambda b: b.title.lower())],
+                "links": [cards[t] for t in sorted(outgoing_links(e, known_ids)) if t != e.id],
+                "answers": answers,
+                "ask": cards.get(str(e.meta.get("answers"))) if e.kind == Kind.answer.value else None,
+            }
+            if e.kind == Kind.member.value:
+                m = e.meta
+                wrote = [cards[x.id] for x in newest([x for x in entries if x.author == e.id
+                                                      and x.kind not in (Kind.answer.value, Kind.member.value)])]
+                answered = [cards[x.id] for x in newest([x for x in entries
+                                                         if x.author == e.id and x.kind == Kind.answer.value])]
+                profile = {k: _listish(m.get(k)) for k in ("roles", "expertise", "offers", "needs", "accreditations")}
+                profile.update({k: str(m.get(k) or "") for k in ("name", "location", "status")})
+                profile["joined"] = date(as_datetime(m.get("joined")))
+                write(c["url"], "site/member.html", 1, **context, profile=profile, wrote=wrote, answered=answered)
+            else:
+                write(c["url"], "site/entry.html", 1, **context)
+
+        def listing(rel: str, title: str, items: list[Entry], depth: int = 0, intro_text: str = "") -> None:
+            write(rel, "site/list.html", depth, title=title, intro=intro_text, entries=[cards[e.id] for e in items])
+
+        kinds_pages = [
+            ("stories.html", "Stories", Kind.story, "What happened and what we learned."),
+            ("practices.html", "Practice notes", Kind.practice, "How we do things: checklists, tools, methods."),
+            ("asks.html", "Asks", Kind.ask, "Questions put to the community, open ones first."),
+        ]
+        for rel, title, kind, text in kinds_pages:
+            items = newest(snap.of_kind(kind.value))
+            if kind is Kind.ask:
+                items.sort(key=lambda e: str(e.meta.get("status") or "open") != "open")
+            listing(rel, title, items, 0, text)
+        members = sorted(snap.of_kind(Kind.member.value), key=lambda e: snap.member_name(e.id).lower())
+        write("members.html", "site/members.html", 0,
+              members=[dict(cards[e.id], name=snap.member_name(e.id),
+                            expertise=_listish(e.meta.get("expertise")), roles=_listish(e.meta.get("roles")),
+                            status=str(e.meta.get("status") or "active")) for e in members])
+        for topic, items in by_topic.items():
+            listing(f"topics/{topic_slug(topic)}.html", f"Topic: {topic}", newest(items), 1)
+        for tag, items in by_tag.items():
+            listing(f"tags/{tag_slug(tag)}.html", f"Tag: {tag}", newest(items), 1)
+        write("topics.html", "site/topics.html", 0,
+              topics=[{"name": t, "url": f"topics/{topic_slug(t)}.html", "count": len(by_topic[t])}
+                      for t in sorted(by_topic, key=str.lower)],
+              tags=[{"name": t, "url": f"tags/{tag_slug(t)}.html", "count": len(by_tag[t])}
+                    for t in sorted(by_tag, key=str.lower)])
+
+        pathway_cards = []
+        for p in paths_found:
+            steps = []
+            for step in p.steps:
+                target = snap.by_id.get(step.id)
+                steps.append({"id": step.id, "note": step.note, "entry": cards.get(step.id) if target else None})
+            pc = {"name": p.name, "title": p.title, "url": f"pathways/{p.name}.html", "steps": len(steps),
+                  "description": p.description}
+            pathway_cards.append(pc)
+            write(pc["url"], "site/pathway.html", 1, pathway=pc, steps=steps, intro=safe(intro.html(p.body)))
+        if pathway_cards:
+            write("pathways.html", "site/pathways.html", 0, pathways=pathway_cards)
+
+        open_asks = [cards[e.id] | {"answers": len(snap.answers.get(e.id, []))}
+                     for e in newest(snap.of_kind(Kind.ask.value)) if str(e.meta.get("status") or "open") == "open"]
+        counts = {k.value: len(snap.of_kind(k.value)) for k in Kind}
+        write("index.html", "site/home.html", 0,
+              description=safe(intro.html(config.description)) if config.description else "",
+              counts=counts,
+              stories=[cards[e.id] for e in newest(snap.of_kind(Kind.story.value))[:RECENT]],
+              practices=[cards[e.id] for e in newest(snap.of_kind(Kind.practice.value))[:RECENT]],
+              open_asks=open_asks,
+              pathways=pathway_cards,
+              topics=[{"name": t, "url": f"topics/{topic_slug(t)}.html", "count": len(by_topic[t])}
+                      for t in sorted(by_topic, key=lambda t: (-len(by_topic[t]), t.lower()))[:30]])
+        write("search.html", "site/search.html", 0)
+
+        static = tmp / "static"
+        static.mkdir()
+        for name in ("site.css", "search.js"):
+            src = renderer.source_path(f"site/static/{name}")
+            if src is None:
+                raise CopartError(f"the site template file site/static/{name} is missing", hint="reinstall copart")
+            shutil.copyfile(src, static / name)
+        index = {
+            "fields": ["title", "url", "kind", "author", "labels", "words", "summary"],
+            "docs": [
+                [e.title, known[e.id], e.kind, snap.member_name(e.author) if e.author else "",
+                 " ".join(dict.fromkeys([*e.topics, *e.tags])).lower(), " ".join(words_of[e.id]),
+                 cards[e.id]["summary"][:160]]
+                for e in entries
+            ],
+        }
+        payload = "window.COPART_SEARCH = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n"
+        (static / "search-index.js").write_text(payload, encoding="utf-8")
+        index_bytes = len(payload.encode("utf-8"))
+        marker = {"generator": "copart", "version": __version__, "community": config.name, "built": iso(now),
+                  "pages": pages, "entries": len(entries)}
+        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return SiteResult(out, pages, len(entries), len(snap.members), len(by_topic), index_bytes,
+                      round(time.perf_counter() - started, 2), replaced)
+
+
+def _listish(value: Any) -> list[str]:
+    from copart_cli.model import as_list
+
+    return as_list(value)
