@@ -12,6 +12,7 @@ from copart_cli.commands import community, entries
 from copart_cli.commands import sync as sync_cmds
 from copart_cli.commands import review as review_cmds
 from copart_cli.commands import publish as publish_cmds
+from copart_cli.commands import search as search_cmds
 from copart_cli.ui import Options
 
 app = typer.Typer(
@@ -55,6 +56,14 @@ app.command("show")(entries.show)
 app.command("list")(entries.list_)
 app.command("rm")(entries.rm)
 app.command("check")(entries.check)
+app.command("search")(search_cmds.search)
+app.command("ask")(search_cmds.ask)
+app.command("answer")(search_cmds.answer)
+app.command("asks")(search_cmds.asks)
+app.command("accept")(search_cmds.accept)
+app.command("who")(search_cmds.who)
+app.command("index")(search_cmds.index)
+app.command("import")(search_cmds.import_)
 app.command("join")(sync_cmds.join)
 app.command("sync")(sync_cmds.sync)
 app.command("status")(sync_cmds.status)

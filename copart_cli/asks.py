@@ -1,0 +1,129 @@
+"""Asks and answers: `answer ASK_ID`, `asks`, `accept ANSWER_ID`.
+
+An answer is its own file (`answers/<id>.md`, `answers: <ask id>`, `accepted: false`) so two
+partners answering at once never touch the same file. Accepting an answer sets
+`accepted: true` on it and `status: answered` on the ask (which leaves the open list), in
+one commit; only the asker or a coordinator may do it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from copart_cli import ids
+from copart_cli.errors import CopartError, NotFound, UsageError
+from copart_cli.model import Entry, Kind
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass
+class AskItem:
+    ask: Entry
+    answers: int
+    accepted: str | None  # the accepted answer's id
+
+
+@dataclass
+class AsksList:
+    view = "search"
+    asks: list[AskItem]
+    status: str  # open | answered | closed | all
+
+
+@dataclass
+class AcceptResult:
+    view = "search"
+    answer: Entry
+    ask: Entry
+    commit: str | None
+    action: str  # accepted | unchanged
+
+
+def get_ask(rep, ask_id: str) -> Entry:
+    rel = rep.locate_id(ask_id) if ids.is_valid(ask_id) else None
+    if rel is None or not rel.startswith(Kind.ask.folder + "/"):
+        shown = ask_id if len(ask_id) <= 60 else ask_id[:57] + "..."
+        raise NotFound(f"no ask with id '{shown}'", hint="see the open asks with: copart asks")
+    return rep.load(rel)
+
+
+def answer_ask(rep, ask_id: str, changes, *, author: str | None = None, editor=None):
+    """Add an answer to an ask, as its own file, in one commit."""
+    from copart_cli.capture import new_entry
+
+    ask = get_ask(rep, ask_id)
+    changes.fields["answers"] = ask.id
+    changes.fields.setdefault("accepted", False)
+    if not changes.topics:
+        changes.topics = list(ask.topics)
+    title = f"Re: {ask.title}"
+    if len(title) > 300:
+        title = title[:297] + "..."
+    result = new_entry(rep, Kind.answer, title, changes, author=author, editor=editor,
+                       template_vars={"answers": ask.id})
+    if ask.meta.get("status") == "closed":
+        from copart_cli.model import Problem
+
+        result.warnings.append(Problem(ask.path, 1, "this ask is closed; your answer was added anyway"))
+    return result
+
+
+def list_asks(rep, status: str = "open", author: str | None = None) -> AsksList:
+    if status not in ("open", "answered", "closed", "all"):
+        raise UsageError(f"unknown status '{status}'", hint="one of open, answered, closed, all")
+    asks: list[Entry] = []
+    answers: dict[str, list[Entry]] = {}
+    for entry in rep.entries():
+        if entry.kind == Kind.ask.value:
+            asks.append(entry)
+        elif entry.kind == Kind.answer.value and entry.meta.get("answers"):
+            answers.setdefault(str(entry.meta["answers"]), []).append(entry)
+    items = []
+    for a in asks:
+        st = str(a.meta.get("status") or "open")
+        if status != "all" and st != status:
+            continue
+        if author and a.author != author:
+            continue
+        replies = answers.get(a.id, [])
+        accepted = next((r.id for r in replies if r.meta.get("accepted") is True), None)
+        items.append(AskItem(a, len(replies), accepted))
+    items.sort(key=lambda i: (i.ask.created or _EPOCH, i.ask.id), reverse=True)
+    return AsksList(items, status)
+
+
+def accept_answer(rep, answer_id: str, *, as_member: str | None = None) -> AcceptResult:
+    """Mark an answer accepted and its ask answered; the asker or a coordinator only."""
+    from copart_cli.capture import Changes, apply_changes
+    from copart_cli.files import atomic_write, read_text
+
+    rel = rep.locate_id(answer_id) if ids.is_valid(answer_id) else None
+    if rel is None or not rel.startswith(Kind.answer.folder + "/"):
+        shown = answer_id if len(answer_id) <= 60 else answer_id[:57] + "..."
+        raise NotFound(f"no answer with id '{shown}'", hint="the answers to an ask are listed by: copart show ASK_ID")
+    answer = rep.load(rel)
+    ask_id = str(answer.meta.get("answers") or "")
+    ask = get_ask(rep, ask_id)
+    identity = rep.git.identity()
+    me = rep.members().get(as_member) if as_member else rep.member_for_email(identity.email)
+    if me is None:
+        raise CopartError("only the asker or a coordinator can accept an answer, and you have no member profile",
+                          hint="add yours with: copart new member \"Your Name\" --field email=you@example.org")
+    if me.id != ask.author and not me.is_coordinator:
+        raise CopartError(f"only the asker ({ask.author}) or a coordinator can accept an answer to '{ask.id}'")
+    if answer.meta.get("accepted") is True and ask.meta.get("status") == "answered":
+        return AcceptResult(answer, ask, None, "unchanged")
+    before = {}
+    try:
+        for entry, fields in ((answer, {"accepted": True}), (ask, {"status": "answered"})):
+            text = read_text(rep.root / entry.path, entry.path)
+            before[entry.path] = text
+            atomic_write(rep.root / entry.path, apply_changes(text, Changes(fields=fields), entry.path))
+        sha = rep.commit([answer.path, ask.path], f"answer: accept {answer.id}\n\nfor ask {ask.id}, by {me.id}")
+    except BaseException:
+        for path, text in before.items():
+            atomic_write(rep.root / path, text)
+        raise
+    return AcceptResult(rep.load(answer.path), rep.load(ask.path), sha, "accepted")

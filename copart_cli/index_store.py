@@ -1,0 +1,735 @@
+"""The only module that imports whoosh: the per-clone search index in `.git/copart/index/`.
+
+Layout of the index folder:
+
+    index/CURRENT        the name of the active generation (written atomically)
+    index/g-<stamp>/     a whoosh index + stamp.json (schema version, commit, dirty files)
+    index/write.lock     writers take it (flock); readers never do
+
+A full build writes a fresh generation and switches CURRENT only when it is complete, so
+a build killed half-way leaves the previous generation (or nothing) in place, never a
+broken one. Incremental updates are ordinary whoosh commits into the active generation:
+whoosh writes the new table of contents atomically, so a reader sees the old state or the
+new one. Anything that fails to open is treated as "no index" and rebuilt.
+
+What is indexed (see docs/search.md): title (x3), topics (x2, profile expertise included),
+tags (x1.5) and the first MAX_BODY_CHARS of the body, all stemmed; positions only where
+phrase queries need them (title, body). The body is *not* stored: passages are cut from
+the file on disk, which the catch-up has just made sure the index matches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copart_cli.errors import CopartError
+
+SCHEMA_VERSION = 4
+MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
+MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are not read at all
+TEXT_FIELDS = {"title": 3.0, "topics": 2.0, "tags": 1.5, "body": 1.0}
+FIELD_ALIASES = {"tags": ["tag"], "topics": ["topic"]}
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+_WORD = re.compile(r"\w+", re.U)
+# Words that make a sentence a question but say nothing about its subject (ask mode only).
+QUESTION_WORDS = frozenset(
+    "how what which who whom whose why when where do does did doing done should shall can could would will "
+    "we i you our ours my me us your anyone someone somebody anybody there here get got make need needs want "
+    "know tell please best good way ways about into any some much many really".split()
+)
+
+Progress = Callable[[int, int], None]
+
+
+# -- documents ------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One search result, as plain values (no whoosh types leave this module)."""
+
+    path: str
+    id: str
+    kind: str
+    title: str
+    author: str
+    created: int  # epoch seconds, 0 if unknown
+    score: float
+    meta: dict[str, Any]
+    matched: set[str] = field(default_factory=set)  # the query terms (stemmed) it matched
+
+
+def split_body(text: str) -> tuple[str, str]:
+    """(frontmatter YAML, body) by the fences alone, without parsing YAML."""
+    t = text[1:] if text.startswith("\ufeff") else text
+    if t.startswith("---"):
+        nl = t.find("\n")
+        if nl != -1 and t[:nl].strip() == "---":
+            close = _FM_CLOSE.search(t, nl + 1)
+            if close:
+                end = t.find("\n", close.end())
+                return t[nl + 1:close.start()], ("" if end == -1 else t[end + 1:])
+    return "", t
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None and not isinstance(v, (dict, list))]
+    return [str(value)]
+
+
+def _epoch(value: Any) -> int:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        v = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return max(0, int(v.timestamp()))
+    if isinstance(value, dt.date):
+        return max(0, int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp()))
+    if isinstance(value, str):
+        try:
+            text = value.strip().replace("Z", "+00:00")
+            v = dt.datetime.fromisoformat(text)
+            v = v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
+            return max(0, int(v.timestamp()))
+        except ValueError:
+            return 0
+    return 0
+
+
+def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The fields to index for one file, or (None, why it was skipped)."""
+    from copart_cli import frontmatter  # yaml, C loader
+
+    path = root / rel
+    try:
+        if path.is_symlink():
+            return None, "symbolic link"
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, f"too large to index ({size // 1024} KiB)"
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "gone"
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or exc})"
+    if b"\0" in data[:8192]:
+        return None, "binary"
+    text = data.decode("utf-8", errors="replace")
+    fm, body = split_body(text)
+    note = None
+    meta: dict[str, Any] = {}
+    if fm:
+        try:
+            meta = frontmatter.load(fm, rel)
+        except CopartError:
+            meta, note = {}, "unreadable frontmatter (indexed as text)"
+    if len(body) > MAX_BODY_CHARS:
+        body = body[:MAX_BODY_CHARS]
+        note = f"only the first {MAX_BODY_CHARS // 1024} KiB indexed"
+    stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    kind = str(meta.get("kind") or _folder_kind(rel))
+    topics = _as_list(meta.get("topics"))
+    tags = _as_list(meta.get("tags"))
+    expertise = _as_list(meta.get("expertise")) if kind == "member" else []
+    title = str(meta.get("title") or meta.get("name") or stem)
+    stored = {
+        "topics": topics,
+        "tags": tags,
+        "source": str(meta["source"]) if meta.get("source") else None,
+        "status": str(meta.get("status") or ("open" if kind == "ask" else "")),
+        "answers": str(meta.get("answers") or ""),
+        "accepted": meta.get("accepted") is True,
+        "name": str(meta.get("name") or title) if kind == "member" else "",
+        "expertise": expertise,
+        "offers": _as_list(meta.get("offers"))[:20] if kind == "member" else [],
+    }
+    doc = {
+        "path": rel,
+        "id": str(meta.get("id") or stem),
+        "kind": kind,
+        "title": title,
+        "topics": " ".join(topics + expertise),
+        "tags": " ".join(tags),
+        "tagx": ",".join(t.lower() for t in tags) or None,
+        "topicx": ",".join(t.lower() for t in topics + expertise) or None,
+        "author": str(meta.get("author") or ""),
+        "status": stored["status"] or None,
+        "created": _epoch(meta.get("created")),
+        "body": body + ("\n" + " ".join(_as_list(meta.get("offers"))) if kind == "member" else ""),
+        "meta": stored,
+    }
+    return {k: v for k, v in doc.items() if v is not None and v != ""}, note
+
+
+_FOLDERS = {"stories": "story", "practices": "practice", "members": "member", "asks": "ask", "answers": "answer"}
+
+
+def _folder_kind(rel: str) -> str:
+    return _FOLDERS.get(rel.split("/", 1)[0], "")
+
+
+# -- schema ---------------------------------------------------------------------------
+
+
+def _analyzer():
+    from whoosh.analysis import StemmingAnalyzer
+
+    return StemmingAnalyzer(cachesize=100_000)
+
+
+def schema():
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+    ana = _analyzer()
+    return Schema(
+        path=ID(stored=True, unique=True),
+        id=ID(stored=True),
+        kind=ID(stored=True),
+        title=TEXT(analyzer=ana, stored=True, field_boost=TEXT_FIELDS["title"]),
+        topics=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["topics"]),
+        tags=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["tags"]),
+        tagx=KEYWORD(commas=True),
+        topicx=KEYWORD(commas=True),
+        author=ID(stored=True),
+        status=ID,
+        created=NUMERIC(numtype=int, bits=64, stored=True, signed=False),
+        body=TEXT(analyzer=ana, phrase=True),
+        meta=STORED,
+    )
+
+
+# -- the store -------------------------------------------------------------------------
+
+
+class IndexUnusable(Exception):
+    """The index cannot be opened (missing, old schema, corrupt): rebuild it."""
+
+
+@dataclass
+class BuildStats:
+    indexed: int = 0
+    removed: int = 0
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note)
+    seconds: float = 0.0
+
+
+class IndexStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    # -- generations and stamps --------------------------------------------------------
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = (self.folder / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        if not name.startswith("g-") or "/" in name:
+            return None
+        path = self.folder / name
+        return path if path.is_dir() else None
+
+    def stamp(self) -> dict[str, Any] | None:
+        cur = self.current_dir()
+        if cur is None:
+            return None
+        try:
+            data = json.loads((cur / "stamp.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+            return None
+        return data
+
+    def write_stamp(self, gen: Path, stamp: dict[str, Any]) -> None:
+        tmp = gen / f".stamp.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(tmp, gen / "stamp.json")
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: bool = True) -> Iterator[bool]:
+        """Exclusive writer lock; with wait=False yields False at once if another writer holds it."""
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
+    # -- opening -----------------------------------------------------------------------
+
+    def open(self):
+        """The active whoosh index; IndexUnusable if there is none that works."""
+        from whoosh import index as windex
+
+        cur = self.current_dir()
+        if cur is None or self.stamp() is None:
+            raise IndexUnusable("no index yet")
+        try:
+            ix = windex.open_dir(str(cur))
+            if "tagx" not in ix.schema.names() or "meta" not in ix.schema.names():
+                raise IndexUnusable("old schema")
+            return ix
+        except IndexUnusable:
+            raise
+        except Exception as exc:  # corrupt TOC, missing segment file, unpickling error...
+            raise IndexUnusable(f"{type(exc).__name__}: {exc}") from None
+
+    def searcher(self):
+        """A searcher on the active index, retrying if a writer swapped files under us."""
+        last: Exception | None = None
+        for _ in range(3):
+            try:
+                return self.open().searcher()
+            except IndexUnusable:
+                raise
+            except Exception as exc:  # a segment deleted between reading the TOC and opening it
+                last = exc
+                time.sleep(0.05)
+        raise IndexUnusable(f"{type(last).__name__}: {last}")
+
+    # -- building ----------------------------------------------------------------------
+
+    def rebuild(self, root: Path, paths: list[str], stamp: dict[str, Any], progress: Progress | None = None,
+                procs: int | None = None) -> BuildStats:
+        """A full build into a new generation, switched to only once complete. Caller holds write_lock."""
+        from whoosh import index as windex
+
+        t0 = time.perf_counter()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        gen = self.folder / f"g-{time.time_ns():x}-{os.getpid()}"
+        gen.mkdir()
+        windex.create_in(str(gen), schema())
+        procs = procs or min(max(1, os.cpu_count() or 1), 4)
+        if len(paths) < 200:
+            procs = 1
+        stats = BuildStats()
+        if procs == 1:
+            segment, notes, n = _build_part(str(gen), str(root), paths, progress)
+            segments = [segment] if segment is not None else []
+            stats.notes.extend(notes)
+            stats.indexed = n
+        else:
+            segments = self._build_parallel(gen, root, paths, procs, progress, stats)
+        ix = windex.open_dir(str(gen))
+        from whoosh.writing import SegmentWriter
+
+        writer = SegmentWriter(ix)
+        writer._close_segment()
+        writer._commit_toc(segments)
+        writer._finish()
+        self.write_stamp(gen, stamp)
+        tmp = self.folder / f".CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(gen.name, encoding="utf-8")
+        os.replace(tmp, self.folder / "CURRENT")
+        self.clean(keep=gen.name)
+        stats.seconds = time.perf_counter() - t0
+        return stats
+
+    def _build_parallel(self, gen: Path, root: Path, paths: list[str], procs: int, progress, stats) -> list:
+        import multiprocessing as mp
+
+        # Deal files out by size so each worker gets about the same amount of text.
+        sized = []
+        for rel in paths:
+            try:
+                sized.append((os.path.getsize(root / rel), rel))
+            except OSError:
+                sized.append((0, rel))
+        sized.sort(reverse=True)
+        parts: list[list[str]] = [[] for _ in range(procs)]
+        loads = [0] * procs
+        for size, rel in sized:
+            k = loads.index(min(loads))
+            parts[k].append(rel)
+            loads[k] += size + 2000
+        ctx = mp.get_context("fork")
+        counter = ctx.Value("i", 0)
+        with ctx.Pool(procs, initializer=_init_worker, initargs=(counter,)) as pool:
+            pending = [pool.apply_async(_build_part, (str(gen), str(root), part, None)) for part in parts if part]
+            total = len(paths)
+            while not all(p.ready() for p in pending):
+                if progress:
+                    progress(min(counter.value, total), total)
+                time.sleep(0.1)
+            results = [p.get() for p in pending]
+        if progress:
+            progress(total, total)
+        segments = []
+        for segment, notes, n in results:
+            if segment is not None:
+                segments.append(segment)
+            stats.notes.extend(notes)
+            stats.indexed += n
+        return segments
+
+    def clean(self, keep: str | None = None) -> None:
+        """Remove generations other than the active one (left by killed builds or replaced)."""
+        keep = keep or (self.current_dir().name if self.current_dir() else None)
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith("g-") and name != keep:
+                shutil.rmtree(self.folder / name, ignore_errors=True)
+            elif name.startswith(".CURRENT.") and name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(self.folder / name)
+
+    def update(self, root: Path, reindex: Iterable[str], remove: Iterable[str], stamp: dict[str, Any]) -> BuildStats:
+        """Re-read these files and drop those; one whoosh commit, then the new stamp. Caller holds write_lock."""
+        from whoosh.writing import SegmentWriter
+
+        t0 = time.perf_counter()
+        ix = self.open()
+        stats = BuildStats()
+        gen = self.current_dir()
+        assert gen is not None
+        writer = SegmentWriter(ix, limitmb=32)
+        try:
+            for rel in remove:
+                stats.removed += writer.delete_by_term("path", rel)
+            for rel in reindex:
+                doc, note = document(root, rel)
+                if doc is None:
+                    writer.delete_by_term("path", rel)
+                    if note and note != "gone":
+                        stats.notes.append((rel, note))
+                    continue
+                if note:
+                    stats.notes.append((rel, note))
+                writer.update_document(**doc)
+                stats.indexed += 1
+            from whoosh.writing import MERGE_SMALL, NO_MERGE
+
+            merge = MERGE_SMALL if len(ix._segments()) > 12 else NO_MERGE
+            writer.commit(mergetype=merge)
+        except BaseException:
+            writer.cancel()
+            raise
+        self.write_stamp(gen, stamp)
+        stats.seconds = time.perf_counter() - t0
+        return stats
+
+    def info(self) -> dict[str, Any]:
+        cur = self.current_dir()
+        out: dict[str, Any] = {"path": str(self.folder), "exists": cur is not None}
+        if cur is None:
+            return out
+        size = 0
+        for entry in os.scandir(cur):
+            with contextlib.suppress(OSError):
+                size += entry.stat().st_size
+        out["bytes"] = size
+        try:
+            ix = self.open()
+            out["documents"] = ix.doc_count()
+            out["segments"] = len(ix._segments())
+        except IndexUnusable as exc:
+            out["problem"] = str(exc)
+        return out
+
+
+_COUNTER = None
+
+
+def _init_worker(counter) -> None:
+    global _COUNTER
+    _COUNTER = counter
+
+
+def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None):
+    """Index `paths` into a new segment of the index at `gen` (in a worker process or inline)."""
+    from whoosh import index as windex
+    from whoosh.writing import SegmentWriter
+
+    ix = windex.open_dir(gen)
+    writer = SegmentWriter(ix, _lk=False, limitmb=96)
+    notes: list[tuple[str, str]] = []
+    n = 0
+    base = Path(root)
+    total = len(paths)
+    for i, rel in enumerate(paths, 1):
+        doc, note = document(base, rel)
+        if note and note != "gone":
+            notes.append((rel, note))
+        if doc is not None:
+            writer.add_document(**doc)
+            n += 1
+        if _COUNTER is not None and i % 25 == 0:
+            with _COUNTER.get_lock():
+                _COUNTER.value += 25
+        if progress and (i % 50 == 0 or i == total):
+            progress(i, total)
+    if n == 0:
+        writer.cancel()
+        return None, notes, 0
+    segment = writer._finalize_segment()
+    return segment, notes, n
+
+
+# -- querying --------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    text: str
+    mode: str = "search"  # search: the query language, all words; ask: any words, ranked
+    kind: str | None = None
+    tag: str | None = None
+    topic: str | None = None
+    author: str | None = None
+    since: int | None = None  # epoch seconds
+    status: str | None = None
+    limit: int = 10
+
+
+@dataclass
+class Found:
+    hits: list[Hit]
+    total: int
+    terms: list[str]  # the analysed query terms (stemmed), in order
+    corrections: dict[str, str]  # typed word -> the indexed word used instead
+    note: str | None = None  # e.g. "only stop words"
+
+
+def analyse(text: str) -> list[tuple[str, int, int]]:
+    """Stemmed tokens with their character spans (stop words dropped)."""
+    ana = _analyzer()
+    return [(t.text, t.startchar, t.endchar) for t in ana(text, chars=True)]
+
+
+def _filters(q: Query):
+    from whoosh import query as wq
+
+    parts = []
+    if q.kind:
+        parts.append(wq.Term("kind", q.kind))
+    if q.tag:
+        parts.append(wq.Term("tagx", q.tag.lower()))
+    if q.topic:
+        parts.append(wq.Term("topicx", q.topic.lower()))
+    if q.author:
+        parts.append(wq.Term("author", q.author))
+    if q.status:
+        parts.append(wq.Term("status", q.status))
+    if q.since is not None:
+        parts.append(wq.NumericRange("created", q.since, None))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _correct(searcher, term: str) -> str | None:
+    """The closest, then most frequent, indexed word within 1 edit (2 for longer words) of `term`."""
+    reader = searcher.reader()
+    best: tuple[int, int, str] | None = None
+    maxdist = 1 if len(term) <= 4 else 2
+    for fieldname in ("title", "body"):
+        try:
+            candidates = list(reader.terms_within(fieldname, term, maxdist, prefix=1))
+        except Exception:
+            continue
+        for cand in candidates:
+            cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+            if cand == term:
+                continue
+            key = (_distance(term, cand), -reader.doc_frequency(fieldname, cand), cand)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
+
+
+def _known(reader, term: str) -> bool:
+    return any(reader.doc_frequency(f, term) for f in TEXT_FIELDS)
+
+
+def _ask_query(searcher, text: str):
+    """Any of the question's words, in any field, field-weighted; unknown words corrected."""
+    from whoosh import query as wq
+
+    reader = searcher.reader()
+    terms: list[str] = []
+    corrections: dict[str, str] = {}
+    words = _WORD.findall(text[:2000])
+    content = [w for w in words if w.lower() not in QUESTION_WORDS] or words
+    for word in content:
+        for stem, _, _ in analyse(word):
+            if stem in terms or len(terms) >= 40:
+                continue
+            if not _known(reader, stem) and len(stem) > 2:
+                fixed = _correct(searcher, stem)
+                if fixed:
+                    corrections[word] = fixed
+                    stem = fixed
+            if stem not in terms:
+                terms.append(stem)
+    if not terms:
+        return None, terms, corrections
+    per_term = [wq.Or([wq.Term(f, t, boost=w) for f, w in TEXT_FIELDS.items()]) for t in terms]
+    return wq.Or(per_term, scale=0.9), terms, corrections
+
+
+def _search_query(searcher, text: str):
+    """The query language: fields, "phrases", AND/OR/NOT, wildcards; all words by default."""
+    from whoosh import qparser
+    from whoosh import query as wq
+
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema=searcher.schema, fieldboosts=TEXT_FIELDS,
+                                      group=qparser.AndGroup)
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    text = text[:2000]
+    try:
+        q = parser.parse(text)
+    except Exception:
+        q = None
+    if q is None or isinstance(q, type(wq.NullQuery)) or q is wq.NullQuery:
+        q = None
+    terms: list[str] = []
+    corrections: dict[str, str] = {}
+    reader = searcher.reader()
+    if q is not None:
+        try:
+            for fieldname, t in q.iter_all_terms():
+                t = t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                if fieldname in TEXT_FIELDS and t not in terms:
+                    terms.append(t)
+        except Exception:
+            pass
+        # Typo tolerance: replace words no document has with their nearest indexed word.
+        unknown = [t for t in terms if not _known(reader, t) and len(t) > 2]
+        if unknown:
+            fixed = {t: _correct(searcher, t) for t in unknown}
+            fixed = {k: v for k, v in fixed.items() if v}
+            if fixed:
+                q = _replace_terms(q, fixed)
+                corrections = {_original_word(text, k): v for k, v in fixed.items()}
+                terms = [fixed.get(t, t) for t in terms]
+    return q, terms, corrections
+
+
+def _original_word(text: str, stem: str) -> str:
+    for word in _WORD.findall(text):
+        if any(s == stem for s, _, _ in analyse(word)):
+            return word
+    return stem
+
+
+def _replace_terms(q, fixed: dict[str, str]):
+    from whoosh import query as wq
+
+    if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS and q.text in fixed:
+        return wq.Term(q.fieldname, fixed[q.text], boost=q.boost)
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _replace_terms(sub, fixed))
+
+
+def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: float = 0.05) -> Found:
+    """Run a query; results re-ranked with a light recency tie-breaker."""
+    from whoosh import query as wq
+
+    searcher = index.searcher()
+    try:
+        if q.mode == "ask":
+            query, terms, corrections = _ask_query(searcher, q.text)
+        else:
+            query, terms, corrections = _search_query(searcher, q.text)
+        filt = _filters(q)
+        if query is None:
+            if filt is None or q.text.strip():
+                return Found([], 0, terms, corrections, note="nothing to search for (only stop words or symbols)")
+            query = wq.Every()
+        window = max(q.limit * 3, pool or 30)
+        try:
+            results = searcher.search(query, limit=window, filter=filt, terms=True)
+        except Exception as exc:  # e.g. a phrase on a field without positions
+            raise CopartError(f"cannot run this query: {exc}", hint='quote phrases with "…", fields as title:word')
+        now = time.time()
+        hits = []
+        for r in results:
+            stored = r.fields()
+            created = int(stored.get("created") or 0)
+            age_days = max(0.0, (now - created) / 86400) if created else 3650.0
+            score = float(r.score or 0.0) * (1 + recency * math.exp(-age_days / 365))
+            matched = set()
+            with contextlib.suppress(Exception):
+                for _, t in r.matched_terms():
+                    matched.add(t.decode("utf-8") if isinstance(t, bytes) else str(t))
+            hits.append(Hit(path=stored["path"], id=stored.get("id", ""), kind=stored.get("kind", ""),
+                            title=stored.get("title", ""), author=stored.get("author", ""), created=created,
+                            score=score, meta=stored.get("meta") or {}, matched=matched))
+        hits.sort(key=lambda h: (-h.score, h.path))
+        return Found(hits, len(results) if results.has_exact_length() else results.estimated_length(),
+                     terms, corrections)
+    finally:
+        searcher.close()
+
+
+def member_docs(index: IndexStore) -> dict[str, dict[str, Any]]:
+    """Every member profile in the index: id -> {name, expertise, path}."""
+    from whoosh import query as wq
+
+    searcher = index.searcher()
+    try:
+        out = {}
+        for r in searcher.search(wq.Term("kind", "member"), limit=None):
+            f = r.fields()
+            meta = f.get("meta") or {}
+            out[f.get("id", "")] = {"name": meta.get("name") or f.get("title"), "expertise": meta.get("expertise", []),
+                                    "path": f["path"], "title": f.get("title", "")}
+        return out
+    finally:
+        searcher.close()
+
+
+def entries_by_author(index: IndexStore, author: str, limit: int = 200) -> list[Hit]:
+    from whoosh import query as wq
+
+    searcher = index.searcher()
+    try:
+        hits = []
+        for r in searcher.search(wq.Term("author", author), limit=limit, sortedby="created", reverse=True):
+            f = r.fields()
+            hits.append(Hit(path=f["path"], id=f.get("id", ""), kind=f.get("kind", ""), title=f.get("title", ""),
+                            author=f.get("author", ""), created=int(f.get("created") or 0), score=1.0,
+                            meta=f.get("meta") or {}))
+        return hits
+    finally:
+        searcher.close()
+
+
+def doc_count(index: IndexStore) -> int:
+    return index.open().doc_count()

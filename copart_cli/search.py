@@ -1,0 +1,497 @@
+"""Pull-style knowledge: keeping the index current, `search`, `ask`, `who`, `index`.
+
+Before every query the index catches up with the repertoire incrementally:
+- files changed between the commit the index reflects and HEAD (one `git diff`, only when
+  HEAD moved; HEAD itself is read from .git without a subprocess);
+- uncommitted files (one `git status` limited to the kind folders), re-read only if their
+  size or modification time changed since the last catch-up;
+- files that were uncommitted last time and no longer are.
+A missing, old-schema or corrupt index is rebuilt (with a progress bar on a terminal).
+A query never waits for another copart process: if one is writing the index, the query
+runs on the index as it stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copart_cli import index_store as ixs
+from copart_cli.errors import CopartError, NotFound, UsageError
+from copart_cli.model import KIND_FOLDERS, Entry, Kind
+
+FOLDERS = tuple(KIND_FOLDERS.values())
+Progress = Callable[[int, int], None]
+MAX_QUERY_CHARS = 2000
+
+
+# -- keeping the index current ----------------------------------------------------------
+
+
+@dataclass
+class IndexState:
+    view = "search"
+    path: str
+    commit: str | None
+    documents: int
+    action: str  # rebuilt | updated | current | stale (another process was writing)
+    reason: str | None = None  # why it was rebuilt
+    changed: int = 0
+    seconds: float = 0.0
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    segments: int = 0
+    bytes: int = 0
+
+
+def _is_entry_path(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(".md") and not parts[1].startswith(".")
+
+
+def _entry_paths(root: Path) -> list[str]:
+    out = []
+    for folder in FOLDERS:
+        try:
+            names = os.listdir(root / folder)
+        except OSError:
+            continue
+        out.extend(f"{folder}/{n}" for n in sorted(names) if n.endswith(".md") and not n.startswith("."))
+    return out
+
+
+def _signature(root: Path, rel: str) -> list[int]:
+    try:
+        st = os.lstat(root / rel)
+        return [st.st_mtime_ns, st.st_size]
+    except OSError:
+        return [0, -1]
+
+
+def _dirty(rep) -> dict[str, list[int]]:
+    return {p: _signature(rep.root, p) for p in rep.git.dirty_paths(*FOLDERS) if _is_entry_path(p)}
+
+
+def store_for(rep) -> ixs.IndexStore:
+    return ixs.IndexStore(rep.state_dir / "index")
+
+
+def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False) -> IndexState:
+    """Bring the index up to date with the work tree; rebuild it if it cannot be used."""
+    store = store_for(rep)
+    t0 = time.perf_counter()
+    head = rep.git.head_fast()
+    stamp = store.stamp()
+    reason = "asked for" if rebuild else None
+    if reason is None:
+        if stamp is None:
+            reason = "no index yet" if store.current_dir() is None else "index from another copart version"
+        else:
+            try:
+                store.open()
+            except ixs.IndexUnusable as exc:
+                reason = f"index unreadable ({exc})"
+    if reason is not None:
+        with store.write_lock():
+            if not rebuild and store.stamp() is not None and _usable(store):
+                return ensure_index(rep, progress)  # another process built it while we waited
+            dirty = _dirty(rep)
+            paths = _entry_paths(rep.root)
+            new_stamp = {"schema": ixs.SCHEMA_VERSION, "commit": head, "dirty": dirty,
+                         "built": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            stats = store.rebuild(rep.root, paths, new_stamp, progress)
+        return IndexState(str(store.folder), head, stats.indexed, "rebuilt", reason, len(paths),
+                          time.perf_counter() - t0, stats.notes)
+    assert stamp is not None
+    changed: set[str] = set()
+    if stamp.get("commit") != head:
+        if stamp.get("commit") and head:
+            diff = rep.git.changed_between(stamp["commit"], head, *FOLDERS)
+        else:
+            diff = None if stamp.get("commit") else _entry_paths(rep.root)
+        if diff is None:  # the stamped commit is gone (history rewritten): start again
+            return ensure_index(rep, progress, rebuild=True)
+        changed.update(p for p in diff if _is_entry_path(p))
+    dirty_now = _dirty(rep)
+    before = stamp.get("dirty") or {}
+    for rel, sig in dirty_now.items():
+        if before.get(rel) != sig:
+            changed.add(rel)
+    changed.update(rel for rel in before if rel not in dirty_now)
+    if not changed:
+        return IndexState(str(store.folder), head, -1, "current", seconds=time.perf_counter() - t0)
+    with store.write_lock(wait=wait) as got:
+        if not got:
+            return IndexState(str(store.folder), stamp.get("commit"), -1, "stale",
+                              "another copart process is updating the index", seconds=time.perf_counter() - t0)
+        new_stamp = {**stamp, "commit": head, "dirty": dirty_now}
+        stats = store.update(rep.root, sorted(changed), (), new_stamp)
+    return IndexState(str(store.folder), head, -1, "updated", changed=len(changed),
+                      seconds=time.perf_counter() - t0, notes=stats.notes)
+
+
+def _usable(store: ixs.IndexStore) -> bool:
+    try:
+        store.open()
+        return True
+    except ixs.IndexUnusable:
+        return False
+
+
+def index_status(rep, progress: Progress | None = None, rebuild: bool = False) -> IndexState:
+    """`copart index`: catch up (or rebuild), then describe the index."""
+    state = ensure_index(rep, progress, rebuild=rebuild, wait=True)
+    info = store_for(rep).info()
+    state.documents = int(info.get("documents", 0))
+    state.segments = int(info.get("segments", 0))
+    state.bytes = int(info.get("bytes", 0))
+    return state
+
+
+# -- results ----------------------------------------------------------------------------
+
+
+@dataclass
+class Passage:
+    text: str
+    marks: list[tuple[int, int]]
+
+
+@dataclass
+class Result:
+    entry: Entry
+    score: float
+    passages: list[Passage]
+    coverage: float = 0.0  # share of the query's words the entry matched
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    score: float
+    evidence: list[str]
+    member: bool = True
+
+
+@dataclass
+class SearchResult:
+    view = "search"
+    query: str
+    results: list[Result]
+    total: int
+    corrections: dict[str, str]
+    note: str | None = None
+    index: IndexState | None = None
+
+
+@dataclass
+class AskResult:
+    view = "search"
+    question: str
+    results: list[Result]
+    people: list[Person]
+    open_asks: list[Result]
+    corrections: dict[str, str]
+    answered: bool  # False: nothing answers it well
+    note: str | None = None
+    posted: Any = None  # the ask created by --post (a capture.WriteResult)
+    index: IndexState | None = None
+
+
+@dataclass
+class WhoResult:
+    view = "search"
+    topic: str
+    people: list[Person]
+    corrections: dict[str, str] = field(default_factory=dict)
+    member: str | None = None  # set when asked about one member
+    index: IndexState | None = None
+
+
+def hit_entry(hit: ixs.Hit) -> Entry:
+    meta: dict[str, Any] = {"id": hit.id, "kind": hit.kind, "title": hit.title, "author": hit.author,
+                            "topics": hit.meta.get("topics") or [], "tags": hit.meta.get("tags") or []}
+    if hit.created:
+        meta["created"] = dt.datetime.fromtimestamp(hit.created, dt.timezone.utc)
+    if hit.meta.get("source"):
+        meta["source"] = hit.meta["source"]
+    for key in ("status", "answers"):
+        if hit.meta.get(key):
+            meta[key] = hit.meta[key]
+    if hit.kind == "answer":
+        meta["accepted"] = bool(hit.meta.get("accepted"))
+    return Entry(path=hit.path, meta=meta, body="")
+
+
+_STEM_CACHE: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    s = _STEM_CACHE.get(word)
+    if s is None:
+        toks = ixs.analyse(word)
+        s = toks[0][0] if toks else ""
+        _STEM_CACHE[word] = s
+    return s
+
+
+def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int = 240) -> list[Passage]:
+    """The best `count` windows of the entry's body for these (stemmed) terms."""
+    try:
+        data = (root / rel).read_bytes()[: ixs.MAX_BODY_CHARS * 2]
+    except OSError:
+        return []
+    body = ixs.split_body(data.decode("utf-8", errors="replace"))[1][: ixs.MAX_BODY_CHARS]
+    if not body.strip():
+        return []
+    found: list[tuple[int, int, str]] = []
+    if terms:
+        prefixes = sorted({(t[:-1] if len(t) > 4 else t) for t in terms}, key=len, reverse=True)
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
+        wanted = set(terms)
+        for m in pattern.finditer(body):
+            word = m.group(0)
+            stem = _stem(word.lower())
+            if stem in wanted:
+                found.append((m.start(), m.end(), stem))
+                if len(found) > 2000:
+                    break
+    if not found:
+        text = " ".join(body[: width * 2].split())
+        return [Passage(_cut(text, width), [])]
+    # Score each match as a window start: distinct terms count most, then matches.
+    windows: list[tuple[float, int]] = []
+    j = 0
+    for i, (start, _, _) in enumerate(found):
+        while found[j][0] < start - width // 3:
+            j += 1
+        k = i
+        distinct = set()
+        n = 0
+        while k < len(found) and found[k][1] <= start + width - width // 3:
+            distinct.add(found[k][2])
+            n += 1
+            k += 1
+        windows.append((len(distinct) + 0.1 * n, start))
+    windows.sort(key=lambda w: (-w[0], w[1]))
+    chosen: list[int] = []
+    for _, start in windows:
+        if all(abs(start - c) > width for c in chosen):
+            chosen.append(start)
+        if len(chosen) == count:
+            break
+    out = []
+    for start in sorted(chosen):
+        lo = max(0, start - width // 3)
+        if lo > 0:
+            sp = body.rfind(" ", max(0, lo - 20), lo)
+            lo = sp + 1 if sp != -1 else lo
+        hi = min(len(body), lo + width)
+        if hi < len(body):
+            sp = body.find(" ", hi, hi + 20)
+            hi = sp if sp != -1 else hi
+        raw = body[lo:hi]
+        text, marks = _squash(raw, [(s - lo, e - lo) for s, e, _ in found if s >= lo and e <= hi])
+        prefix = "…" if lo > 0 else ""
+        suffix = "…" if hi < len(body) else ""
+        out.append(Passage(prefix + text + suffix, [(s + len(prefix), e + len(prefix)) for s, e in marks]))
+    return out
+
+
+def _squash(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Collapse runs of whitespace to one space, moving the marks with the text."""
+    out: list[str] = []
+    mapping: list[int] = []
+    prev_space = True
+    for ch in text:
+        if ch.isspace():
+            if not prev_space:
+                out.append(" ")
+                mapping.append(len(out) - 1)
+            else:
+                mapping.append(len(out))
+            prev_space = True
+        else:
+            mapping.append(len(out))
+            out.append(ch)
+            prev_space = False
+    mapping.append(len(out))
+    joined = "".join(out).rstrip()
+    new_marks = [(mapping[s], min(mapping[e], len(joined))) for s, e in marks if mapping[s] < len(joined)]
+    return joined, new_marks
+
+
+def _cut(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    sp = text.rfind(" ", 0, width)
+    return text[: sp if sp > width // 2 else width] + "…"
+
+
+def _coverage(hit: ixs.Hit, terms: list[str]) -> float:
+    return len(hit.matched & set(terms)) / len(terms) if terms else 0.0
+
+
+def _check_query(text: str) -> str:
+    text = text.replace("\0", " ")
+    if not text.strip():
+        raise UsageError("the query is empty", hint='copart search "pricing workshop"')
+    return text[:MAX_QUERY_CHARS]
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
+           topic: str | None = None, since: str | None = None, limit: int = 10,
+           progress: Progress | None = None) -> SearchResult:
+    from copart_cli.model import parse_since
+
+    text = _check_query(text)
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    after = int(parse_since(since).timestamp()) if since else None
+    state = ensure_index(rep, progress)
+    q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
+                  since=after, limit=limit)
+    found = ixs.search(store_for(rep), q)
+    results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), _coverage(h, found.terms))
+               for h in found.hits[:limit]]
+    return SearchResult(text, results, found.total, found.corrections, found.note, state)
+
+
+# -- ask --------------------------------------------------------------------------------
+
+
+def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
+        author: str | None = None) -> AskResult:
+    question = _check_query(question)
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    state = ensure_index(rep, progress)
+    store = store_for(rep)
+    found = ixs.search(store, ixs.Query(question, "ask", limit=limit), pool=60)
+    terms = found.terms
+    answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
+    best = max((_coverage(h, terms) for h in answers), default=0.0)
+    need = 1.0 if len(terms) <= 2 else 0.5
+    answered = bool(answers) and best >= need
+    results: list[Result] = []
+    if answered:
+        floor = max(0.34, 0.6 * best)
+        for h in answers:
+            cov = _coverage(h, terms)
+            if cov >= floor:
+                results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms), cov))
+            if len(results) == limit:
+                break
+    open_found = ixs.search(store, ixs.Query(question, "ask", kind="ask", status="open", limit=3))
+    open_asks = [Result(hit_entry(h), round(h.score, 4), [], _coverage(h, terms)) for h in open_found.hits[:3]
+                 if _coverage(h, terms) >= (1.0 if len(terms) == 1 else 0.5)]
+    floor = max(0.34, 0.6 * best)
+    relevant = [h for h in found.hits if _coverage(h, terms) >= floor]
+    people = rank_people(store, relevant, terms) if answered or any(h.kind == "member" for h in relevant) else []
+    note = found.note
+    if not answered and not note:
+        note = "nothing in the repertoire answers this well"
+    result = AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state)
+    if post:
+        result.posted = post_ask(rep, question, terms, author=author)
+    return result
+
+
+def post_ask(rep, question: str, terms: list[str], author: str | None = None):
+    """Record the question as an open ask (one commit)."""
+    from copart_cli.capture import Changes, new_entry
+
+    one_line = " ".join(question.split())
+    title = one_line if len(one_line) <= 120 else one_line[:117].rsplit(" ", 1)[0] + "…"
+    topics = [t for t in rep.config.topics if any(_stem(w) in terms for w in re.findall(r"\w+", t.lower()))]
+    changes = Changes(body=question.strip() + "\n", topics=topics[:5])
+    return new_entry(rep, Kind.ask, title, changes, author=author)
+
+
+# -- who --------------------------------------------------------------------------------
+
+_KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
+
+
+def rank_people(store: ixs.IndexStore, hits: list[ixs.Hit], terms: list[str], limit: int = 10) -> list[Person]:
+    """Members ranked by evidence: their profile, what they wrote, their accepted answers."""
+    if not hits:
+        return []
+    members = ixs.member_docs(store)
+    top = max(h.score for h in hits) or 1.0
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[tuple[float, str]]] = {}
+    tset = set(terms)
+
+    def add(person: str, weight: float, why: str) -> None:
+        scores[person] = scores.get(person, 0.0) + weight
+        evidence.setdefault(person, []).append((weight, why))
+
+    for h in hits:
+        rel = h.score / top
+        if h.kind == "member":
+            matching = [x for x in members.get(h.id, {}).get("expertise", [])
+                        if any(_stem(w) in tset for w in re.findall(r"\w+", x.lower()))]
+            why = "profile expertise: " + ", ".join(matching) if matching else "profile mentions: " + ", ".join(
+                sorted(h.matched & tset)[:4])
+            add(h.id, 1.5 * rel + (0.5 if matching else 0.0), why)
+            continue
+        if not h.author or (members and h.author not in members):
+            continue
+        if h.kind == "answer" and h.meta.get("accepted"):
+            add(h.author, 1.2 * rel, f"accepted answer: {h.title} ({h.id})")
+        else:
+            add(h.author, rel, f"wrote the {_KIND_WORD.get(h.kind, h.kind or 'entry')} '{h.title}' ({h.id})")
+    people = []
+    for pid, score in scores.items():
+        ev = [why for _, why in sorted(evidence[pid], key=lambda x: -x[0])][:4]
+        m = members.get(pid)
+        people.append(Person(pid, (m or {}).get("name") or pid, round(score, 3), ev, member=m is not None))
+    people.sort(key=lambda p: (-p.score, p.id))
+    return people[:limit]
+
+
+def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
+    topic = _check_query(topic)
+    state = ensure_index(rep, progress)
+    store = store_for(rep)
+    if topic.startswith("@"):
+        return _who_member(rep, store, topic[1:].strip(), state)
+    found = ixs.search(store, ixs.Query(topic, "ask", limit=100), pool=200)
+    hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
+    people = rank_people(store, hits, found.terms, limit)
+    return WhoResult(topic, people[:limit], found.corrections, index=state)
+
+
+def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
+    state = ensure_index(rep, progress)
+    return _who_member(rep, store_for(rep), member, state)
+
+
+def _who_member(rep, store, member: str, state) -> WhoResult:
+    members = ixs.member_docs(store)
+    if member not in members:
+        shown = member if len(member) <= 60 else member[:57] + "..."
+        raise NotFound(f"no member with id '{shown}'", hint="see the members with: copart list --kind member")
+    info = members[member]
+    evidence = []
+    if info.get("expertise"):
+        evidence.append("profile expertise: " + ", ".join(info["expertise"]))
+    written = ixs.entries_by_author(store, member)
+    accepted = [h for h in written if h.kind == "answer" and h.meta.get("accepted")]
+    for h in accepted[:5]:
+        evidence.append(f"accepted answer: {h.title} ({h.id})")
+    for h in [h for h in written if h.kind in ("story", "practice")][:8]:
+        evidence.append(f"wrote the {_KIND_WORD[h.kind]} '{h.title}' ({h.id})")
+    score = round(len(info.get("expertise", [])) * 0.5 + len(written) + len(accepted), 3)
+    person = Person(member, info.get("name") or member, score, evidence)
+    return WhoResult("@" + member, [person], member=member, index=state)
