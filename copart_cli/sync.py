@@ -371,27 +371,19 @@ def _describe(rep: Repertoire, old: str | None, new: str | None) -> tuple[list[C
 
 
 def _refresh_index(rep: Repertoire) -> str:
-    """Bring the search index up to date (incremental: it follows the change)."""
-    import importlib
+    """Bring the search index up to date (incremental: it follows the change, not the repertoire)."""
+    try:
+        from copart_cli import search
+    except ImportError:
+        return "unavailable"
+    try:
+        state = search.ensure_index(rep)
+    except CopartError as exc:
+        from copart_cli.ui import warn
 
-    for module, name in (("copart_cli.search", "refresh"), ("copart_cli.search", "update_index"),
-                         ("copart_cli.search", "ensure_index"), ("copart_cli.index_store", "update")):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        fn = getattr(mod, name, None)
-        if fn is None:
-            continue
-        try:
-            fn(rep)
-        except CopartError as exc:
-            from copart_cli.ui import warn
-
-            warn(f"the search index could not be updated: {exc.message}")
-            return "unavailable"
-        return "updated"
-    return "unavailable"
+        warn(f"the search index could not be updated: {exc.message} (it catches up at the next search)")
+        return "unavailable"
+    return "unchanged" if state.action == "current" else state.action
 
 
 def _local_commits(rep: Repertoire, tracking: str | None) -> int:
@@ -692,25 +684,16 @@ def status(rep: Repertoire) -> StatusResult:
 
 
 def _index_state(rep: Repertoire, head: str | None) -> dict:
-    """{"fresh": bool|None, "commit": str|None}: whether the search index reflects HEAD."""
-    import importlib
+    """{"fresh": bool|None, "commit": str|None}: whether the search index reflects HEAD (None: not built)."""
+    try:
+        from copart_cli import search
 
-    for module, name in (("copart_cli.search", "index_state"), ("copart_cli.search", "index_commit"),
-                         ("copart_cli.index_store", "stamped_commit")):
-        try:
-            fn = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if fn is None:
-            continue
-        try:
-            value = fn(rep)
-        except CopartError:
-            return {"fresh": False, "commit": None}
-        if isinstance(value, dict):
-            return value
-        return {"fresh": value == head, "commit": value}
-    return {"fresh": None, "commit": None}
+        stamp = search.store_for(rep).stamp()
+    except (ImportError, CopartError, OSError):
+        return {"fresh": None, "commit": None}
+    if not stamp:
+        return {"fresh": None, "commit": None}
+    return {"fresh": stamp.get("commit") == head, "commit": stamp.get("commit")}
 
 
 # -- resolve -----------------------------------------------------------------------------
