@@ -116,9 +116,16 @@ def _headers(rep: Repertoire):
         yield Entry(path=rel, meta=meta, body="", raw_frontmatter=parts.frontmatter)
 
 
+_HIDDEN = re.compile(r"<(script|style|iframe|svg|object)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
 def summary(entry: Entry, limit: int = 200) -> str:
     """The first paragraph of prose of an entry, as one line (headings and lists skipped)."""
-    for block in entry.body.split("\n\n"):
+    body = _MARKUP.sub("", _HIDDEN.sub("", entry.body))
+    for block in body.split("\n\n"):
+        block = _MD_LINK.sub(r"\1", block).replace("**", "").replace("__", "")
         lines = [ln.strip() for ln in block.strip().splitlines()]
         lines = [ln for ln in lines if ln and not ln.startswith(("#", "|", "```", "<", "---", "- ", "* ", ">"))]
         text = " ".join(lines).strip()

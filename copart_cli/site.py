@@ -112,6 +112,7 @@ def sanitise(html: str) -> str:
         html,
         tags=nh3.ALLOWED_TAGS | {"details", "summary"},
         attributes={**nh3.ALLOWED_ATTRIBUTES, "a": {"href", "title", "hreflang"}},
+        allowed_classes={"a": {"wikilink"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
