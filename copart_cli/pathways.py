@@ -237,38 +237,27 @@ def _topic_scores(rep: Repertoire, entries: list[Entry], topic: str) -> dict[str
     return scores
 
 
-def _search_scores(rep: Repertoire, topic: str) -> dict[str, float] | None:
-    """Scores from the search index (copart_cli/search.py), if that service is available."""
+def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str, float], list[str]] | None:
+    """Practices and stories ranked by the search index (copart_cli/search.py), and the people
+    `who` ranks for the topic; None when that service is missing or fails (then topic matching)."""
     try:
-        from copart_cli import search  # noqa: F401
+        from copart_cli import search
     except ImportError:
         return None
-    fn = getattr(search, "search", None)
-    if fn is None:
-        return None
-    try:
-        result = fn(rep, topic, limit=200)
-    except TypeError:
-        try:
-            result = fn(rep, topic)
-        except Exception:  # noqa: BLE001 - any failure: fall back to topic matching
-            return None
-    except Exception:  # noqa: BLE001
-        return None
-    hits = getattr(result, "results", None) or getattr(result, "hits", None)
-    if hits is None and isinstance(result, list):
-        hits = result
-    if not hits:
-        return None
+    from copart_cli.errors import CopartError
+
     scores: dict[str, float] = {}
-    for n, hit in enumerate(hits):
-        entry = getattr(hit, "entry", hit)
-        entry_id = getattr(entry, "id", None) or (hit.get("id") if isinstance(hit, dict) else None)
-        if not entry_id:
-            continue
-        score = getattr(hit, "score", None)
-        scores[str(entry_id)] = float(score) if isinstance(score, (int, float)) else float(len(hits) - n)
-    return scores or None
+    try:
+        for kind in (Kind.practice, Kind.story):
+            found = search.search(rep, topic, kind=kind, limit=per_kind * 3)
+            top = max((r.score for r in found.results), default=0) or 1
+            for r in found.results:
+                if r.score >= 0.3 * top:  # a draft of the clearly relevant, not everything that mentions it
+                    scores[r.entry.id] = 10 * r.score / top
+        people = [p.id for p in search.who(rep, topic).people if getattr(p, "member", True)]
+    except (CopartError, AttributeError, TypeError):
+        return None
+    return scores, people
 
 
 def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_kind: int = PER_KIND,
@@ -284,12 +273,11 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
     snap = Snapshot(rep)
     entries = snap.entries
     topical = _topic_scores(rep, entries, topic)
-    searched = _search_scores(rep, topic)
-    method = "topic match"
-    scores = topical
+    searched = _search_scores(rep, topic, per_kind)
+    method, scores, ranked_people = "topic match", topical, []
     if searched:
-        method = "search index"
-        scores = {k: searched.get(k, 0.0) + topical.get(k, 0.0) for k in set(searched) | set(topical)}
+        method, ranked_people = "search index", searched[1]
+        scores = {k: searched[0].get(k, 0.0) + topical.get(k, 0.0) for k in set(searched[0]) | set(topical)}
     if not scores:
         raise NotFound(f"nothing in the repertoire is about '{topic}' yet",
                        hint="see the topics in copart.yaml, or ask the community: copart new ask")
@@ -309,9 +297,9 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
     practices, stories = best(Kind.practice.value), best(Kind.story.value)
     people: Counter = Counter()
     want = _norm(topic)
+    for rank, mid in enumerate(ranked_people[:PEOPLE * 2]):
+        people[mid] += 6 - rank  # who's evidence: profiles, entries written, answers accepted
     for m in snap.members.values():
-        if m.status == "alumni":
-            continue
         if any(_norm(x) == want for x in m.expertise):
             people[m.id] += 10
     for e in practices + stories:
@@ -320,7 +308,8 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
     for ans in snap.of_kind(Kind.answer.value):
         if ans.meta.get("accepted") and ans.author in snap.members and scores.get(str(ans.meta.get("answers")), 0):
             people[ans.author] += 2
-    meet = [mid for mid, _ in sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:PEOPLE]]
+    active = {mid for mid, m in snap.members.items() if m.status != "alumni"}
+    meet = [mid for mid, _ in sorted(people.items(), key=lambda kv: (-kv[1], kv[0])) if mid in active][:PEOPLE]
 
     steps = [Step(e.id) for e in practices] + [Step(e.id) for e in stories]
     for mid in meet:
