@@ -281,7 +281,7 @@ def _convert(text: str, rel_src: str, kind: Kind, author: str, now, taken) -> tu
     if not (isinstance(meta.get("title"), str) and meta["title"].strip()):
         ours["title"] = title
     ours["author"] = author
-    ours["created"] = iso(_created(meta, now))
+    ours["created"] = _created(meta, now)
     ours["source"] = rel_src
     if kind == Kind.ask:
         ours["status"] = str(meta.get("status")) if meta.get("status") in ("open", "answered", "closed") else "open"

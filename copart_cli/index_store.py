@@ -34,7 +34,7 @@ from typing import Any
 
 from copart_cli.errors import CopartError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are not read at all
 TEXT_FIELDS = {"title": 3.0, "topics": 2.0, "tags": 1.5, "body": 1.0}
@@ -190,9 +190,26 @@ def _analyzer():
     return StemmingAnalyzer(cachesize=100_000)
 
 
-def schema():
-    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+_FAST = None
 
+
+def _fast_text_class():
+    """TEXT whose indexing skips whoosh's per-token generator chain (3-4x faster).
+
+    It produces exactly the tokens StemmingAnalyzer does (same pattern, lowercase, stop
+    words with renumbered positions, Porter stems), so queries and phrases analysed by
+    the ordinary analyzer match what was indexed.
+    """
+    global _FAST
+    if _FAST is None:
+        _FAST = __getattr__("FastText")
+    return _FAST
+
+
+def schema():
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
+
+    TEXT = _fast_text_class()
     ana = _analyzer()
     return Schema(
         path=ID(stored=True, unique=True),
@@ -206,12 +223,86 @@ def schema():
         author=ID(stored=True),
         status=ID,
         created=NUMERIC(numtype=int, bits=64, stored=True, signed=False),
-        body=TEXT(analyzer=ana, phrase=True),
+        body=TEXT(analyzer=ana, phrase=False),
         meta=STORED,
     )
 
 
+_TOKEN = re.compile(r"\w+(?:\.?\w+)*", re.U)
+_STEMS: dict[str, str] = {}
+_STOP: frozenset[str] | None = None
+
+
+def fast_terms(text: str) -> list[str]:
+    """StemmingAnalyzer's output (stems, stop words dropped) for `text`, fast."""
+    global _STOP
+    if _STOP is None:
+        from whoosh.analysis import STOP_WORDS
+        _STOP = frozenset(STOP_WORDS)
+    from whoosh.lang.porter import stem
+
+    stems = _STEMS
+    stop = _STOP
+    out = []
+    append = out.append
+    for word in _TOKEN.findall(text.lower()):
+        if len(word) < 2 or word in stop:
+            continue
+        s = stems.get(word)
+        if s is None:
+            s = stem(word)
+            if len(stems) < 500_000:
+                stems[word] = s
+        append(s)
+    return out
+
+
+def __getattr__(name: str):
+    if name == "FastText":  # defined on first use so that importing this module stays cheap
+        from whoosh.fields import TEXT
+
+        class FastText(TEXT):
+            def index(self, value, **kwargs):
+                if not isinstance(value, str):
+                    yield from super().index(value, **kwargs)
+                    return
+                fmt = self.format
+                boost = fmt.field_boost
+                terms = fast_terms(value)
+                if fmt.supports("positions"):
+                    poses: dict[str, list[int]] = {}
+                    for pos, term in enumerate(terms):
+                        lst = poses.get(term)
+                        if lst is None:
+                            poses[term] = [pos]
+                        else:
+                            lst.append(pos)
+                    encode = fmt.encode
+                    for term, lst in poses.items():
+                        yield term.encode("utf-8"), len(lst), len(lst) * boost, encode(lst)
+                else:
+                    counts: dict[str, int] = {}
+                    for term in terms:
+                        counts[term] = counts.get(term, 0) + 1
+                    from whoosh.system import pack_uint
+
+                    for term, n in counts.items():
+                        yield term.encode("utf-8"), n, n * boost, pack_uint(n)
+
+        FastText.__module__ = __name__
+        FastText.__qualname__ = "FastText"
+        globals()["FastText"] = FastText
+        return FastText
+    raise AttributeError(name)
+
+
 # -- the store -------------------------------------------------------------------------
+
+
+def preload() -> None:
+    """Import what every query needs, so timings below measure the work, not the imports."""
+    import whoosh.index  # noqa: F401
+    import whoosh.searching  # noqa: F401
 
 
 class IndexUnusable(Exception):
@@ -617,6 +708,9 @@ def _search_query(searcher, text: str):
         q = None
     if q is None or isinstance(q, type(wq.NullQuery)) or q is wq.NullQuery:
         q = None
+    phrases: list[list[str]] = []
+    if q is not None:
+        q = _unphrase_body(q, phrases, positive=True)
     terms: list[str] = []
     corrections: dict[str, str] = {}
     reader = searcher.reader()
@@ -637,7 +731,38 @@ def _search_query(searcher, text: str):
                 q = _replace_terms(q, fixed)
                 corrections = {_original_word(text, k): v for k, v in fixed.items()}
                 terms = [fixed.get(t, t) for t in terms]
-    return q, terms, corrections
+    return q, terms, corrections, phrases
+
+
+def _unphrase_body(q, phrases: list[list[str]], positive: bool):
+    """The body has no positions (a 2x faster build): a phrase on it becomes all its words,
+    and the hits are checked for the words in a row afterwards (see `_has_phrase`)."""
+    from whoosh import query as wq
+
+    if isinstance(q, wq.Phrase):
+        if q.fieldname != "body":
+            return q
+        words = [w for w in q.words if w]
+        if positive and len(words) > 1 and words not in phrases:
+            phrases.append(words)
+        return wq.And([wq.Term("body", w) for w in words], boost=q.boost) if words else wq.NullQuery
+    if isinstance(q, wq.Not):
+        return wq.Not(_unphrase_body(q.query, phrases, not positive))
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _unphrase_body(sub, phrases, positive))
+
+
+def _has_phrase(root: Path | None, path: str, phrases: list[list[str]]) -> bool:
+    if root is None or not phrases:
+        return True
+    try:
+        text = (root / path).read_text(encoding="utf-8", errors="replace")[: MAX_BODY_CHARS + 65536]
+    except OSError:
+        return False
+    seq = fast_terms(text)
+    joined = " " + " ".join(seq) + " "
+    return all((" " + " ".join(words) + " ") in joined for words in phrases)
 
 
 def _original_word(text: str, stem: str) -> str:
@@ -657,30 +782,36 @@ def _replace_terms(q, fixed: dict[str, str]):
     return q.apply(lambda sub: _replace_terms(sub, fixed))
 
 
-def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: float = 0.05) -> Found:
+def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: float = 0.05,
+           root: Path | None = None) -> Found:
     """Run a query; results re-ranked with a light recency tie-breaker."""
     from whoosh import query as wq
 
     searcher = index.searcher()
     try:
+        phrases: list[list[str]] = []
         if q.mode == "ask":
             query, terms, corrections = _ask_query(searcher, q.text)
         else:
-            query, terms, corrections = _search_query(searcher, q.text)
+            query, terms, corrections, phrases = _search_query(searcher, q.text)
         filt = _filters(q)
         if query is None:
             if filt is None or q.text.strip():
                 return Found([], 0, terms, corrections, note="nothing to search for (only stop words or symbols)")
             query = wq.Every()
-        window = max(q.limit * 3, pool or 30)
+        window = max(q.limit * 3, pool or 30) * (4 if phrases else 1)
         try:
             results = searcher.search(query, limit=window, filter=filt, terms=True)
         except Exception as exc:  # e.g. a phrase on a field without positions
             raise CopartError(f"cannot run this query: {exc}", hint='quote phrases with "…", fields as title:word')
         now = time.time()
         hits = []
+        dropped = 0
         for r in results:
             stored = r.fields()
+            if phrases and not _has_phrase(root, stored["path"], phrases):
+                dropped += 1
+                continue
             created = int(stored.get("created") or 0)
             age_days = max(0.0, (now - created) / 86400) if created else 3650.0
             score = float(r.score or 0.0) * (1 + recency * math.exp(-age_days / 365))
@@ -692,8 +823,11 @@ def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: flo
                             title=stored.get("title", ""), author=stored.get("author", ""), created=created,
                             score=score, meta=stored.get("meta") or {}, matched=matched))
         hits.sort(key=lambda h: (-h.score, h.path))
-        return Found(hits, len(results) if results.has_exact_length() else results.estimated_length(),
-                     terms, corrections)
+        scored = results.scored_length()
+        total = scored if scored < window else max(scored, results.estimated_length())
+        if phrases:
+            total = len(hits) if len(results) < window else max(len(hits), total - dropped)
+        return Found(hits, total, terms, corrections)
     finally:
         searcher.close()
 

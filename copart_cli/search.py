@@ -84,6 +84,7 @@ def store_for(rep) -> ixs.IndexStore:
 def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False) -> IndexState:
     """Bring the index up to date with the work tree; rebuild it if it cannot be used."""
     store = store_for(rep)
+    ixs.preload()
     t0 = time.perf_counter()
     head = rep.git.head_fast()
     stamp = store.stamp()
@@ -360,7 +361,7 @@ def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, 
     state = ensure_index(rep, progress)
     q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
                   since=after, limit=limit)
-    found = ixs.search(store_for(rep), q)
+    found = ixs.search(store_for(rep), q, root=rep.root)
     results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), _coverage(h, found.terms))
                for h in found.hits[:limit]]
     return SearchResult(text, results, found.total, found.corrections, found.note, state)

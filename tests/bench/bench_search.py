@@ -1,0 +1,180 @@
+"""Search: `copart ask` end to end, full index build, catch-up, on the corpus and its 10x replica.
+
+Rows (targets from issue 3):
+- ask end to end (process start to printed answer), median, against the unavoidable floor
+  `python3 -c "import typer, whoosh.index, whoosh.searching"` timed in the same run:
+  <= 1.3x on the corpus, <= 1.6x on the 10x replica; beside it the ratio to
+  `rg -l -i -w` for the same words over the same files (no target, for scale);
+- full index build (in-process time reported by `copart index --rebuild --json`) against a
+  naive single-process whoosh build of the same files (body stored, positions on every
+  text field, StemmingAnalyzer), also timed in-process: >= 2.5x faster;
+- peak memory (RSS of copart and its worker processes together, sampled) of the build on
+  the 10x replica: < 400 MB;
+- catching up after 10 changed files on the 10x replica (in-process time reported by
+  `copart index --json`): < 0.3 s.
+
+COPART_BENCH_SEARCH_SCALE=1 skips the 10x replica rows (they import 18,540 files and run
+the naive build over them, which takes minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from run import Bench, Row
+
+QUESTION = "how do we onboard a new engineer?"
+WORDS = ["onboard", "engineer"]
+FLOOR = [sys.executable, "-c", "import typer, whoosh.index, whoosh.searching"]
+
+NAIVE = r'''
+import os, sys, time
+from whoosh import index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, TEXT, Schema
+root, out = sys.argv[1], sys.argv[2]
+ana = StemmingAnalyzer()
+schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True, analyzer=ana),
+                body=TEXT(stored=True, analyzer=ana))
+t0 = time.perf_counter()
+ix = index.create_in(out, schema)
+w = ix.writer()
+for name in sorted(os.listdir(root)):
+    if name.endswith(".md"):
+        with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        w.add_document(path=name, title=text.split("\n", 1)[0], body=text)
+w.commit()
+print(time.perf_counter() - t0)
+'''
+
+
+def _child_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _tree_rss(pid: int) -> int:
+    """RSS in bytes of a process and all its descendants."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_with_peak(argv: list[str], cwd: Path, env: dict) -> tuple[subprocess.CompletedProcess, int]:
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    done.set()
+    t.join()
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err), peak
+
+
+def _copart_json(bench: Bench, rep: Path, *args: str) -> dict:
+    proc = subprocess.run(bench.copart(*args, "--json"), cwd=rep, env=bench.env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"copart {args} failed: {proc.stderr[-800:]}")
+    return json.loads(proc.stdout)
+
+
+def _repertoire(bench: Bench, name: str, source: Path) -> Path:
+    rep = bench.scratch / name
+    subprocess.run(bench.copart("init", str(rep), "--name", name), env=bench.env, check=True, capture_output=True)
+    proc = subprocess.run(bench.copart("import", str(source)), cwd=rep, env=bench.env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"import failed: {proc.stderr[-800:]}")
+    return rep
+
+
+def _naive(bench: Bench, folder: Path) -> float:
+    out = bench.scratch / "naive-index"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-c", NAIVE, str(folder), str(out)], env=bench.env, capture_output=True,
+                          text=True, check=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return float(proc.stdout.strip())
+
+
+def _rows_for(bench: Bench, label: str, rep: Path, ask_target: float, with_catchup: bool) -> list[Row]:
+    rows: list[Row] = []
+    cpu0 = _child_cpu()
+    proc, peak = run_with_peak(bench.copart("index", "--rebuild", "--json"), rep, bench.env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-800:])
+    build_cpu = _child_cpu() - cpu0
+    build = json.loads(proc.stdout)["seconds"]
+    cpu0 = _child_cpu()
+    naive = _naive(bench, rep / "practices")
+    naive_cpu = _child_cpu() - cpu0
+    rows.append(Row(f"index build ({label})", build, "naive whoosh", naive, "<= 0.4x", build * 2.5 <= naive))
+    rows.append(Row(f"index build, CPU time all processes ({label})", build_cpu, "naive whoosh", naive_cpu, ""))
+    rows.append(Row(f"index build peak memory ({label})", peak / 1e6, "", None, "< 400 MB", peak < 400e6, unit="MB"))
+    floor = bench.time_cmd(FLOOR)
+    ask = bench.time_cmd(bench.copart("ask", QUESTION))
+    rows.append(Row(f"ask end to end ({label})", ask, "import typer+whoosh", floor, f"<= {ask_target}x",
+                    ask <= ask_target * floor))
+    rg = shutil.which("rg")
+    if rg:
+        base = [rg, "-l", "-i", "-w", *sum((["-e", w] for w in WORDS), []), str(rep / "practices")]
+        name = "rg -l -i -w"
+    else:
+        base = ["grep", "-r", "-l", "-i", "-w", *sum((["-e", w] for w in WORDS), []), str(rep / "practices")]
+        name = "grep -rliw (no rg)"
+    grep = bench.time_cmd(base)
+    rows.append(Row(f"ask end to end ({label})", ask, name, grep, ""))
+    if with_catchup:
+        times = []
+        for round_ in range(3):
+            files = sorted((rep / "practices").glob("*.md"))[round_ * 10: round_ * 10 + 10]
+            for f in files:
+                with open(f, "a", encoding="utf-8") as fh:
+                    fh.write(f"\nbench edit {round_}\n")
+            subprocess.run(["git", "commit", "-q", "-am", f"bench edit {round_}"], cwd=rep, env=bench.env, check=True)
+            times.append(_copart_json(bench, rep, "index")["seconds"])
+        catch = statistics.median(times)
+        rows.append(Row(f"catch up after 10 changed files ({label})", catch, "", None, "< 0.3 s", catch < 0.3))
+    return rows
+
+
+def rows(bench: Bench) -> list[Row]:
+    out: list[Row] = []
+    rep = _repertoire(bench, "corpus", bench.corpus)
+    out += _rows_for(bench, "corpus", rep, 1.3, with_catchup=True)
+    if os.environ.get("COPART_BENCH_SEARCH_SCALE", "10") != "1":
+        rep10 = _repertoire(bench, "corpus10x", bench.replica)
+        out += _rows_for(bench, "10x", rep10, 1.6, with_catchup=True)
+    return out
