@@ -641,8 +641,9 @@ def status(rep: Repertoire) -> StatusResult:
     head = git.head()
     changes: list[tuple[str, str]] = []
     invalid: list[Problem] = []
+    pending = _pending_paths(rep)
     for code, path in git.status_entries():
-        state = ("untracked" if code == "??" else "removed" if "D" in code
+        state = ("pending" if path in pending else "untracked" if code == "??" else "removed" if "D" in code
                  else "added" if "A" in code else "modified")
         changes.append((state, path))
         top = path.split("/", 1)[0]

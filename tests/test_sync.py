@@ -157,3 +157,25 @@ def test_three_partners_sync_in_turns_until_all_agree(world):
     shown = alice.copart("show", "pricing-a-first-workshop", "--json", cwd=rep_a).json()
     assert {"seen-by-alice", "seen-by-bob", "seen-by-carol"} <= set(shown["tags"])
     assert all(clean(p, rep) for p, rep in reps)
+
+
+def test_under_review_pending_work_goes_out_on_its_contribution_branch_not_main(world):
+    anjali = world.partner("anjali", email="anjali.patel@example.org")  # members/apatel.md
+    rep = anjali.init("4xp", example=True)
+    config = rep / "copart.yaml"
+    config.write_text(config.read_text().replace("review: open", "review: coordinators"))
+    anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
+    hub = world.bare("hub.git")
+    anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    assert anjali.copart("sync", cwd=rep).ok
+    assert anjali.copart("new", "story", "Waiting for review", "--no-edit", "--body", "text", cwd=rep).ok
+    st = anjali.copart("status", "--json", cwd=rep).json()
+    assert {"state": "pending", "path": "stories/waiting-for-review.md"} in st["changes"]
+    r = anjali.copart("sync", "--json", cwd=rep)
+    assert r.ok, r
+    out = r.json()
+    assert out["committed"] is None  # not committed to main by the hand-edit step
+    assert any("contrib/apatel/waiting-for-review" in ref for ref in out["outgoing"]["extra_refs"])
+    refs = anjali.git("for-each-ref", "--format=%(refname)", cwd=hub)
+    assert "refs/heads/contrib/apatel/waiting-for-review" in refs
+    assert anjali.git("ls-tree", "-r", "--name-only", "main", cwd=hub).count("waiting-for-review") == 0

@@ -80,7 +80,7 @@ def text_SyncResult(r, out: Out) -> None:
         out.line(f"out to {r.remote}: {_plural(r.outgoing_commits, 'commit')}"
                  + (f" ({len(r.outgoing)} files)" if r.outgoing else ""))
     for ref in r.extra_refs:
-        out.line(f"pushed {ref}")
+        out.line(f"pushed {ref.rsplit(':', 1)[-1].removeprefix('refs/heads/')}")
     for c in r.new_conflicts:
         out.line(f"conflict: {c.path} keeps the version from {source}; yours is saved in {c.copy}")
     if r.new_conflicts:
@@ -142,7 +142,8 @@ def text_StatusResult(r, out: Out) -> None:
     if r.operation:
         out.line(f"a {r.operation} is in progress (left by another tool): git {r.operation} --continue or --abort")
     if r.changes:
-        out.line(f"{_plural(len(r.changes), 'uncommitted change')} (copart sync commits the valid ones):")
+        out.line(f"{_plural(len(r.changes), 'uncommitted change')} (copart sync commits the valid ones; "
+                 "pending ones wait for review on their contribution branch):")
         out.table(["state", "path"], [[s, p] for s, p in r.changes])
     else:
         out.line("no uncommitted changes")
