@@ -140,24 +140,88 @@ def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:
     return index, _worker.html(body), keywords(body)
 
 
-def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = None) -> list[tuple[str, list[str]]]:
-    """Every body as (html, keywords), on several cores when there are many."""
+def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = None,
+                  cache: dict[str, list] | None = None) -> list[tuple[str, list[str]]]:
+    """Every body as (html, keywords), on several cores when there are many.
+
+    `cache` maps a body's cache key (see `cache_key`) to a previous [html, keywords]; hits
+    are reused, misses rendered, and the cache is updated in place with what this build used.
+    """
     jobs = jobs or os.cpu_count() or 1
     results: list[tuple[str, list[str]]] = [("", [])] * len(bodies)
-    items = sorted(enumerate(bodies), key=lambda it: -len(it[1]))  # big ones first: even work
-    if jobs > 1 and len(bodies) >= PARALLEL_FROM:
+    keys = [cache_key(b, known) for b in bodies] if cache is not None else []
+    todo = []
+    for i, body in enumerate(bodies):
+        hit = cache.get(keys[i]) if cache is not None else None
+        if hit is not None:
+            results[i] = (hit[0], hit[1])
+        else:
+            todo.append((i, body))
+    todo.sort(key=lambda it: -len(it[1]))  # big ones first: even work
+    if jobs > 1 and len(todo) >= PARALLEL_FROM:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else multiprocessing.get_context()
         with ctx.Pool(jobs, initializer=_init_worker, initargs=(known,)) as pool:
-            for index, html, words in pool.imap_unordered(_render_one, items, chunksize=4):
+            for index, html, words in pool.imap_unordered(_render_one, todo, chunksize=2):
                 results[index] = (html, words)
-    else:
+    elif todo:
         _init_worker(known)
-        for item in items:
+        for item in todo:
             index, html, words = _render_one(item)
             results[index] = (html, words)
+    if cache is not None:
+        cache.clear()
+        cache.update({keys[i]: [html, words] for i, (html, words) in enumerate(results)})
     return results
+
+
+RENDER_VERSION = "1"
+
+
+def cache_key(body: str, known: dict[str, str]) -> str:
+    """What a body's HTML depends on: its text, and where each of its [[links]] leads."""
+    import hashlib
+
+    digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
+    if "[[" not in body:
+        return digest
+    targets = sorted({m.group(1).strip() for m in _WIKI.finditer(body)})
+    ids_ = set(known)
+    resolved = [f"{t}>{known.get(resolve_link(t, ids_) or '', '')}" for t in targets]
+    return digest + "|" + hashlib.sha1("\n".join(resolved).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _load_cache(path: Path) -> dict[str, list]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != _cache_version():
+        return {}
+    bodies = data.get("bodies")
+    return bodies if isinstance(bodies, dict) else {}
+
+
+def _save_cache(path: Path, cache: dict[str, list]) -> None:
+    from copart_cli.files import atomic_write
+
+    try:
+        atomic_write(path, json.dumps({"version": _cache_version(), "bodies": cache}, ensure_ascii=False))
+    except OSError:
+        pass  # only a cache: the next build renders again
+
+
+def _cache_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [RENDER_VERSION, __version__]
+    for dist in ("markdown-it-py", "nh3"):
+        try:
+            parts.append(version(dist))
+        except PackageNotFoundError:
+            parts.append("?")
+    return "/".join(parts)
 
 
 # -- the output folder ---------------------------------------------------------------------
@@ -239,7 +303,9 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
     entries = sorted(snap.entries, key=lambda e: e.path)
     known = {e.id: page_of(e) for e in entries}
     known_ids = set(known)
-    rendered = render_bodies([e.body for e in entries], known, jobs)
+    cache_path = rep.state_dir / "site-cache.json"  # local, derived: never committed
+    cache = _load_cache(cache_path)
+    rendered = render_bodies([e.body for e in entries], known, jobs, cache)
     html_of = {e.id: rendered[i][0] for i, e in enumerate(entries)}
     words_of = {e.id: rendered[i][1] for i, e in enumerate(entries)}
 
@@ -417,6 +483,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
                   "pages": pages, "entries": len(entries)}
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         _swap_in(tmp, out)
+        _save_cache(cache_path, cache)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
