@@ -1,0 +1,92 @@
+"""`copart ask`, `--post`, `answer`, `asks`, `accept`: pull-style questions and answers."""
+
+from __future__ import annotations
+
+
+def test_ask_returns_passages_people_and_open_asks(alice, sample):
+    r = alice.copart("ask", "how do we price a first workshop?", "--json", cwd=sample)
+    assert r.ok, r
+    data = r.json()
+    assert data["question"] == "how do we price a first workshop?"
+    assert data["answered"] is True
+    top = [x["id"] for x in data["results"][:3]]
+    assert "pricing-a-first-workshop" in top
+    assert all(x["passages"] for x in data["results"])
+    people = {p["id"]: p for p in data["people"]}
+    assert data["people"][0]["id"] == "rlindqvist"
+    assert people["rlindqvist"]["name"] == "Rosa Lindqvist"
+    evidence = " | ".join(people["rlindqvist"]["evidence"])
+    assert "profile expertise" in evidence and "accepted answer" in evidence and "wrote" in evidence
+    for key in ("id", "name", "score", "evidence"):
+        assert key in data["people"][0]
+    assert isinstance(data["open_asks"], list)
+    text = alice.copart("ask", "how do we price a first workshop?", cwd=sample)
+    assert "Pricing a first workshop" in text.stdout and "Rosa Lindqvist" in text.stdout
+
+
+def test_similar_open_asks_are_shown(alice, sample):
+    r = alice.copart("ask", "is a stylist renting a chair self-employed?", "--json", cwd=sample)
+    assert r.ok
+    assert [a["id"] for a in r.json()["open_asks"]] == ["is-a-chair-renting-stylist-really-self-employed"]
+
+
+def test_nothing_answers_says_so_and_post_records_an_ask(alice, sample):
+    r = alice.copart("ask", "how do I repair a tractor gearbox?", "--json", cwd=sample)
+    assert r.ok
+    assert r.json()["answered"] is False and r.json()["results"] == []
+    text = alice.copart("ask", "how do I repair a tractor gearbox?", cwd=sample)
+    assert "answers this well" in text.stdout and "--post" in text.stdout
+    before = alice.git("rev-list", "--count", "HEAD", cwd=sample).strip()
+    r = alice.copart("ask", "how do I repair a tractor gearbox?", "--post", "--author", "apatel", "--json", cwd=sample)
+    assert r.ok, r
+    posted = r.json()["posted"]
+    assert posted["entry"]["kind"] == "ask" and posted["commit"]
+    assert int(alice.git("rev-list", "--count", "HEAD", cwd=sample)) == int(before) + 1
+    assert alice.git("status", "--porcelain", cwd=sample).strip() == ""
+    asks = alice.copart("asks", "--json", cwd=sample).json()
+    assert posted["entry"]["id"] in [a["id"] for a in asks]
+    # and the new ask is found by the next question on the subject
+    again = alice.copart("ask", "tractor gearbox", "--json", cwd=sample).json()
+    assert posted["entry"]["id"] in [a["id"] for a in again["open_asks"]]
+    assert alice.copart("check", cwd=sample).ok
+
+
+def test_answer_then_accept_closes_the_ask(world, alice, sample):
+    ask = "is-a-chair-renting-stylist-really-self-employed"
+    r = alice.copart("answer", ask, "--body", "Check who sets the prices and hours.", "--author", "mokafor",
+                     "--json", cwd=sample)
+    assert r.ok, r
+    answer = r.json()["entry"]
+    assert answer["kind"] == "answer" and answer["path"].startswith("answers/") and r.json()["commit"]
+    show = alice.copart("show", answer["id"], "--json", cwd=sample).json()
+    assert show["meta"]["answers"] == ask and show["meta"]["accepted"] is False
+    # alice is not a member: she may not accept
+    r = alice.copart("accept", answer["id"], cwd=sample)
+    assert r.code == 1 and "asker or a coordinator" in r.stderr
+    # Judith is a coordinator (her profile lists her email)
+    judith = world.partner("judith", "judith.fawcett@example.org")
+    r = judith.copart("accept", answer["id"], "--json", cwd=sample)
+    assert r.ok, r
+    assert r.json()["ask"]["status"] == "answered" and r.json()["commit"]
+    assert alice.copart("show", answer["id"], "--json", cwd=sample).json()["meta"]["accepted"] is True
+    assert ask not in [a["id"] for a in alice.copart("asks", "--json", cwd=sample).json()]
+    assert ask in [a["id"] for a in alice.copart("asks", "--status", "answered", "--json", cwd=sample).json()]
+    assert alice.copart("check", cwd=sample).ok
+
+
+def test_unknown_ask_or_answer_is_a_clear_error(alice, sample):
+    r = alice.copart("answer", "no-such-ask", "--body", "x", cwd=sample)
+    assert r.code == 1 and "copart: error: no ask with id 'no-such-ask'" in r.stderr
+    r = alice.copart("answer", "pricing-a-first-workshop", "--body", "x", cwd=sample)  # a story, not an ask
+    assert r.code == 1
+    r = alice.copart("accept", "no-such-answer", cwd=sample)
+    assert r.code == 1 and "no answer" in r.stderr
+    r = alice.copart("answer", "is-a-chair-renting-stylist-really-self-employed", "--no-input", cwd=sample)
+    assert r.code == 2
+
+
+def test_ask_odd_input(alice, sample):
+    for q in ["the of and", "?!?", "x" * 10_000, "¿Cómo fijamos el precio? 価格"]:
+        r = alice.copart("ask", q, "--json", cwd=sample)
+        assert r.ok, r
+        assert "results" in r.json()

@@ -1,0 +1,157 @@
+"""The local index: built on first use, caught up incrementally, rebuilt when broken."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import CORPUS
+
+
+def found(partner, rep, query):
+    r = partner.copart("search", query, "--json", cwd=rep)
+    assert r.ok, r
+    return [x["id"] for x in r.json()["results"]]
+
+
+def index_dir(rep: Path) -> Path:
+    return rep / ".git" / "copart" / "index"
+
+
+def test_first_query_builds_then_catches_up_with_commits_and_edits(alice, sample):
+    r = alice.copart("index", "--json", cwd=sample)
+    assert r.ok, r
+    assert r.json()["action"] == "rebuilt" and r.json()["documents"] == 32
+    assert alice.copart("index", "--json", cwd=sample).json()["action"] == "current"
+    # a committed new entry
+    assert alice.copart("new", "story", "Zebra crossing lesson", "--no-edit", "--body", "quagga", "--author",
+                        "apatel", cwd=sample).ok
+    assert found(alice, sample, "quagga") == ["zebra-crossing-lesson"]
+    # an uncommitted edit is searchable, and so is its undoing
+    path = sample / "stories" / "pricing-a-first-workshop.md"
+    original = path.read_text()
+    path.write_text(original + "\nokapi\n")
+    assert found(alice, sample, "okapi") == ["pricing-a-first-workshop"]
+    state = alice.copart("index", "--json", cwd=sample).json()
+    assert state["action"] == "current"
+    path.write_text(original)
+    assert found(alice, sample, "okapi") == []
+    # an untracked new file, then its removal
+    (sample / "practices" / "draft-note.md").write_text(
+        "---\nid: draft-note\nkind: practice\ntitle: Draft\nauthor: apatel\ncreated: 2026-01-01T00:00:00Z\n---\nwombat\n")
+    assert found(alice, sample, "wombat") == ["draft-note"]
+    (sample / "practices" / "draft-note.md").unlink()
+    assert found(alice, sample, "wombat") == []
+    # removal through copart
+    assert alice.copart("rm", "zebra-crossing-lesson", cwd=sample).ok
+    assert found(alice, sample, "quagga") == []
+    # a commit made with plain git
+    path.write_text(original.replace("Corn Exchange", "Corn Exchange capybara"))
+    alice.git("commit", "-qam", "edit", cwd=sample)
+    r = alice.copart("index", "--json", cwd=sample).json()
+    assert r["action"] == "updated" and r["changed"] == 1
+    assert found(alice, sample, "capybara") == ["pricing-a-first-workshop"]
+
+
+def test_rebuild_and_state(alice, sample):
+    r = alice.copart("index", "--rebuild", cwd=sample)
+    assert r.ok and "rebuilt" in r.stdout and "32 entries" in r.stdout
+
+
+def test_corrupt_missing_or_old_index_rebuilds_itself(alice, sample):
+    assert found(alice, sample, "workshop")
+    cur = index_dir(sample) / (index_dir(sample) / "CURRENT").read_text().strip()
+    for f in cur.iterdir():  # corrupt every whoosh file
+        if f.name != "stamp.json":
+            f.write_bytes(b"garbage")
+    assert "pricing-a-first-workshop" in found(alice, sample, "workshop")
+    # an index stamped by an older schema
+    cur = index_dir(sample) / (index_dir(sample) / "CURRENT").read_text().strip()
+    stamp = json.loads((cur / "stamp.json").read_text())
+    stamp["schema"] = 0
+    (cur / "stamp.json").write_text(json.dumps(stamp))
+    r = alice.copart("index", "--json", cwd=sample)
+    assert r.json()["action"] == "rebuilt"
+    shutil.rmtree(index_dir(sample))
+    assert "pricing-a-first-workshop" in found(alice, sample, "workshop")
+    # a stamped commit that no longer exists (history rewritten)
+    cur = index_dir(sample) / (index_dir(sample) / "CURRENT").read_text().strip()
+    stamp = json.loads((cur / "stamp.json").read_text())
+    stamp["commit"] = "0" * 40
+    (cur / "stamp.json").write_text(json.dumps(stamp))
+    assert "pricing-a-first-workshop" in found(alice, sample, "workshop")
+
+
+def _bigger(alice, world) -> Path:
+    rep = alice.init("big", example=True)
+    src = CORPUS / "sourcegraph-handbook"
+    assert alice.copart("import", str(src), cwd=rep).ok
+    return rep
+
+
+def test_a_killed_build_leaves_a_usable_state(world, alice):
+    rep = _bigger(alice, world)
+    assert found(alice, rep, "onboarding")
+    before = (index_dir(rep) / "CURRENT").read_text()
+    for delay in (0.8, 1.5):
+        proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=rep,
+                                env=alice.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert (index_dir(rep) / "CURRENT").read_text() == before  # the old generation still serves
+        hits = found(alice, rep, "onboarding")
+        assert hits
+    r = alice.copart("index", "--rebuild", "--json", cwd=rep)
+    assert r.ok
+    leftovers = [p.name for p in index_dir(rep).iterdir() if p.name.startswith("g-")]
+    assert len(leftovers) == 1  # the killed builds' folders were cleaned up
+
+
+def test_concurrent_processes_never_corrupt_the_index(world, alice, sample):
+    procs = []
+    for i in range(6):
+        args = ["index", "--rebuild"] if i % 3 == 0 else ["search", "workshop", "--json"]
+        procs.append(subprocess.Popen([sys.executable, "-m", "copart_cli", *args], cwd=sample, env=alice.env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        if i == 2:
+            (sample / "stories" / "pricing-a-first-workshop.md").open("a").write("\nplatypus\n")
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    assert found(alice, sample, "platypus") == ["pricing-a-first-workshop"]
+    assert alice.copart("index", "--json", cwd=sample).json()["documents"] == 32
+
+
+def test_huge_and_binary_files_are_skipped_with_a_note(alice, sample):
+    big = sample / "practices" / "huge.md"
+    big.write_text("---\nid: huge\nkind: practice\ntitle: Huge\nauthor: apatel\ncreated: 2026-01-01T00:00:00Z\n---\n"
+                   + ("aardvark words here\n" * 20_000) + "zzyzx\n" * 10)
+    (sample / "practices" / "blob.md").write_bytes(b"\x00\x01binary" * 1000)
+    r = alice.copart("index", "--rebuild", "--json", cwd=sample)
+    assert r.ok, r
+    notes = {n["path"]: n["note"] for n in r.json()["notes"]}
+    assert notes["practices/blob.md"] == "binary"
+    assert "KiB indexed" in notes["practices/huge.md"]
+    assert found(alice, sample, "aardvark") == ["huge"]
+    assert found(alice, sample, "zzyzx") == []  # beyond the indexed part
+    huge = sample / "practices" / "enormous.md"
+    with huge.open("wb") as fh:
+        fh.write(b"x" * (9 * 1024 * 1024))
+    r = alice.copart("search", "workshop", cwd=sample)
+    assert r.ok and "too large" in r.stderr
+
+
+def test_help_does_not_load_whoosh(alice):
+    code = ("import sys, runpy; sys.argv=['copart','--help'];\n"
+            "try:\n runpy.run_module('copart_cli', run_name='__main__')\nexcept SystemExit: pass\n"
+            "assert 'whoosh' not in sys.modules, 'whoosh imported'\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=alice.env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
