@@ -9,6 +9,7 @@ git failures leave here as GitError with git's own first line.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,9 @@ def run_git(
     if check and proc.returncode != 0:
         raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
     return proc
+
+
+_SIMPLE_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 
 
 def _first_line(stderr: str | bytes) -> str:
@@ -215,13 +219,11 @@ class GitRepo:
 
     def operation_in_progress(self) -> str | None:
         """A rebase, merge, cherry-pick or revert another tool left half-done, or None."""
-        git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+        git_dir = self.git_dir if self.git_dir.is_dir() else Path(self.git("rev-parse", "--absolute-git-dir").strip())
         for name, what in (("rebase-merge", "rebase"), ("rebase-apply", "rebase"), ("MERGE_HEAD", "merge"),
                            ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
             if (git_dir / name).exists():
                 return what
-        if self.git("ls-files", "-u", "-z"):
-            return "merge"
         return None
 
     def remotes(self) -> list[str]:
@@ -235,6 +237,9 @@ class GitRepo:
     def valid_ref_name(name: str) -> bool:
         if not name or name.startswith("-"):
             return False
+        if (_SIMPLE_REF.fullmatch(name) and ".." not in name and not name.endswith(".")
+                and not any(part.endswith(".lock") for part in name.split("/"))):
+            return True  # the common case, without a subprocess
         proc = run_git(["check-ref-format", "--allow-onelevel", name], None, check=False)
         return proc.returncode == 0
 

@@ -186,8 +186,6 @@ def _review_refs(rep: Repertoire, remote: str) -> list[str]:
 
 def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult) -> None:
     """Commit what was changed by hand (after checking it); invalid entries stay uncommitted."""
-    from copart_cli.validate import structural_problems
-
     git = rep.git
     todo: list[str] = []
     for code, path in git.status_entries():
@@ -205,6 +203,8 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
             continue
         name = path.rsplit("/", 1)[-1]
         if top in FOLDER_KINDS and path.count("/") == 1 and name.endswith(".md") and not conflicts.is_copy(path):
+            from copart_cli.validate import structural_problems
+
             try:
                 entry = rep.load(path)
             except InvalidEntry as exc:
@@ -239,16 +239,20 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
 # -- 3. integrating ---------------------------------------------------------------------
 
 
-def integrate(rep: Repertoire, theirs_ref: str, label: str, result: SyncResult) -> None:
-    """Bring `theirs_ref` into the current branch: fast-forward, or a merge commit made off to the side."""
+def integrate(rep: Repertoire, theirs_ref: str, label: str, result: SyncResult,
+              ours: str | None = None) -> tuple[str | None, str | None]:
+    """Bring `theirs_ref` into the current branch: fast-forward, or a merge commit made off to the side.
+
+    Returns (the branch's commit now, theirs).
+    """
     git = rep.git
-    ours = git.head()
+    ours = ours or git.head()
     theirs = git.rev(theirs_ref)
     if theirs is None or ours is None or theirs == ours or git.is_ancestor(theirs, ours):
-        return
+        return ours, theirs
     if git.is_ancestor(ours, theirs):
         _move_to(rep, theirs)
-        return
+        return theirs, theirs
     base = git.merge_base(ours, theirs)
     if base is None:
         raise CopartError(f"{label} has unrelated history: it is not a copy of this repertoire; nothing was changed",
@@ -299,6 +303,7 @@ def integrate(rep: Repertoire, theirs_ref: str, label: str, result: SyncResult) 
     message = f"copart sync: merge {label}\n" + ("\n" + "\n".join(f"- {n}" for n in notes) + "\n" if notes else "")
     commit = git.commit_tree(tree, [ours, theirs], message)
     _move_to(rep, commit)
+    return commit, theirs
 
 
 def _move_to(rep: Repertoire, commit: str) -> None:
@@ -422,7 +427,7 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
             _take_bundle(rep, bundle_in, branch, result)
         else:
             _round(rep, name, branch, push, result)
-    result.head = git.head()
+    result.head = result.head or git.head()
     result.waiting = conflicts.find(rep.root)
     return result
 
@@ -434,7 +439,8 @@ def _refspecs(name: str) -> list[str]:
 def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResult) -> None:
     git = rep.git
     tracking = f"refs/remotes/{name}/{branch}"
-    start = git.head()
+    start = head = result.committed or git.head()
+    remote_head: str | None = None
     for attempt in range(PUSH_ATTEMPTS):
         try:
             git.fetch(name, _refspecs(name))
@@ -443,12 +449,11 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             break
         _record_fetch(rep, name)
         _set_aside(rep)
+        extra: list[str] = []
         try:
-            integrate(rep, tracking, f"{name}/{branch}", result)
+            head, remote_head = integrate(rep, tracking, f"{name}/{branch}", result, ours=head)
         finally:
             extra = _review_refs(rep, name)
-        head = git.head()
-        remote_head = git.rev(tracking)
         if not push:
             break
         refspecs = [f"refs/heads/{branch}:refs/heads/{branch}"] if head != remote_head else []
@@ -469,23 +474,29 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             # the remote-tracking ref now matches what we pushed
             if head != remote_head:
                 git.git("update-ref", tracking, head)
+                remote_head = head
             break
         if attempt == PUSH_ATTEMPTS - 1:
             raise SyncError(f"{name} kept changing while we pushed ({PUSH_ATTEMPTS} tries); your commits are kept",
                             hint="run copart sync again in a moment")
-    _finish(rep, start, tracking, result)
+    _finish(rep, start, tracking, result, head, remote_head)
 
 
-def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: SyncResult) -> None:
+def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: SyncResult,
+            head: str | None = None, remote_head: str | None = None) -> None:
     git = rep.git
-    head = git.head()
+    head = head or git.head()
+    result.head = head
     if head != start:
         # start..head holds only partners' commits: ours are all behind start
         result.incoming, result.incoming_commits, result.incoming_by = _describe(rep, start, head)
         result.index = _refresh_index(rep)
     elif result.committed:
         result.index = _refresh_index(rep)
-    result.local_commits = _local_commits(rep, tracking) if tracking else 0
+    if tracking and head and head == remote_head:
+        result.local_commits = 0
+    else:
+        result.local_commits = _local_commits(rep, tracking) if tracking else 0
 
 
 def _offline(rep: Repertoire, tracking: str, exc: RemoteUnreachable, result: SyncResult) -> None:
