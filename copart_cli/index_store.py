@@ -646,7 +646,9 @@ def _correct(searcher, term: str) -> str | None:
     """The closest, then most frequent, indexed word within 1 edit (2 for longer words) of `term`."""
     reader = searcher.reader()
     best: tuple[int, int, str] | None = None
-    maxdist = 1 if len(term) <= 4 else 2
+    if len(term) < 4:
+        return None
+    maxdist = 1 if len(term) < 8 else 2
     for fieldname in ("title", "body"):
         try:
             candidates = list(reader.terms_within(fieldname, term, maxdist, prefix=1))

@@ -1,0 +1,93 @@
+"""`copart import PATH`: a folder of Markdown in as entries, one commit, valid for `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import CORPUS
+
+
+def make_vault(base: Path) -> Path:
+    vault = base / "vault"
+    (vault / "guides").mkdir(parents=True)
+    (vault / "team").mkdir()
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian" / "app.json").write_text("{}")
+    (vault / "pricing.md").write_text(
+        "---\ntitle: Pricing our services\ntags: [money]\nweight: 3\nauthor: Somebody Else\n---\n# Heading\nBody about prices.\n")
+    (vault / "team" / "candidate.md").write_text(
+        "-------------------------------------------------------------\nname: Paco\nID: paco\ninfo:\n- employer: X\n"
+        "-------------------------------------------------------------\n\n## SIGS\nnode things\n")
+    (vault / "guides" / "README.md").write_text("Intro line\n\n## Getting started *fast*\ntext\n")
+    (vault / "team" / "README.md").write_text("# Team handbook\nwho we are\n")
+    (vault / "Meeting Notes.markdown").write_text("no heading at all, just text\n")
+    (vault / "empty.md").write_text("  \n\n")
+    (vault / "blob.md").write_bytes(b"\x00\x01\x02binary")
+    (vault / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    (vault / "picture.png").write_bytes(b"\x89PNG....")
+    return vault
+
+
+def test_import_a_vault(world, alice, sample):
+    vault = make_vault(world.base)
+    before = int(alice.git("rev-list", "--count", "HEAD", cwd=sample))
+    r = alice.copart("import", str(vault), "--json", cwd=sample)
+    assert r.ok, r
+    data = r.json()
+    assert data["imported"] == 5
+    assert int(alice.git("rev-list", "--count", "HEAD", cwd=sample)) == before + 1  # one commit
+    assert alice.git("status", "--porcelain", cwd=sample).strip() == ""
+    by_source = {e["source"]: e for e in data["entries"]}
+    assert set(by_source) == {"pricing.md", "team/candidate.md", "guides/README.md", "team/README.md",
+                              "Meeting Notes.markdown"}
+    assert by_source["pricing.md"]["title"] == "Pricing our services"
+    assert by_source["guides/README.md"]["title"] == "Getting started fast"
+    assert by_source["team/README.md"]["title"] == "Team handbook"
+    assert by_source["Meeting Notes.markdown"]["title"] == "Meeting Notes"
+    assert by_source["Meeting Notes.markdown"]["id"] == "meeting-notes"
+    assert len({e["id"] for e in data["entries"]}) == 5
+    assert all(e["kind"] == "practice" and e["path"].startswith("practices/") for e in data["entries"])
+    skipped = {s["path"]: s["reason"] for s in data["skipped"]}
+    assert skipped == {"empty.md": "empty", "blob.md": "binary", "latin1.md": "not UTF-8 text",
+                       "picture.png": "not Markdown"}
+    # the existing frontmatter is kept, the body byte for byte
+    pricing = (sample / by_source["pricing.md"]["path"]).read_text()
+    assert "weight: 3" in pricing and "tags: [money]" in pricing and pricing.endswith("# Heading\nBody about prices.\n")
+    assert "imported_author: Somebody Else" in pricing
+    cand = alice.copart("show", by_source["team/candidate.md"]["id"], "--json", cwd=sample).json()
+    assert cand["meta"]["ID"] == "paco" and cand["meta"]["info"] == [{"employer": "X"}]
+    # imported entries are valid (alice got a member profile so the author is known)
+    assert data["added_member"] == "alice"
+    check = alice.copart("check", cwd=sample)
+    assert check.ok, check
+    # and searchable, with their source
+    hit = alice.copart("search", 'title:"pricing our services"', "--json", cwd=sample).json()["results"][0]
+    assert hit["source"] == "pricing.md"
+    text = alice.copart("import", str(vault), cwd=sample)
+    assert "skipped 4" in text.stdout and "not UTF-8" in text.stdout
+
+
+def test_import_as_stories_and_bad_paths(world, alice, sample):
+    vault = make_vault(world.base)
+    r = alice.copart("import", str(vault / "team"), "--kind", "story", "--json", cwd=sample)
+    assert r.ok and {e["kind"] for e in r.json()["entries"]} == {"story"}
+    r = alice.copart("import", str(world.base / "missing"), cwd=sample)
+    assert r.code == 2 and "does not exist" in r.stderr
+    r = alice.copart("import", str(vault / "pricing.md"), cwd=sample)
+    assert r.code == 2
+    r = alice.copart("import", str(sample / "stories"), cwd=sample)
+    assert r.code == 2 and "inside the repertoire" in r.stderr
+
+
+def test_import_part_of_the_corpus_passes_check(alice, world):
+    rep = alice.init("corp", example=False, community="Corp")
+    src = CORPUS / "kubernetes-community" / "elections"
+    r = alice.copart("import", str(src), "--json", cwd=rep)
+    assert r.ok, r
+    n = r.json()["imported"]
+    assert n > 100
+    check = alice.copart("check", "--json", cwd=rep)
+    assert check.json()["ok"], check.stdout[:2000]
+    r = alice.copart("ask", "who can vote in the steering committee election?", "--json", cwd=rep)
+    assert r.ok and r.json()["results"]
+    assert any((x.get("source") or "").startswith("steering/") for x in r.json()["results"][:5])
