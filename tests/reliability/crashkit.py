@@ -32,6 +32,13 @@ class CrashReport:
                 f"recoveries={self.recoveries} losses={len(self.losses)}")
 
 
+def typical_duration(partner, args: list[str], cwd: Path) -> float:
+    """How long the command takes on this machine right now, so kill delays span the whole run."""
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, "-m", "copart_cli", *args], cwd=cwd, env=partner.env, capture_output=True)
+    return time.monotonic() - t0
+
+
 def run_and_maybe_kill(partner, args: list[str], cwd: Path, rng: random.Random, max_delay: float) -> int | None:
     """Run copart; SIGKILL its process group after a random delay. Returns its exit code, or None if killed."""
     proc = subprocess.Popen([sys.executable, "-m", "copart_cli", *args], cwd=cwd, env=partner.env,

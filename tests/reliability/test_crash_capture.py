@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from tests.reliability.crashkit import RUNS, CrashReport, run_and_maybe_kill
+from tests.reliability.crashkit import RUNS, CrashReport, run_and_maybe_kill, typical_duration
 
 SHARE = 0.25  # of COPART_CRASH_RUNS for each of new and edit
 
@@ -27,11 +27,12 @@ def test_sigkill_during_new_loses_nothing(alice, sample, capsys):
     rng = random.Random(7)
     report = CrashReport()
     succeeded: list[str] = []
+    span = 1.6 * typical_duration(alice, ["new", "story", "Warm up", "--no-edit", "--author", "apatel"], sample)
     for i in range(max(4, int(RUNS * SHARE))):
         report.runs += 1
         title = f"Crash test entry {i}"
         code = run_and_maybe_kill(alice, ["new", "story", title, "--no-edit", "--author", "apatel",
-                                          "--body", f"Body {i}\n"], sample, rng, max_delay=0.5)
+                                          "--body", f"Body {i}\n"], sample, rng, max_delay=span)
         if code is None:
             report.killed += 1
         else:
@@ -55,10 +56,11 @@ def test_sigkill_during_edit_keeps_the_last_reported_version(alice, sample, caps
     report = CrashReport()
     path = sample / "stories/pricing-a-first-workshop.md"
     last_ok = None
+    span = 1.6 * typical_duration(alice, ["edit", "pricing-a-first-workshop", "--tag", "warm"], sample)
     for i in range(max(4, int(RUNS * SHARE))):
         report.runs += 1
         code = run_and_maybe_kill(alice, ["edit", "pricing-a-first-workshop", "--body", f"Version {i}\n"],
-                                  sample, rng, max_delay=0.5)
+                                  sample, rng, max_delay=span)
         if code is None:
             report.killed += 1
         else:
