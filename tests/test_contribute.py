@@ -30,6 +30,8 @@ def test_a_capture_lands_on_a_contribution_branch_and_stays_visible_as_pending(w
     assert "pending" not in listed["pricing-a-first-workshop"]
     shown = judith.copart("show", "pricing-a-market-stall", cwd=rep)
     assert "pending review" in shown.stdout
+    plain = judith.copart("list", "--kind", "story", cwd=rep).stdout
+    assert "Pricing a market stall (pending review)" in plain
     # the commit is signed with her key, and git can verify it against the profiles on main
     judith.git("verify-commit", made["commit"], cwd=rep)
 

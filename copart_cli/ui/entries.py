@@ -61,7 +61,8 @@ def json_EntryList(r) -> list[dict[str, Any]]:
 
 
 def text_EntryList(r, out: Out) -> None:
-    rows = [[e.id, e.kind, e.title, e.author, _date(e), ", ".join(e.topics)] for e in r.entries]
+    rows = [[e.id, e.kind, e.title + (" (pending review)" if e.pending else ""), e.author, _date(e),
+             ", ".join(e.topics)] for e in r.entries]
     if not rows:
         out.line("no entries" + (" match " + ", ".join(f"{k}={v}" for k, v in r.filters.items()) if r.filters else ""))
         return
