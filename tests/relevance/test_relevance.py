@@ -1,0 +1,22 @@
+"""Ranking quality on the judged set (MRR@10, recall@5); the corpus half is marked slow."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.relevance.evaluate import evaluate
+
+
+def test_sample_questions_rank_their_answers_first(tmp_path, alice):
+    result = evaluate("sample", tmp_path)
+    print(f"sample: MRR@10 {result['mrr@10']:.3f} recall@5 {result['recall@5']:.3f}")
+    assert result["mrr@10"] >= 0.9
+    assert result["recall@5"] >= 0.8
+
+
+@pytest.mark.slow
+def test_all_questions(tmp_path, alice):
+    result = evaluate("all", tmp_path)
+    print(f"all: MRR@10 {result['mrr@10']:.3f} recall@5 {result['recall@5']:.3f}")
+    assert result["questions"] >= 30
+    assert result["mrr@10"] >= 0.8 and result["recall@5"] >= 0.75
