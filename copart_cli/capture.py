@@ -252,6 +252,11 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
     except InvalidEntry:
         entry = Entry(path=rel, meta={"id": entry_id}, body="")
     tracked = rep.git.is_tracked(rel)
+    if not tracked and rel in rep.pending_paths():
+        raise CopartError(
+            f"{entry.id} is waiting for review and is not on main yet",
+            hint="to take it back, withdraw the contribution: copart contribute list, then copart contribute withdraw ID",
+        )
     if not force and (not tracked or rep.git.dirty_paths(rel)):
         raise CopartError(
             f"{rel} has changes that were never committed; removing it would lose them",

@@ -48,6 +48,11 @@ def test_a_capture_lands_on_a_contribution_branch_and_stays_visible_as_pending(w
     assert sorted(x["id"] for x in mine) == ["jfawcett/a-second-story", "jfawcett/pricing-a-market-stall"]
     assert {x["state"] for x in mine} == {"pending"}
 
+    # rm of a pending entry points at withdraw instead of silently dropping it
+    r = judith.copart("rm", "a-second-story", cwd=rep)
+    assert r.code == 1 and "waiting for review" in r.stderr and "contribute withdraw" in r.stderr
+    assert (rep / "stories/a-second-story.md").exists()
+
 
 def test_contribute_list_show_and_withdraw(world):
     c = community(world)
