@@ -38,6 +38,7 @@ class Overview:
     recent: list[Entry]
     members: list[Member]
     open_asks: list[Entry]
+    answer: object = None  # search.AskResult: the demo answers a real question
 
 
 def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False) -> InitResult:
@@ -118,5 +119,13 @@ def demo(target: Path | None = None) -> Overview:
     finally:
         for key in env_added:
             os.environ.pop(key, None)
-    return overview(Repertoire(result.path))
+    rep = Repertoire(result.path)
+    shown = overview(rep)
+    from copart_cli.search import ask
+
+    shown.answer = ask(rep, DEMO_QUESTION, limit=3)
+    return shown
+
+
+DEMO_QUESTION = "how do we price a first workshop?"
 

@@ -26,7 +26,16 @@ def json_Overview(r) -> dict[str, Any]:
         "recent": [j.entry(e) for e in r.recent],
         "members": [{"id": m.id, "name": m.name, "roles": m.roles, "expertise": m.expertise} for m in r.members],
         "open_asks": [j.entry(e) for e in r.open_asks],
+        "answer": _demo_answer_json(r),
     }
+
+
+def _demo_answer_json(r):
+    if getattr(r, "answer", None) is None:
+        return None
+    from copart_cli.ui.search import json_AskResult
+
+    return json_AskResult(r.answer)
 
 
 def text_Overview(r, out: Out) -> None:
@@ -45,6 +54,15 @@ def text_Overview(r, out: Out) -> None:
         out.line()
         out.table(["open ask", "by"], [[e.title, e.author] for e in r.open_asks], title="Waiting for an answer")
     out.line()
+    if getattr(r, "answer", None) is not None:
+        from copart_cli.ui.search import text_AskResult
+
+        out.line()
+        out.heading(f'copart ask "{r.answer.question}"')
+        text_AskResult(r.answer, out)
+        out.line()
     out.line(f"This is a throwaway copy in {r.path}. Try:", style="bold")
     out.line(f"  copart -R {r.path} list --kind story")
     out.line(f"  copart -R {r.path} show <id>")
+    out.line(f'  copart -R {r.path} ask "what can a cafe do when cash is short?"')
+    out.line(f"  copart -R {r.path} who vat")
