@@ -10,6 +10,7 @@ times, and imports keep the original dates there), never from file times.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import statistics
@@ -60,9 +61,14 @@ class Snapshot:
         for answers in self.answers.values():
             answers.sort(key=lambda a: (a.created or _EPOCH, a.id))
         self._edits: list[Edit] | None = None
+        self._kinds: dict[str, list[Entry]] | None = None
 
     def of_kind(self, kind: str) -> list[Entry]:
-        return [e for e in self.entries if e.kind == kind]
+        if self._kinds is None:
+            self._kinds = defaultdict(list)
+            for e in self.entries:
+                self._kinds[e.kind].append(e)
+        return self._kinds.get(kind, [])
 
     def member_name(self, member_id: str) -> str:
         m = self.members.get(member_id)
@@ -96,24 +102,64 @@ class Snapshot:
         return last
 
 
-def _headers(rep: Repertoire):
-    """Entries with their frontmatter only: stats never need the bodies, so skip reading them."""
+HEADER_CACHE = "frontmatter-cache.json"  # in .git/copart/: local, derived, never committed
+_HEADER_CACHE_VERSION = 1
+
+
+def _headers(rep: Repertoire) -> list[Entry]:
+    """Entries with their frontmatter only (stats never need bodies).
+
+    Parsing YAML is most of the cost on a large repertoire, so parsed frontmatter is cached
+    in .git/copart/, keyed by each file's size and modification time: only new or changed
+    files are parsed again.
+    """
     from copart_cli import frontmatter
     from copart_cli.errors import InvalidEntry
+    from copart_cli.ui.jsonout import jsonable
 
+    cache_path = rep.state_dir / HEADER_CACHE
+    try:
+        data = json.loads(cache_path.read_text(encoding="utf-8"))
+        cached = data["entries"] if data.get("version") == _HEADER_CACHE_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        cached = {}
+    fresh: dict[str, list] = {}
+    found: list[Entry] = []
+    root = str(rep.root)
+    changed = False
     for rel in rep.entry_paths():
-        path = rep.root / rel
+        path = os.path.join(root, rel)
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(16384)
-                if b"\n---" not in data[3:] and b"\n..." not in data[3:]:
-                    data += fh.read(frontmatter.MAX_FRONTMATTER)
-            text = data.decode("utf-8", errors="replace")
-            parts = frontmatter.split(text, rel)
-            meta = frontmatter.load(parts.frontmatter, rel)
-        except (OSError, InvalidEntry):
+            st = os.lstat(path)
+        except OSError:
             continue
-        yield Entry(path=rel, meta=meta, body="", raw_frontmatter=parts.frontmatter)
+        hit = cached.get(rel)
+        if isinstance(hit, list) and len(hit) == 3 and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
+            meta = hit[2]
+        else:
+            changed = True
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read(16384)
+                    if b"\n---" not in raw[3:] and b"\n..." not in raw[3:]:
+                        raw += fh.read(frontmatter.MAX_FRONTMATTER)
+                parts = frontmatter.split(raw.decode("utf-8", errors="replace"), rel)
+                meta = jsonable(frontmatter.load(parts.frontmatter, rel))
+            except (OSError, InvalidEntry):
+                continue
+        if not isinstance(meta, dict):
+            continue
+        fresh[rel] = [st.st_mtime_ns, st.st_size, meta]
+        found.append(Entry(path=rel, meta=meta, body=""))
+    if changed or len(fresh) != len(cached):
+        from copart_cli.files import atomic_write
+
+        try:
+            atomic_write(cache_path, json.dumps({"version": _HEADER_CACHE_VERSION, "entries": fresh},
+                                                ensure_ascii=False, separators=(",", ":")))
+        except OSError:
+            pass  # only a cache
+    return found
 
 
 _HIDDEN = re.compile(r"<(script|style|iframe|svg|object)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -467,7 +513,7 @@ class Stats:
 
 
 def _month(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m")
+    return f"{t.year:04d}-{t.month:02d}"
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -496,13 +542,14 @@ def stats(rep: Repertoire, months: int = 12, now: dt.datetime | None = None) -> 
     recent_cut = now - dt.timedelta(days=90)
     recent: set[str] = set()
     for e in entries:
-        if e.created is None or e.created > now:
+        created = e.created
+        if created is None or created > now:
             continue
-        mon = _month(e.created)
+        mon = _month(created)
         per_kind[mon][e.kind] += 1
         if e.author:
             active[mon].add(e.author)
-            if e.created >= recent_cut:
+            if created >= recent_cut:
                 recent.add(e.author)
     for ed in snap.edits():
         if ed.status != "M" or ed.when > now:
