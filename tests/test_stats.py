@@ -119,3 +119,16 @@ def test_stats_on_an_empty_repertoire(alice):
     r = c.copart("stats", env=NOW)
     assert r.ok and "n/a (no answered asks)" in r.stdout, r
     assert c.copart("stats", "--months", "0").code == 2
+
+
+def test_a_changed_file_is_read_again_not_served_from_the_cache(alice):
+    c = build_half_year(alice)
+    first = c.copart("stats", "--json", env=NOW).json()
+    assert first["asks"]["open"] == 2
+    ask = c.root / "asks" / "alice-ask.md"
+    ask.write_text(ask.read_text().replace('status: "open"', 'status: "closed"'))
+    (c.root / "practices" / "old-practice.md").unlink()
+    again = c.copart("stats", "--json", env=NOW).json()
+    assert again["asks"]["open"] == 1 and [a["id"] for a in again["asks"]["unanswered"]] == []
+    assert again["counts"]["practice"] == 4
+    assert "old-practice" not in {e["id"] for e in again["stale"]["entries"]}
