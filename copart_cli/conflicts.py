@@ -14,7 +14,6 @@ Conflict markers are never written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -289,6 +288,8 @@ def combine(current: str, other: str) -> str:
 
 
 def _union_lines(a: str, b: str) -> str:
+    import difflib
+
     la, lb = a.splitlines(keepends=True), b.splitlines(keepends=True)
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
