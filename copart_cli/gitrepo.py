@@ -444,6 +444,7 @@ class GitRepo:
         gd = self.git_dir
         locks = [p for p in (gd / "index.lock", gd / "HEAD.lock", gd / "packed-refs.lock", gd / "ORIG_HEAD.lock")
                  if p.exists()]
+        locks.extend(gd.glob("next-index-*.lock"))  # the temporary index of a killed `git commit -- PATHS`
         refs = gd / "refs"
         if refs.is_dir():
             locks.extend(refs.rglob("*.lock"))

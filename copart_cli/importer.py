@@ -205,7 +205,6 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     if kind == Kind.member or kind == Kind.answer:
         raise UsageError(f"cannot import files as {kind.value} entries",
                          hint="use --kind practice, story or ask")
-    author, profile = _author(rep)
     found, skipped = _walk(source)
     result = ImportResult(source=source, kind=kind.value, skipped=skipped)
     folder = rep.root / kind.folder
@@ -217,10 +216,18 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     def taken(candidate: str) -> bool:
         return candidate in claimed or rep.id_taken(candidate)
 
+    # The whole write, from the first file to the commit, happens under the write lock with
+    # every file journaled before it is created: a killed import is rolled back by the next
+    # writer (Repertoire.recover), so importing again gives each file exactly once.
+    lock = rep.write_lock()
+    lock.__enter__()
+    bulk = rep.bulk_write()
     try:
+        author, profile = _author(rep)
         if profile is not None:
             rel = f"{Kind.member.folder}/{author}.md"
             (rep.root / Kind.member.folder).mkdir(exist_ok=True)
+            bulk.add(rel)
             with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
                 fh.write(profile)
             written.append(rel)
@@ -237,10 +244,12 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
             entry_text, entry = _convert(text, rel_src, kind, author, now, taken)
             claimed.add(entry.id)
             rel = entry.path
+            bulk.add(rel)
             try:
                 with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
                     fh.write(entry_text)
             except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
+                bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
                 continue
             written.append(rel)
             result.imported.append(entry)
@@ -251,8 +260,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
             return result
         count = len(result.imported)
         message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
-        with rep.write_lock():
-            result.commit = rep.git.commit_many(written, message)
+        result.commit = rep.git.commit_many(written, message)
     except BaseException:
         # Nothing of the user's is lost by removing our copies: the originals are untouched.
         if result.commit is None:
@@ -264,6 +272,9 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
             if written:
                 rep.git.restore_index(written[:1000]) if len(written) <= 1000 else None
         raise
+    finally:
+        bulk.done()
+        lock.__exit__(None, None, None)
     links = sum(1 for e in result.imported if "[[" in e.body)
     if links:
         result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "

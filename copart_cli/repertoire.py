@@ -6,6 +6,7 @@ kind, `<id>.md` files) and how a write becomes a commit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -126,8 +127,39 @@ class Repertoire:
         return path
 
     def write_lock(self):
-        """Serialises writers (id allocation, commits) across copart processes."""
-        return locked(self.state_dir / "write.lock")
+        """Serialises writers (id allocation, commits) across copart processes.
+
+        Whoever takes it first after a crash finishes the crashed writer's business: git lock
+        files it left, and the files of a bulk write that never got its commit (`bulk_write`).
+        """
+        return _writing(self)
+
+    def bulk_write(self) -> "BulkWrite":
+        """A journal of files about to be created for one commit (import); call with the write lock held."""
+        return BulkWrite(self.state_dir / BULK_JOURNAL)
+
+    def recover(self) -> list[str]:
+        """Roll back a killed bulk write: its journaled files that HEAD does not have are removed
+        (and unstaged). Their source is elsewhere (an import's originals), so nothing is lost.
+        Call with the write lock held; returns the paths removed."""
+        journal = self.state_dir / BULK_JOURNAL
+        if not journal.exists():
+            return []
+        listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
+        not_ours = {p[1:] for p in listed if p.startswith("-")}
+        paths = sorted({p for p in listed if kind_of_folder(p) is not None and p.count("/") == 1 and p not in not_ours
+                        and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))})
+        removed: list[str] = []
+        if paths:
+            committed = set(self.git.paths_at("HEAD", *paths)) if self.git.head() else set()
+            removed = [p for p in paths if p not in committed]
+            for start in range(0, len(removed), 500):
+                self.git.restore_index(removed[start:start + 500])
+            for rel in removed:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.root / rel)
+        journal.unlink(missing_ok=True)
+        return removed
 
     # -- paths --------------------------------------------------------------------
 
@@ -234,6 +266,35 @@ class Repertoire:
 
                 return commit_contribution(self, paths, message)
             return self.git.commit_paths(paths, message)
+
+
+BULK_JOURNAL = "bulk-write.journal"
+
+
+class BulkWrite:
+    """Each path is journaled before its file is created; `done()` once committed (or cleaned up)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh = open(path, "a", encoding="utf-8")
+
+    def add(self, rel: str) -> None:
+        self._fh.write(rel + "\n")
+        self._fh.flush()  # in the kernel before the file exists: a SIGKILL cannot outrun it
+
+    def done(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _writing(rep: "Repertoire") -> Iterator[None]:
+    with locked(rep.state_dir / "write.lock"):
+        if (rep.root / ".git").exists():
+            rep.git.clear_stale_locks()
+            rep.recover()
+        yield
 
 
 def problem_from(exc: InvalidEntry, rel: str) -> Problem:

@@ -56,3 +56,28 @@ def run_and_maybe_kill(partner, args: list[str], cwd: Path, rng: random.Random, 
         pass
     code = proc.wait()
     return None if code == -signal.SIGKILL else code
+
+
+HALF_DONE = ("rebase-merge", "rebase-apply", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+
+
+def half_done(rep: Path) -> list[str]:
+    """Git operations left half-done and git lock files left behind, in a work tree's .git."""
+    git_dir = rep / ".git"
+    found = [name for name in HALF_DONE if (git_dir / name).exists()]
+    found += [str(p.relative_to(git_dir)) for p in git_dir.glob("*.lock")]
+    found += [str(p.relative_to(git_dir)) for p in (git_dir / "refs").rglob("*.lock")]
+    return found
+
+
+def corpus_files(count: int, skip: int = 0, low: int = 1024, high: int = 6144) -> list[Path]:
+    """Real third-party Markdown of a moderate size, in a stable order."""
+    from tests.conftest import CORPUS
+
+    found = sorted(p for p in CORPUS.rglob("*.md") if low <= p.stat().st_size <= high)
+    return found[skip:skip + count]
+
+
+def print_summary(capsys, line: str) -> None:
+    with capsys.disabled():
+        print("\n" + line)
