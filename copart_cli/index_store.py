@@ -803,11 +803,12 @@ def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: flo
             query = wq.Every()
         window = max(q.limit * 3, pool or 30) * (4 if phrases else 1)
         try:
-            results = searcher.search(query, limit=window, filter=filt, terms=True)
+            results = searcher.search(query, limit=window, filter=filt)
         except Exception as exc:  # e.g. a phrase on a field without positions
             raise CopartError(f"cannot run this query: {exc}", hint='quote phrases with "…", fields as title:word')
         now = time.time()
         hits = []
+        contains = _which_terms(searcher, [r.docnum for r in results], terms)
         dropped = 0
         for r in results:
             stored = r.fields()
@@ -817,10 +818,7 @@ def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: flo
             created = int(stored.get("created") or 0)
             age_days = max(0.0, (now - created) / 86400) if created else 3650.0
             score = float(r.score or 0.0) * (1 + recency * math.exp(-age_days / 365))
-            matched = set()
-            with contextlib.suppress(Exception):
-                for _, t in r.matched_terms():
-                    matched.add(t.decode("utf-8") if isinstance(t, bytes) else str(t))
+            matched = contains.get(r.docnum, set())
             hits.append(Hit(path=stored["path"], id=stored.get("id", ""), kind=stored.get("kind", ""),
                             title=stored.get("title", ""), author=stored.get("author", ""), created=created,
                             score=score, meta=stored.get("meta") or {}, matched=matched))
@@ -832,6 +830,45 @@ def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: flo
         return Found(hits, total, terms, corrections)
     finally:
         searcher.close()
+
+
+def _which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
+    """For each of these documents, which query terms it contains (in any text field).
+
+    Done with a skip through each term's postings for the result window only, which lets
+    the search itself use whoosh's block-skipping instead of scoring every match.
+    """
+    out: dict[int, set[str]] = {d: set() for d in docnums}
+    if not docnums or not terms:
+        return out
+    wanted = sorted(set(docnums))
+    for reader_, offset in _subreaders(searcher):
+        local = [d - offset for d in wanted if offset <= d < offset + reader_.doc_count_all()]
+        if not local:
+            continue
+        for term in terms:
+            for fieldname in TEXT_FIELDS:
+                try:
+                    if not reader_.doc_frequency(fieldname, term):
+                        continue
+                    m = reader_.postings(fieldname, term)
+                except Exception:
+                    continue
+                for d in local:
+                    if not m.is_active():
+                        break
+                    if m.id() < d:
+                        m.skip_to(d)
+                    if m.is_active() and m.id() == d:
+                        out[d + offset].add(term)
+    return out
+
+
+def _subreaders(searcher):
+    reader = searcher.reader()
+    if reader.is_atomic():
+        return [(reader, 0)]
+    return list(reader.leaf_readers())
 
 
 def member_docs(index: IndexStore) -> dict[str, dict[str, Any]]:
