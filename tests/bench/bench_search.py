@@ -172,9 +172,9 @@ def _rows_for(bench: Bench, label: str, rep: Path, ask_target: float, with_catch
 
 def rows(bench: Bench) -> list[Row]:
     out: list[Row] = []
-    rep = _repertoire(bench, "corpus", bench.corpus)
+    rep = _repertoire(bench, "rep-corpus", bench.corpus)
     out += _rows_for(bench, "corpus", rep, 1.3, with_catchup=True)
     if os.environ.get("COPART_BENCH_SEARCH_SCALE", "10") != "1":
-        rep10 = _repertoire(bench, "corpus10x", bench.replica)
+        rep10 = _repertoire(bench, "rep-corpus10x", bench.replica)
         out += _rows_for(bench, "10x", rep10, 1.6, with_catchup=True)
     return out
