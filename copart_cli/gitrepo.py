@@ -396,7 +396,9 @@ class GitRepo:
 
     def status_entries(self) -> list[tuple[str, str]]:
         """(two-letter git status code, path) for every uncommitted change, untracked files included."""
-        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+        # GIT_OPTIONAL_LOCKS=0: a read must not take index.lock from a concurrent `copart new`
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+                       env={"GIT_OPTIONAL_LOCKS": "0"})
         return [(item[:2], item[3:]) for item in out.split("\0") if len(item) > 3]
 
     @staticmethod
