@@ -135,6 +135,9 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     from copart_cli import conflicts  # conflict copies sync saved, waiting for `copart resolve`
 
     problems.extend(conflicts.problems(rep.root))
+    from copart_cli import pathways  # reading lists for newcomers must name real entries
+
+    problems.extend(pathways.check(rep))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
 

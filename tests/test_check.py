@@ -91,3 +91,13 @@ def test_bad_copart_yaml_is_reported(alice, sample):
     write(sample, "copart.yaml", "name: 4XP\nreview: anarchy\n")
     r = alice.copart("check", cwd=sample)
     assert r.code == 4 and "copart.yaml:1:" in r.stdout and "review must be one of" in r.stdout
+
+
+def test_a_pathway_step_that_names_no_entry_is_a_problem(alice, sample):
+    pathway = next((sample / "pathways").glob("*.md"))
+    text = pathway.read_text()
+    first_id = next(p.stem for p in (sample / "stories").glob("*.md") if p.stem in text)
+    pathway.write_text(text.replace(first_id, "no-such-entry-anywhere", 1))
+    r = alice.copart("check", cwd=sample)
+    assert r.code == 4
+    assert f"pathways/{pathway.name}:1: step 'no-such-entry-anywhere' is not an entry id" in r.stdout
