@@ -139,6 +139,11 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: one line for users, the traceback under --debug
         if debug:
             raise
+        from copart_cli.files import is_disk_full
+
+        if isinstance(exc, OSError) and is_disk_full(exc):  # not a bug: the disk filled up
+            error(f"the disk is full ({exc.strerror})", "free some space, then run the command again")
+            sys.exit(int(ExitCode.ERROR))
         error(f"internal error: {type(exc).__name__}: {exc}", "run again with --debug and report the traceback")
         sys.exit(int(ExitCode.ERROR))
     sys.exit(code if isinstance(code, int) else 0)

@@ -58,8 +58,20 @@ def run_git(
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
+        raise disk_full(args[0], proc.stderr) or GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
     return proc
+
+
+_DISK_FULL = ("No space left on device", "Disk quota exceeded")
+
+
+def disk_full(what: str, stderr: str | bytes) -> GitError | None:
+    """A clear error when git failed because the disk is full (not 'offline', not 'git failed')."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    if not any(marker in text for marker in _DISK_FULL):
+        return None
+    return GitError(f"the disk is full: git {what} could not write ({_first_line(text)})",
+                    hint="free some space, then run the command again; your work is kept")
 
 
 _SIMPLE_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
@@ -262,7 +274,7 @@ class GitRepo:
                         "fetch", "-q", "--prune", "--no-tags", "--no-write-fetch-head", "--end-of-options",
                         source, *refspecs], self.root, check=False, timeout=timeout)
         if proc.returncode != 0:
-            raise RemoteUnreachable(_first_line(proc.stderr))
+            raise disk_full("fetch", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
 
     def push(self, remote: str, refspecs: list[str], *, timeout: float = 300) -> list[str]:
         """Push; returns the refs the remote rejected because it has work we lack (fetch first)."""
@@ -278,7 +290,7 @@ class GitRepo:
                 else:
                     raise GitError(f"the remote refused {parts[1].split(':')[-1]}: {parts[2]}")
         if proc.returncode != 0 and not rejected:
-            raise RemoteUnreachable(_first_line(proc.stderr))
+            raise disk_full("push", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
         return rejected
 
     def merge_trees(self, ours: str, theirs: str) -> "TreeMerge":
@@ -408,7 +420,7 @@ class GitRepo:
             args += ["--branch", branch]
         proc = run_git([*args, "--", url, str(dest)], None, check=False, timeout=timeout)
         if proc.returncode != 0:
-            raise RemoteUnreachable(_first_line(proc.stderr))
+            raise disk_full("clone", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
         return GitRepo(dest)
 
     # -- writing ------------------------------------------------------------------
