@@ -556,7 +556,7 @@ def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None
     from whoosh.writing import SegmentWriter
 
     ix = windex.open_dir(gen)
-    writer = SegmentWriter(ix, _lk=False, limitmb=96)
+    writer = SegmentWriter(ix, _lk=False, limitmb=48)
     notes: list[tuple[str, str]] = []
     n = 0
     base = Path(root)
