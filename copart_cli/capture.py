@@ -127,8 +127,7 @@ def new_entry(
     title = " ".join(title.split())
     if not title:
         raise UsageError("a title is needed", hint=f'copart new {kind.value} "A short title"')
-    if len(title) > 300:
-        raise UsageError(f"the title is {len(title)} characters; keep it under 300", hint="put the rest in the body")
+    check_title_length(title)
     identity = rep.git.identity()  # fail before the user types anything
     base = ids.validate(entry_id) if entry_id else (ids.slugify(title) or f"{kind.value}-{utcnow():%Y%m%d-%H%M%S}")
     context = {
@@ -189,6 +188,12 @@ def _validated(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]:
     return entry, warnings
 
 
+def check_title_length(title: str) -> None:
+    """The same limit for `new` and `edit --title` (a 10,000-character title is a mistake, not a title)."""
+    if len(title) > 300:
+        raise UsageError(f"the title is {len(title)} characters; keep it under 300", hint="put the rest in the body")
+
+
 def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Editor | None = None) -> WriteResult:
     """Apply command-line changes and/or open the editor; commit if anything changed."""
     rel = rep.locate_id(ids.validate(entry_id))
@@ -200,6 +205,8 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
             "nothing to change",
             hint="give --title, --tag, --topic, --field or --body, or run it on a terminal to open your editor",
         )
+    if changes.title is not None:
+        check_title_length(" ".join(changes.title.split()))
     rep.git.identity()
     path = rep.root / rel
     from copart_cli.files import read_text

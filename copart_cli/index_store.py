@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli.errors import CopartError
+from copart_cli.files import MAX_ENTRY_BYTES
 
 SCHEMA_VERSION = 5
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
-MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are not read at all
+MAX_FILE_BYTES = MAX_ENTRY_BYTES  # larger files are not read at all: no entry either (show, check, list)
 TEXT_FIELDS = {"title": 3.0, "topics": 2.0, "tags": 1.5, "body": 1.0}
 FIELD_ALIASES = {"tags": ["tag"], "topics": ["topic"]}
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
