@@ -19,6 +19,9 @@ from copart_cli.errors import CopartError, GitError, RemoteUnreachable
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
     "LC_ALL": "C",  # stable messages to parse
+    # read-only commands (status, diff) must not take index.lock to refresh the index:
+    # they would collide with a concurrent copart commit
+    "GIT_OPTIONAL_LOCKS": "0",
 }
 
 

@@ -44,6 +44,12 @@ MEMBER_STATUSES = ("active", "alumni")
 MEMBER_ROLES = ("partner", "coordinator", "core")
 
 
+def is_entry_name(name: str) -> bool:
+    """Whether a file name in a kind folder is an entry: `<id>.md`, not hidden, not a conflict
+    copy that sync saved beside an entry (`<id>.conflict-<who>-<when>.md`)."""
+    return name.endswith(".md") and not name.startswith(".") and ".conflict-" not in name
+
+
 def as_list(value: Any) -> list[str]:
     """A frontmatter list key, tolerant of a bare string or nothing."""
     if value is None:

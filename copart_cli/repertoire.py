@@ -17,7 +17,7 @@ from typing import Any
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, InvalidEntry, NotFound, RepertoireNotFound
 from copart_cli.files import inside, locked, read_text
-from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem
+from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
@@ -191,8 +191,7 @@ class Repertoire:
             except (FileNotFoundError, NotADirectoryError):
                 continue
             for name in names:
-                # a stem with ".conflict-" is a conflict copy sync saved (conflicts.py), not an entry
-                if name.endswith(".md") and not name.startswith(".") and ".conflict-" not in name:
+                if is_entry_name(name):
                     yield f"{folder}/{name}"
 
     # -- reading ------------------------------------------------------------------

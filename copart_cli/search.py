@@ -24,7 +24,7 @@ from typing import Any
 
 from copart_cli import index_store as ixs
 from copart_cli.errors import CopartError, NotFound, UsageError
-from copart_cli.model import KIND_FOLDERS, Entry, Kind
+from copart_cli.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
 FOLDERS = tuple(KIND_FOLDERS.values())
 Progress = Callable[[int, int], None]
@@ -51,7 +51,7 @@ class IndexState:
 
 def _is_entry_path(rel: str) -> bool:
     parts = rel.split("/")
-    return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(".md") and not parts[1].startswith(".")
+    return len(parts) == 2 and parts[0] in FOLDERS and is_entry_name(parts[1])
 
 
 def _entry_paths(root: Path) -> list[str]:
@@ -61,7 +61,7 @@ def _entry_paths(root: Path) -> list[str]:
             names = os.listdir(root / folder)
         except OSError:
             continue
-        out.extend(f"{folder}/{n}" for n in sorted(names) if n.endswith(".md") and not n.startswith("."))
+        out.extend(f"{folder}/{n}" for n in sorted(names) if is_entry_name(n))
     return out
 
 

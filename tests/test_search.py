@@ -76,3 +76,15 @@ def test_odd_queries_are_answered_not_crashed_on(alice, sample, query):
 def test_empty_query_is_a_usage_error(alice, sample):
     r = alice.copart("search", " ", cwd=sample)
     assert r.code == 2 and "copart: error:" in r.stderr
+
+
+def test_conflict_copies_are_not_search_results(alice, sample):
+    original = sample / "stories/pricing-a-first-workshop.md"
+    copy = sample / "stories/pricing-a-first-workshop.conflict-bob-20260101T000000Z.md"
+    copy.write_text(original.read_text())
+    r = alice.copart("search", "pricing workshop", "--json", "--limit", "50", cwd=sample)
+    assert r.ok, r
+    paths = [x["path"] for x in r.json()["results"]]
+    assert "stories/pricing-a-first-workshop.md" in paths
+    assert not any(".conflict-" in p for p in paths)
+    assert len(paths) == len(set(x["id"] for x in r.json()["results"]))
