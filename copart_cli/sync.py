@@ -228,8 +228,15 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
     shown = "\n".join(f"- {p}" for p in todo[:50]) + (f"\n- … and {len(todo) - 50} more" if len(todo) > 50 else "")
     message = f"copart sync: commit {len(todo)} edit(s) made outside copart\n\n{shown}"
     try:
-        commit_many = getattr(git, "commit_many", None)
-        result.committed = commit_many(todo, message) if commit_many and len(todo) > 200 else git.commit_paths(todo, message)
+        if rep.config.review == "coordinators":
+            # hand edits are contributions too: main only moves by a coordinator's accept
+            from copart_cli.review import commit_contribution
+
+            result.committed = commit_contribution(rep, todo, message)
+        else:
+            commit_many = getattr(git, "commit_many", None)
+            result.committed = (commit_many(todo, message) if commit_many and len(todo) > 200
+                                else git.commit_paths(todo, message))
     except CopartError:
         git.restore_index(todo)
         raise

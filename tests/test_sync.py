@@ -179,3 +179,25 @@ def test_under_review_pending_work_goes_out_on_its_contribution_branch_not_main(
     refs = anjali.git("for-each-ref", "--format=%(refname)", cwd=hub)
     assert "refs/heads/contrib/apatel/waiting-for-review" in refs
     assert anjali.git("ls-tree", "-r", "--name-only", "main", cwd=hub).count("waiting-for-review") == 0
+
+
+def test_under_review_a_hand_edit_becomes_a_contribution_not_a_commit_on_main(world):
+    anjali = world.partner("anjali", email="anjali.patel@example.org")  # members/apatel.md
+    rep = anjali.init("4xp", example=True)
+    config = rep / "copart.yaml"
+    config.write_text(config.read_text().replace("review: open", "review: coordinators"))
+    anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
+    hub = world.bare("hub.git")
+    anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    assert anjali.copart("sync", cwd=rep).ok
+    main_before = anjali.git("rev-parse", "main", cwd=hub).strip()
+    story = rep / "stories/pricing-a-first-workshop.md"
+    story.write_text(story.read_text() + "\nA hand-written afterthought.\n")  # edited in any editor
+    r = anjali.copart("sync", "--json", cwd=rep)
+    assert r.ok, r
+    assert anjali.git("rev-parse", "main", cwd=hub).strip() == main_before  # main only moves by an accept
+    mine = anjali.copart("contribute", "list", "--json", cwd=rep).json()
+    assert any("pricing-a-first-workshop" in c["entries"] for c in mine)
+    branches = anjali.git("for-each-ref", "--format=%(refname)", "refs/heads/contrib/", cwd=hub)
+    assert "contrib/apatel/" in branches
+    assert "A hand-written afterthought." in story.read_text()  # nothing lost locally
