@@ -19,6 +19,16 @@ from copart_cli.repertoire import Repertoire
 from copart_cli.validate import check_repertoire
 
 EXAMPLES = int(os.environ.get("COPART_FUZZ_EXAMPLES", "300"))
+TALLY = {"cases": 0, "crashes": 0, "losses": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary_line(request):
+    """`hostile entries: cases= crashes= losses=` once the module's tests ran (a failed case is counted first)."""
+    yield
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nhostile entries: cases={TALLY['cases']} crashes={TALLY['crashes']} losses={TALLY['losses']}")
 
 PIECES = [
     "---\n", "---\r\n", "...\n", "\ufeff", "id: x\n", "kind: story\n", "title: T\n", "author: apatel\n",
@@ -60,10 +70,17 @@ def fuzz_rep(tmp_path_factory) -> Path:
 def test_any_bytes_in_an_entry_give_problems_not_crashes(fuzz_rep, data):
     target = fuzz_rep / "stories" / "fuzzed.md"
     target.write_bytes(data)
+    TALLY["cases"] += 1
     try:
         result = check_repertoire(Repertoire(fuzz_rep))
     except CopartError:
+        TALLY["crashes"] += 1
         pytest.fail("check must report problems, not stop")
+    except Exception:
+        TALLY["crashes"] += 1
+        raise
+    if target.read_bytes() != data:
+        TALLY["losses"] += 1
     assert target.read_bytes() == data  # check never rewrites a file
     fuzzed = [p for p in result.problems if p.path == "stories/fuzzed.md"]
     for p in fuzzed:
@@ -101,10 +118,15 @@ def test_catalogue_through_the_cli(alice, sample, name):
     for args, codes in [(["check"], {4, 0}), (["list"], {0}), (["show", name], {0, 1}),
                         (["edit", name, "--tag", "x"], {0, 1}), (["list", "--json"], {0})]:
         r = alice.copart(*args, cwd=sample)
+        TALLY["cases"] += 1
+        if r.code not in codes or "Traceback" in r.stderr or "internal error" in r.stderr:
+            TALLY["crashes"] += 1
         assert r.code in codes, (args, r)
         assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (args, r)
         if r.code:
             assert r.stderr.startswith("copart: error: "), r
+    if not path.exists():
+        TALLY["losses"] += 1
     assert path.exists()  # nothing lost: a bad file is reported, never deleted
     assert not Path("/tmp/copart-pwned").exists()
 
