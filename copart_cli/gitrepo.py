@@ -279,10 +279,15 @@ class GitRepo:
         if proc.returncode != 0:
             raise disk_full("fetch", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
 
-    def push(self, remote: str, refspecs: list[str], *, timeout: float = 300) -> list[str]:
-        """Push; returns the refs the remote rejected because it has work we lack (fetch first)."""
+    def push(self, remote: str, refspecs: list[str], *, timeout: float = 300,
+             options: list[str] | None = None) -> list[str]:
+        """Push; returns the refs the remote rejected because it has work we lack (fetch first).
+
+        `options` become push options (`-o`), e.g. GitLab's merge_request.create.
+        """
+        opts = [f"--push-option={o}" for o in options or []]
         proc = run_git(["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60",
-                        "push", "--porcelain", "--end-of-options", remote, *refspecs],
+                        "push", "--porcelain", *opts, "--end-of-options", remote, *refspecs],
                        self.root, check=False, timeout=timeout)
         rejected = []
         for line in proc.stdout.splitlines():

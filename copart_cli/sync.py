@@ -467,8 +467,13 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
         refspecs += extra
         if not refspecs:
             break
+        options: list[str] = []
+        if extra:  # a forge (GitLab) may open a merge request for a new contribution branch
+            from copart_cli.review import push_options
+
+            options = push_options(rep, name, extra)
         try:
-            rejected = git.push(name, refspecs)
+            rejected = git.push(name, refspecs, options=options)
         except RemoteUnreachable as exc:
             _offline(rep, tracking, exc, result)
             break

@@ -201,3 +201,26 @@ def test_under_review_a_hand_edit_becomes_a_contribution_not_a_commit_on_main(wo
     branches = anjali.git("for-each-ref", "--format=%(refname)", "refs/heads/contrib/", cwd=hub)
     assert "contrib/apatel/" in branches
     assert "A hand-written afterthought." in story.read_text()  # nothing lost locally
+
+
+def test_a_gitlab_remote_is_asked_to_open_a_merge_request_for_a_contribution(world):
+    """GitLab reads push options; a real hub that advertises them records what it was sent."""
+    anjali = world.partner("anjali", email="anjali.patel@example.org")
+    rep = anjali.init("4xp", example=True)
+    config = rep / "copart.yaml"
+    config.write_text(config.read_text().replace("review: open", "review: coordinators"))
+    anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
+    hub = world.bare("gitlab-hub.git")
+    anjali.git("config", "receive.advertisePushOptions", "true", cwd=hub)
+    record = world.base / "push-options.txt"
+    hook = hub / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\ni=0\nwhile [ $i -lt ${GIT_PUSH_OPTION_COUNT:-0} ]; do\n"
+                    f"  eval echo \\$GIT_PUSH_OPTION_$i >> {record}\n  i=$((i+1))\ndone\ncat >/dev/null\n")
+    hook.chmod(0o755)
+    anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    assert anjali.copart("sync", cwd=rep).ok
+    assert not record.exists()  # no contribution yet: no merge request asked for
+    assert anjali.copart("new", "story", "Please review me", "--no-edit", "--body", "text", cwd=rep).ok
+    r = anjali.copart("sync", cwd=rep)
+    assert r.ok, r
+    assert record.read_text().split() == ["merge_request.create", "merge_request.target=main"]
