@@ -145,9 +145,10 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
 def validate_new(entry: Entry, rep: Repertoire) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) for one entry being written: structure must hold, references should."""
     errors = structural_problems(entry)
-    known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
+    paths = list(rep.entry_paths())  # one listing of the kind folders serves both sets
+    known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths}
     members = set(rep.members())
-    asks = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths() if rel.startswith("asks/")}
+    asks = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths if rel.startswith("asks/")}
     if entry.kind == Kind.member.value:
         members.add(entry.id)
     warnings = reference_problems(entry, known, members, asks)

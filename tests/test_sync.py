@@ -159,14 +159,21 @@ def test_three_partners_sync_in_turns_until_all_agree(world):
     assert all(clean(p, rep) for p, rep in reps)
 
 
-def test_under_review_pending_work_goes_out_on_its_contribution_branch_not_main(world):
+def _reviewed_community(world, hub_name: str = "hub.git", add_remote: bool = True):
+    """anjali (a partner in the sample) with a `review: coordinators` repertoire and a bare hub."""
     anjali = world.partner("anjali", email="anjali.patel@example.org")  # members/apatel.md
     rep = anjali.init("4xp", example=True)
     config = rep / "copart.yaml"
     config.write_text(config.read_text().replace("review: open", "review: coordinators"))
     anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
-    hub = world.bare("hub.git")
-    anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    hub = world.bare(hub_name)
+    if add_remote:
+        anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    return anjali, rep, hub
+
+
+def test_under_review_pending_work_goes_out_on_its_contribution_branch_not_main(world):
+    anjali, rep, hub = _reviewed_community(world)
     assert anjali.copart("sync", cwd=rep).ok
     assert anjali.copart("new", "story", "Waiting for review", "--no-edit", "--body", "text", cwd=rep).ok
     st = anjali.copart("status", "--json", cwd=rep).json()
@@ -182,13 +189,7 @@ def test_under_review_pending_work_goes_out_on_its_contribution_branch_not_main(
 
 
 def test_under_review_a_hand_edit_becomes_a_contribution_not_a_commit_on_main(world):
-    anjali = world.partner("anjali", email="anjali.patel@example.org")  # members/apatel.md
-    rep = anjali.init("4xp", example=True)
-    config = rep / "copart.yaml"
-    config.write_text(config.read_text().replace("review: open", "review: coordinators"))
-    anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
-    hub = world.bare("hub.git")
-    anjali.git("remote", "add", "origin", str(hub), cwd=rep)
+    anjali, rep, hub = _reviewed_community(world)
     assert anjali.copart("sync", cwd=rep).ok
     main_before = anjali.git("rev-parse", "main", cwd=hub).strip()
     story = rep / "stories/pricing-a-first-workshop.md"
@@ -205,12 +206,7 @@ def test_under_review_a_hand_edit_becomes_a_contribution_not_a_commit_on_main(wo
 
 def test_a_gitlab_remote_is_asked_to_open_a_merge_request_for_a_contribution(world):
     """GitLab reads push options; a real hub that advertises them records what it was sent."""
-    anjali = world.partner("anjali", email="anjali.patel@example.org")
-    rep = anjali.init("4xp", example=True)
-    config = rep / "copart.yaml"
-    config.write_text(config.read_text().replace("review: open", "review: coordinators"))
-    anjali.git("commit", "-qam", "review by coordinators", cwd=rep)
-    hub = world.bare("gitlab-hub.git")
+    anjali, rep, hub = _reviewed_community(world, "gitlab-hub.git", add_remote=False)
     anjali.git("config", "receive.advertisePushOptions", "true", cwd=hub)
     record = world.base / "push-options.txt"
     hook = hub / "hooks/pre-receive"
