@@ -35,8 +35,9 @@ from typing import Any
 from copart_cli.errors import CopartError
 from copart_cli.files import MAX_ENTRY_BYTES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
+SMALL_BLOCK = 8  # posting blocks shorter than this are written uncompressed
 MAX_FILE_BYTES = MAX_ENTRY_BYTES  # larger files are not read at all: no entry either (show, check, list)
 TEXT_FIELDS = {"title": 3.0, "topics": 2.0, "tags": 1.5, "body": 1.0}
 FIELD_ALIASES = {"tags": ["tag"], "topics": ["topic"]}
@@ -294,7 +295,38 @@ def __getattr__(name: str):
         FastText.__qualname__ = "FastText"
         globals()["FastText"] = FastText
         return FastText
+    if name == "Codec":
+        from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+
+        class PostingsWriter(W3PostingsWriter):
+            def _write_block(self, last=False):
+                # zlib on a block of a few postings costs more time than it saves bytes
+                # (most terms of a catch-up segment have one posting); each block records
+                # whether it is compressed, so whoosh's own reader reads both kinds.
+                level = self._compression
+                if len(self._ids) < SMALL_BLOCK:
+                    self._compression = 0
+                try:
+                    super()._write_block(last)
+                finally:
+                    self._compression = level
+
+        class Codec(W3Codec):
+            def postings_writer(self, dbfile, byteids=False):
+                return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                      compression=self._compression, inlinelimit=self._inlinelimit)
+
+        for cls in (PostingsWriter, Codec):
+            cls.__module__ = __name__
+            cls.__qualname__ = cls.__name__
+            globals()[cls.__name__] = cls
+        return Codec
     raise AttributeError(name)
+
+
+def _codec():
+    """whoosh's codec with uncompressed small posting blocks (faster to write, as small on disk)."""
+    return (globals().get("Codec") or __getattr__("Codec"))()
 
 
 # -- the store -------------------------------------------------------------------------
@@ -426,7 +458,7 @@ class IndexStore:
         ix = windex.open_dir(str(gen))
         from whoosh.writing import SegmentWriter
 
-        writer = SegmentWriter(ix)
+        writer = SegmentWriter(ix, codec=_codec())
         writer._close_segment()
         writer._commit_toc(segments)
         writer._finish()
@@ -498,7 +530,7 @@ class IndexStore:
         stats = BuildStats()
         gen = self.current_dir()
         assert gen is not None
-        writer = SegmentWriter(ix, limitmb=32)
+        writer = SegmentWriter(ix, limitmb=32, codec=_codec())
         try:
             for rel in remove:
                 stats.removed += writer.delete_by_term("path", rel)
@@ -557,7 +589,7 @@ def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None
     from whoosh.writing import SegmentWriter
 
     ix = windex.open_dir(gen)
-    writer = SegmentWriter(ix, _lk=False, limitmb=48)
+    writer = SegmentWriter(ix, _lk=False, limitmb=48, codec=_codec())
     notes: list[tuple[str, str]] = []
     n = 0
     base = Path(root)
