@@ -8,21 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from copart_cli import __version__
-from copart_cli.commands import community, entries
-from copart_cli.commands import sync as sync_cmds
-from copart_cli.commands import review as review_cmds
-from copart_cli.commands import publish as publish_cmds
-from copart_cli.commands import search as search_cmds
 from copart_cli.ui import Options
-
-app = typer.Typer(
-    name="copart",
-    help="Keep and share what a Community of Practice knows: stories, practice notes, who knows what.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 
 def _version(value: bool) -> None:
@@ -31,7 +17,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     repertoire: Annotated[
@@ -47,37 +32,89 @@ def main(
     ctx.obj = Options(json=json, no_input=no_input, debug=debug, repertoire=repertoire)
 
 
-# The command table, in the order `copart --help` lists it.
-app.command("init")(community.init)
-app.command("demo")(community.demo)
-app.command("new")(entries.new)
-app.command("edit")(entries.edit)
-app.command("show")(entries.show)
-app.command("list")(entries.list_)
-app.command("rm")(entries.rm)
-app.command("check")(entries.check)
-app.command("search")(search_cmds.search)
-app.command("ask")(search_cmds.ask)
-app.command("answer")(search_cmds.answer)
-app.command("asks")(search_cmds.asks)
-app.command("accept")(search_cmds.accept)
-app.command("who")(search_cmds.who)
-app.command("index")(search_cmds.index)
-app.command("import")(search_cmds.import_)
-app.command("join")(sync_cmds.join)
-app.command("sync")(sync_cmds.sync)
-app.command("status")(sync_cmds.status)
-app.command("resolve")(sync_cmds.resolve)
-app.add_typer(review_cmds.contribute_app, name="contribute")
-app.add_typer(review_cmds.review_app, name="review")
-app.command("setup-signing")(review_cmds.setup_signing)
-app.command("verify")(review_cmds.verify)
-app.add_typer(review_cmds.hub_app, name="hub")
-app.command("digest")(publish_cmds.digest)
-app.command("site")(publish_cmds.site)
-app.command("stats")(publish_cmds.stats)
-app.command("stale")(publish_cmds.stale)
-app.add_typer(publish_cmds.pathway_app, name="pathway")
+# The command table, in the order `copart --help` lists it: name → (module in commands/, attribute).
+# An attribute ending in `_app` is a group of sub-commands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("community", "init"),
+    "demo": ("community", "demo"),
+    "new": ("entries", "new"),
+    "edit": ("entries", "edit"),
+    "show": ("entries", "show"),
+    "list": ("entries", "list_"),
+    "rm": ("entries", "rm"),
+    "check": ("entries", "check"),
+    "search": ("search", "search"),
+    "ask": ("search", "ask"),
+    "answer": ("search", "answer"),
+    "asks": ("search", "asks"),
+    "accept": ("search", "accept"),
+    "who": ("search", "who"),
+    "index": ("search", "index"),
+    "import": ("search", "import_"),
+    "join": ("sync", "join"),
+    "sync": ("sync", "sync"),
+    "status": ("sync", "status"),
+    "resolve": ("sync", "resolve"),
+    "contribute": ("review", "contribute_app"),
+    "review": ("review", "review_app"),
+    "setup-signing": ("review", "setup_signing"),
+    "verify": ("review", "verify"),
+    "hub": ("review", "hub_app"),
+    "digest": ("publish", "digest"),
+    "site": ("publish", "site"),
+    "stats": ("publish", "stats"),
+    "stale": ("publish", "stale"),
+    "pathway": ("publish", "pathway_app"),
+}
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The root app with every command, or with just `only` (what one run needs: turning
+    all ~40 functions into click commands costs more than a whole `copart sync`)."""
+    import importlib
+
+    app = typer.Typer(
+        name="copart",
+        help="Keep and share what a Community of Practice knows: stories, practice notes, who knows what.",
+        no_args_is_help=True,
+        add_completion=False,
+        suggest_commands=False,  # click already says "Did you mean …?"
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(main)
+    for name, (module, attr) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        obj = getattr(importlib.import_module(f"copart_cli.commands.{module}"), attr)
+        if attr.endswith("_app"):
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+    return app
+
+
+def _invoked(args: list[str]) -> str | None:
+    """The command named on the line, if it is one of ours (global options may come first)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-R", "--repertoire"):
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg in ("-h", "--help"):
+                return None
+            i += 1
+            continue
+        return arg if arg in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str):
+    if name == "app":  # the whole app, for tests and tools that walk the command table
+        return build()
+    raise AttributeError(name)
 
 
 def _global_flags_everywhere(group) -> None:
@@ -112,7 +149,7 @@ def run(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(build(only=_invoked(args)))
     _global_flags_everywhere(command)
     try:
         code = command.main(args=args, prog_name="copart", standalone_mode=False)

@@ -414,12 +414,25 @@ class GitRepo:
     def refs(self, pattern: str) -> list[str]:
         return [r for r in self.git("for-each-ref", "--format=%(refname)", pattern).splitlines() if r]
 
-    def status_entries(self) -> list[tuple[str, str]]:
-        """(two-letter git status code, path) for every uncommitted change, untracked files included."""
+    def status_entries(self, refresh: bool = False) -> list[tuple[str, str]]:
+        """(two-letter git status code, path) for every uncommitted change, untracked files included.
+
+        refresh=True (only under copart's write lock) lets git write back the stat data it
+        refreshed; see refresh_index for why that matters.
+        """
         # GIT_OPTIONAL_LOCKS=0: a read must not take index.lock from a concurrent `copart new`
         out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
-                       env={"GIT_OPTIONAL_LOCKS": "0"})
+                       env={"GIT_OPTIONAL_LOCKS": "1" if refresh else "0"})
         return [(item[:2], item[3:]) for item in out.split("\0") if len(item) > 3]
+
+    def refresh_index(self) -> None:
+        """Record fresh stat data in git's index (call under copart's write lock).
+
+        Files checked out in the same instant the index was written are "racily clean":
+        until the index is rewritten, every `git status` re-reads them whole (0.3 s on
+        18,000 notes instead of 0.04 s), and copart's queries never rewrite it themselves.
+        """
+        self.git("update-index", "-q", "--refresh", check=False)
 
     @staticmethod
     def clone(url: str, dest: Path, *, branch: str | None = None, timeout: float = 600) -> "GitRepo":

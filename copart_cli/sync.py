@@ -188,7 +188,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
     """Commit what was changed by hand (after checking it); invalid entries stay uncommitted."""
     git = rep.git
     todo: list[str] = []
-    for code, path in git.status_entries():
+    for code, path in git.status_entries(refresh=True):
         if path in exclude:
             continue
         untracked = code == "??"
@@ -384,6 +384,7 @@ def _describe(rep: Repertoire, old: str | None, new: str | None) -> tuple[list[C
 
 def _refresh_index(rep: Repertoire) -> str:
     """Bring the search index up to date (incremental: it follows the change, not the repertoire)."""
+    rep.git.refresh_index()  # files were just checked out: later queries' `git status` stays fast
     try:
         from copart_cli import search
     except ImportError:
