@@ -467,23 +467,40 @@ class GitRepo:
         """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
         run_git(["reset", "-q", "--", *paths], self.root, check=False)
 
-    def clear_stale_locks(self, grace: float = 2.0) -> list[str]:
+    def clear_stale_locks(self, grace: float = 2.0, wait: bool = True) -> list[str]:
         """Remove git lock files (index.lock, HEAD.lock, refs/…/x.lock) left by a killed git.
 
         Called only while holding copart's write lock, so no copart-started git is
-        running; a lock that nobody touches for `grace` seconds is then a crash's
-        leftover, not a user's git at work. Returns what was removed.
+        running. A lock is a leftover when no git process works in this repository
+        (Linux: /proc) — a user's own `git commit` waiting for its editor, or a git that
+        outlived a killed copart, is waited for (up to COPART_GIT_WAIT seconds, default
+        10), then reported, never broken. Without /proc, a lock nobody touches for
+        `grace` seconds counts as a leftover. wait=False leaves the locks of a busy git
+        alone at once (for callers that need no git lock yet). Returns what was removed.
         """
         import time
 
-        gd = self.git_dir
-        locks = [p for p in (gd / "index.lock", gd / "HEAD.lock", gd / "packed-refs.lock", gd / "ORIG_HEAD.lock")
-                 if p.exists()]
-        locks.extend(gd.glob("next-index-*.lock"))  # the temporary index of a killed `git commit -- PATHS`
-        refs = gd / "refs"
-        if refs.is_dir():
-            locks.extend(refs.rglob("*.lock"))
+        locks = self._lock_files()
+        if not locks:
+            return []
+        running = _git_processes_in(self.root)
+        if running and not wait:
+            return []
+        if running is not None:
+            deadline = time.monotonic() + _git_wait()
+            while running and time.monotonic() < deadline:
+                time.sleep(0.1)
+                running = _git_processes_in(self.root) or []
+                locks = [p for p in locks if p.exists()]
+                if not locks:
+                    return []
+            if running:
+                pid, command = running[0]
+                raise GitError(f"git is busy in this repository (pid {pid}: {command}); its lock was left alone",
+                               hint="let it finish (or close its editor), then run the command again")
+            grace = 0.0
         removed = []
+        gd = self.git_dir
         for lock in locks:
             deadline = time.monotonic() + grace
             while True:
@@ -500,6 +517,16 @@ class GitRepo:
                     break
                 time.sleep(0.05)
         return removed
+
+    def _lock_files(self) -> list[Path]:
+        gd = self.git_dir
+        locks = [p for p in (gd / "index.lock", gd / "HEAD.lock", gd / "packed-refs.lock", gd / "ORIG_HEAD.lock")
+                 if p.exists()]
+        locks.extend(gd.glob("next-index-*.lock"))  # the temporary index of a killed `git commit -- PATHS`
+        refs = gd / "refs"
+        if refs.is_dir():
+            locks.extend(refs.rglob("*.lock"))
+        return locks
 
     # -- for the search index and import (issue 3) --------------------------------
 
@@ -700,3 +727,36 @@ class GitRepo:
 
     def push_to(self, url: str, refspecs: list[str]) -> None:
         self.git("push", "-q", url, *refspecs)
+
+
+def _git_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("COPART_GIT_WAIT", "10")))
+    except ValueError:
+        return 10.0
+
+
+def _git_processes_in(root: Path) -> list[tuple[int, str]] | None:
+    """(pid, command line) of git processes whose working folder is in `root`; None without /proc."""
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    top = str(root.resolve())
+    found = []
+    for pid in pids:
+        if pid == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
+                if not fh.read().startswith("git"):
+                    continue
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            if cwd != top and not cwd.startswith(top + "/"):
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                command = fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:  # gone, or not ours to look at
+            continue
+        found.append((pid, command[:60]))
+    return found
