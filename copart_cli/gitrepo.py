@@ -605,6 +605,18 @@ class GitRepo:
         proc = run_git(["ls-tree", "-r", "-z", "--name-only", rev, "--", *folders], self.root, check=False)
         return [p for p in proc.stdout.split("\0") if p] if proc.returncode == 0 else []
 
+    def modes_at(self, rev: str, paths: list[str]) -> dict[str, str]:
+        """The git file mode of each of these paths in a commit or tree (absent paths left out)."""
+        if not paths:
+            return {}
+        proc = run_git(["ls-tree", "-r", "-z", rev, "--", *paths], self.root, check=False)
+        out: dict[str, str] = {}
+        for item in proc.stdout.split("\0") if proc.returncode == 0 else []:
+            meta, _, path = item.partition("\t")
+            if path:
+                out[path] = meta.split(" ", 1)[0]
+        return out
+
     def diff_names(self, old: str, new: str) -> list[str]:
         out = self.git("diff", "--name-only", "-z", "--no-renames", old, new)
         return [p for p in out.split("\0") if p]

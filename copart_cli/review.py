@@ -592,7 +592,12 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     known = {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths if p.endswith(".md")}
     members, asks = stems(KIND_FOLDERS[Kind.member]), stems(KIND_FOLDERS[Kind.ask])
     problems: list[Problem] = []
+    modes = git.modes_at(tree, paths)
     for rel in paths:
+        if modes.get(rel, "100644") not in ("100644", "100755"):
+            # a symbolic link's "text" is its target: it must not pass as an entry
+            problems.append(Problem(rel, 1, "not a plain file (a symbolic link or submodule)"))
+            continue
         data = git.file_at(tree, rel)
         if data is None:
             continue

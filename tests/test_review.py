@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from tests.review_helpers import community, join, keygen, person, public_key, refs, set_frontmatter
 
 STORY = "apatel/pricing-a-market-stall"
@@ -213,3 +215,21 @@ def test_accept_needs_signing_set_up(world):
     c.judith.git("fetch", "-q", str(prep), "+refs/heads/contrib/*:refs/remotes/stick/contrib/*", cwd=c.coord_rep)
     r = c.judith.copart("review", "accept", STORY, cwd=c.coord_rep)
     assert r.code == 1 and "signing is not set up" in r.stderr and "copart setup-signing" in r.stderr
+
+
+def test_a_symbolic_link_cannot_pass_as_an_entry(world):
+    """A link's blob is its target path; one whose 'target' reads as frontmatter is still refused."""
+    c = community(world, hub=False)
+    j, rep = c.judith, c.coord_rep
+    fake = "---\nid: sneaky\nkind: story\ntitle: Sneaky\nauthor: apatel\ncreated: 2026-01-01\n---\nHi.\n"
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=rep, env=j.env, input=fake,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    j.git("checkout", "-q", "-b", "contrib/apatel/sneaky/v1", cwd=rep)
+    j.git("update-index", "--add", "--cacheinfo", f"120000,{blob},stories/sneaky.md", cwd=rep)
+    j.git("commit", "-q", "--no-verify", "-m", "story: add sneaky", cwd=rep)
+    j.git("checkout", "-q", "-f", "main", cwd=rep)
+    listed = j.copart("review", "list", "--json", cwd=rep).json()
+    mine = next(x for x in listed if x["id"] == "apatel/sneaky")
+    assert mine["checks"] == "1 problem(s)", mine
+    r = j.copart("review", "show", "apatel/sneaky", cwd=rep)
+    assert "not a plain file" in r.stdout + r.stderr, r
