@@ -471,44 +471,45 @@ class GitRepo:
         """Remove git lock files (index.lock, HEAD.lock, refs/…/x.lock) left by a killed git.
 
         Called only while holding copart's write lock, so no copart-started git is
-        running. A lock is a leftover when no git process works in this repository
-        (Linux: /proc) — a user's own `git commit` waiting for its editor, or a git that
-        outlived a killed copart, is waited for (up to COPART_GIT_WAIT seconds, default
-        10), then reported, never broken. Without /proc, a lock nobody touches for
-        `grace` seconds counts as a leftover. wait=False leaves the locks of a busy git
-        alone at once (for callers that need no git lock yet). Returns what was removed.
+        running. A lock is a leftover when no git that could hold it works in this
+        repository (Linux /proc). A partner's own `git commit PATH` waiting for its editor,
+        or a git that outlived a killed copart, is waited for (up to COPART_GIT_WAIT
+        seconds, default 10), then reported, never broken; wait=False leaves its locks
+        alone at once (for callers that need no git lock yet). When /proc cannot tell
+        (absent, or another user's process), a lock nobody touched for `grace` seconds
+        counts as a leftover. Returns what was removed.
         """
         import time
 
         locks = self._lock_files()
         if not locks:
             return []
-        running = _git_processes_in(self.root)
-        if running and not wait:
-            return []
-        if running is not None:
-            deadline = time.monotonic() + _git_wait()
-            while running and time.monotonic() < deadline:
-                time.sleep(0.1)
-                running = _git_processes_in(self.root) or []
-                locks = [p for p in locks if p.exists()]
-                if not locks:
-                    return []
-            if running:
-                pid, command = running[0]
-                raise GitError(f"git is busy in this repository (pid {pid}: {command}); its lock was left alone",
-                               hint="let it finish (or close its editor), then run the command again")
-            grace = 0.0
+        deadline = time.monotonic() + (_git_wait() if wait else 0.0)
+        while True:
+            scanned = time.time()
+            running = _git_processes_in(self.root)
+            locks = [p for p in locks if p.exists()]
+            if not locks or running is None or not running or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        if running:
+            if not wait:
+                return []
+            pid, command = running[0]
+            raise GitError(f"git is busy in this repository (pid {pid}: {command}); its lock was left alone",
+                           hint="let it finish (or close its editor), then run the command again")
         removed = []
         gd = self.git_dir
         for lock in locks:
             deadline = time.monotonic() + grace
             while True:
                 try:
-                    age = time.time() - lock.stat().st_mtime
+                    mtime = lock.stat().st_mtime
                 except FileNotFoundError:
                     break
-                if age >= grace or time.monotonic() >= deadline:
+                if running == [] and mtime >= scanned:
+                    break  # made after the scan showed no git: a new git's, not a leftover
+                if running == [] or time.time() - mtime >= grace or time.monotonic() >= deadline:
                     try:
                         lock.unlink()
                         removed.append(str(lock.relative_to(gd)))
@@ -609,9 +610,8 @@ class GitRepo:
         """The git file mode of each of these paths in a commit or tree (absent paths left out)."""
         if not paths:
             return {}
-        proc = run_git(["ls-tree", "-r", "-z", rev, "--", *paths], self.root, check=False)
         out: dict[str, str] = {}
-        for item in proc.stdout.split("\0") if proc.returncode == 0 else []:
+        for item in self.git("ls-tree", "-r", "-z", rev, "--", *paths).split("\0"):
             meta, _, path = item.partition("\t")
             if path:
                 out[path] = meta.split(" ", 1)[0]
@@ -748,27 +748,70 @@ def _git_wait() -> float:
         return 10.0
 
 
+# git commands that never take index.lock or a ref lock (an editor's or IDE's long-lived
+# `git cat-file --batch` must not make copart wait).
+_READ_ONLY_GIT = frozenset(
+    "cat-file log show diff rev-parse ls-files ls-tree for-each-ref blame grep rev-list show-ref name-rev "
+    "describe check-ignore check-attr config daemon http-backend upload-pack credential shortlog var help "
+    "version hash-object fsmonitor--daemon".split()
+)
+
+
+def _git_subcommand(argv: list[str]) -> str:
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-C", "-c", "--git-dir", "--work-tree", "--namespace"):
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return arg
+    return ""
+
+
+def _ancestors() -> set[int]:
+    """This process and its parents (copart run from a git alias must not wait for that git)."""
+    found, pid = set(), os.getpid()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found
+
+
 def _git_processes_in(root: Path) -> list[tuple[int, str]] | None:
-    """(pid, command line) of git processes whose working folder is in `root`; None without /proc."""
+    """(pid, command) of gits working in `root` that could hold a lock; None if /proc cannot tell."""
     try:
         pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
         return None
     top = str(root.resolve())
+    mine = _ancestors()
     found = []
     for pid in pids:
-        if pid == os.getpid():
+        if pid in mine:
             continue
         try:
             with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
-                if not fh.read().startswith("git"):
+                if fh.read().strip() != "git":
                     continue
             cwd = os.readlink(f"/proc/{pid}/cwd")
-            if cwd != top and not cwd.startswith(top + "/"):
-                continue
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                command = fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-        except OSError:  # gone, or not ours to look at
+                argv = fh.read().decode("utf-8", "replace").split("\0")
+        except FileNotFoundError:  # gone
             continue
-        found.append((pid, command[:60]))
+        except PermissionError:  # another user's git: it might be working here
+            return None
+        except OSError:
+            continue
+        if cwd != top and not cwd.startswith(top + "/"):
+            continue
+        if _git_subcommand(argv) in _READ_ONLY_GIT:
+            continue
+        found.append((pid, " ".join(a for a in argv if a)[:60]))
     return found

@@ -260,6 +260,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
             return result
         count = len(result.imported)
         message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
+        rep.git.clear_stale_locks()  # a partner's busy git: wait for it, or stop here with its pid
         result.commit = rep.git.commit_many(written, message)
     except BaseException:
         # Nothing of the user's is lost by removing our copies: the originals are untouched.

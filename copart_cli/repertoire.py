@@ -291,7 +291,7 @@ class BulkWrite:
 def _writing(rep: "Repertoire") -> Iterator[None]:
     with locked(rep.state_dir / "write.lock"):
         if (rep.root / ".git").exists():
-            rep.git.clear_stale_locks(wait=False)  # a busy git is waited for at the commit, after the text is on disk
+            rep.git.clear_stale_locks(wait=False)  # a busy git is waited for at the commit (Repertoire.commit, import)
             rep.recover()
         yield
 

@@ -48,6 +48,22 @@ def test_help_and_version_do_not_import_heavy_libraries(args):
     assert heavy == "", f"{args} imported {heavy}"
 
 
+@pytest.mark.parametrize("args", [["list"], ["-R", "{rep}", "list"], ["--json", "--repertoire={rep}", "list"]])
+def test_a_command_loads_only_its_own_module(alice, sample, args):
+    """Start-up: the command table is lazy, so `list` never builds or imports `site`, `sync`, ..."""
+    args = [a.replace("{rep}", str(sample)) for a in args]
+    code = ("import sys, runpy; sys.argv = ['copart', *%r]\n"
+            "try:\n    runpy.run_module('copart_cli', run_name='__main__')\n"
+            "except SystemExit as e:\n    sys.stderr.write('EXIT=%%s\\n' %% e.code)\n"
+            "sys.stderr.write('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('copart_cli.commands.'))))\n"
+            ) % (args,)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=sample, env=alice.env)
+    assert "EXIT=0" in proc.stderr, proc.stderr
+    assert proc.stdout.strip(), "list printed nothing"
+    loaded = proc.stderr.rsplit("LOADED=", 1)[1].strip().split(",")
+    assert loaded == ["copart_cli.commands._common", "copart_cli.commands.entries"], loaded
+
+
 def test_every_command_has_help_and_is_documented(alice):
     readme = (ROOT / "README.md").read_text()
     docs = readme + "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))

@@ -70,3 +70,27 @@ def test_a_git_that_stays_busy_is_reported_and_nothing_is_lost(alice, sample, ha
     assert r.ok, r
     assert "written-meanwhile" in alice.git("ls-files", "stories", cwd=sample)
     assert not (sample / ".git/index.lock").exists()
+
+
+def test_a_leftover_lock_is_cleared_while_an_ide_keeps_a_reading_git_open(alice, sample, tmp_path):
+    """Editors keep `git cat-file --batch` running; it never holds a lock, so it must not block."""
+    reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=sample, env=alice.env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        lock = sample / ".git" / "index.lock"
+        lock.write_text("")  # what a git killed mid-write leaves behind
+        r = alice.copart("new", "story", "After a crash", "--no-edit", "--body", "Still here.\n", cwd=sample)
+        assert r.ok, r
+        assert not lock.exists()
+
+        notes = tmp_path / "wiki"
+        notes.mkdir()
+        (notes / "pricing.md").write_text("# Pricing a first workshop\nStart low.\n")
+        lock.write_text("")
+        r = alice.copart("import", str(notes), cwd=sample)
+        assert r.ok, r
+        assert alice.git("status", "--porcelain", cwd=sample) == ""
+        assert reader.poll() is None
+    finally:
+        reader.kill()
+        reader.wait()
