@@ -228,7 +228,10 @@ def _events(git, refs: list[str]) -> list[Event]:
         ev = parse_event(sha.strip(), body)
         if ev and ev.type != "merge":
             events.append(ev)
-    events.sort(key=lambda e: (e.at or _EPOCH, e.commit))
+    # git log lists a child before its parent: reversed, each line of events is in the order
+    # it was written, and the stable sort keeps that order for events in the same second.
+    events.reverse()
+    events.sort(key=lambda e: e.at or _EPOCH)
     return events
 
 
