@@ -9,7 +9,7 @@ one commit; only the asker or a coordinator may do it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from copart_cli import ids
 from copart_cli.errors import CopartError, NotFound, UsageError

@@ -6,7 +6,6 @@ can fail, and a failure says where it is.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -30,6 +30,27 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def read_cache(path: Path, version: str) -> dict:
+    """The items of a local, derived cache (write_cache); {} if missing, unreadable or of another version."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    items = data.get("items") if isinstance(data, dict) and data.get("version") == version else None
+    return items if isinstance(items, dict) else {}
+
+
+def write_cache(path: Path, version: str, items: dict) -> None:
+    """Save a cache for read_cache; a failure only means the next run computes again."""
+    import json
+
+    with contextlib.suppress(OSError):
+        atomic_write(path, json.dumps({"version": version, "items": items}, ensure_ascii=False,
+                                      separators=(",", ":")))
+
+
 def read_text(path: Path, rel: str | None = None) -> str:
     """Read an entry as UTF-8, refusing binary, huge or undecodable files with a clear error."""
     shown = rel or str(path)

@@ -8,6 +8,7 @@ git failures leave here as GitError with git's own first line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -489,7 +490,7 @@ class GitRepo:
             scanned = time.time()
             running = _git_processes_in(self.root)
             locks = [p for p in locks if p.exists()]
-            if not locks or running is None or not running or time.monotonic() >= deadline:
+            if not locks or not running or time.monotonic() >= deadline:
                 break
             time.sleep(0.1)
         if running:
@@ -498,25 +499,18 @@ class GitRepo:
             pid, command = running[0]
             raise GitError(f"git is busy in this repository (pid {pid}: {command}); its lock was left alone",
                            hint="let it finish (or close its editor), then run the command again")
-        removed = []
-        gd = self.git_dir
-        for lock in locks:
-            deadline = time.monotonic() + grace
-            while True:
-                try:
-                    mtime = lock.stat().st_mtime
-                except FileNotFoundError:
-                    break
-                if running == [] and mtime >= scanned:
-                    break  # made after the scan showed no git: a new git's, not a leftover
-                if running == [] or time.time() - mtime >= grace or time.monotonic() >= deadline:
-                    try:
-                        lock.unlink()
-                        removed.append(str(lock.relative_to(gd)))
-                    except FileNotFoundError:
-                        pass
-                    break
+        if running is None:  # /proc cannot tell: wait until each lock has been untouched for `grace`
+            until = time.monotonic() + grace
+            while locks and time.monotonic() < until and any(time.time() - _mtime(p) < grace for p in locks):
                 time.sleep(0.05)
+            scanned = time.time()
+        removed = []
+        for lock in locks:
+            # a lock made after the scan showed no git is a new git's, not a leftover
+            if _mtime(lock) < scanned:
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                    removed.append(str(lock.relative_to(self.git_dir)))
         return removed
 
     def _lock_files(self) -> list[Path]:
@@ -739,6 +733,13 @@ class GitRepo:
 
     def push_to(self, url: str, refspecs: list[str]) -> None:
         self.git("push", "-q", url, *refspecs)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("-inf")  # gone: as old as can be (unlinking it is a no-op)
 
 
 def _git_wait() -> float:

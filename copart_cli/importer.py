@@ -219,63 +219,61 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     # The whole write, from the first file to the commit, happens under the write lock with
     # every file journaled before it is created: a killed import is rolled back by the next
     # writer (Repertoire.recover), so importing again gives each file exactly once.
-    lock = rep.write_lock()
-    lock.__enter__()
-    bulk = rep.bulk_write()
-    try:
-        author, profile = _author(rep)
-        if profile is not None:
-            rel = f"{Kind.member.folder}/{author}.md"
-            (rep.root / Kind.member.folder).mkdir(exist_ok=True)
-            bulk.add(rel)
-            with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                fh.write(profile)
-            written.append(rel)
-            claimed.add(author)
-            result.added_member = author
-        total = len(found)
-        for n, rel_src in enumerate(found, 1):
-            if progress:
-                progress(n, total)
-            text, why = _read(source / rel_src)
-            if text is None:
-                result.skipped.append(Skipped(rel_src, why or "unreadable"))
-                continue
-            entry_text, entry = _convert(text, rel_src, kind, author, now, taken)
-            claimed.add(entry.id)
-            rel = entry.path
-            bulk.add(rel)
-            try:
+    with rep.write_lock():
+        bulk = rep.bulk_write()
+        try:
+            author, profile = _author(rep)
+            if profile is not None:
+                rel = f"{Kind.member.folder}/{author}.md"
+                (rep.root / Kind.member.folder).mkdir(exist_ok=True)
+                bulk.add(rel)
                 with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                    fh.write(entry_text)
-            except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
-                bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
-                continue
-            written.append(rel)
-            result.imported.append(entry)
-        if not result.imported:
-            for rel in written:
-                (rep.root / rel).unlink(missing_ok=True)
-            written.clear()
-            return result
-        count = len(result.imported)
-        message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
-        rep.git.clear_stale_locks()  # a partner's busy git: wait for it, or stop here with its pid
-        result.commit = rep.git.commit_many(written, message)
-    except BaseException:
-        # Nothing of the user's is lost by removing our copies: the originals are untouched.
-        if result.commit is None:
-            for rel in written:
+                    fh.write(profile)
+                written.append(rel)
+                claimed.add(author)
+                result.added_member = author
+            total = len(found)
+            for n, rel_src in enumerate(found, 1):
+                if progress:
+                    progress(n, total)
+                text, why = _read(source / rel_src)
+                if text is None:
+                    result.skipped.append(Skipped(rel_src, why or "unreadable"))
+                    continue
+                entry_text, entry = _convert(text, rel_src, kind, author, now, taken)
+                claimed.add(entry.id)
+                rel = entry.path
+                bulk.add(rel)
                 try:
-                    (rep.root / rel).unlink()
-                except OSError:
-                    pass
-            if written:
-                rep.git.restore_index(written[:1000]) if len(written) <= 1000 else None
-        raise
-    finally:
-        bulk.done()
-        lock.__exit__(None, None, None)
+                    with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
+                        fh.write(entry_text)
+                except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
+                    bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
+                    continue
+                written.append(rel)
+                result.imported.append(entry)
+            if not result.imported:
+                for rel in written:
+                    (rep.root / rel).unlink(missing_ok=True)
+                written.clear()
+                return result
+            count = len(result.imported)
+            message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
+            rep.git.clear_stale_locks()  # a partner's busy git: wait for it, or stop here with its pid
+            result.commit = rep.git.commit_many(written, message)
+        except BaseException:
+            # Nothing of the user's is lost by removing our copies: the originals are untouched.
+            if result.commit is None:
+                for rel in written:
+                    try:
+                        (rep.root / rel).unlink()
+                    except OSError:
+                        pass
+                if written:
+                    rep.git.restore_index(written[:1000]) if len(written) <= 1000 else None
+            raise
+        finally:
+            bulk.done()
     links = sum(1 for e in result.imported if "[[" in e.body)
     if links:
         result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "

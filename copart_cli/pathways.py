@@ -254,7 +254,7 @@ def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str
             for r in found.results:
                 if r.score >= 0.3 * top:  # a draft of the clearly relevant, not everything that mentions it
                     scores[r.entry.id] = 10 * r.score / top
-        people = [p.id for p in search.who(rep, topic).people if getattr(p, "member", True)]
+        people = [p.id for p in search.who(rep, topic).people if p.member]
     except (CopartError, AttributeError, TypeError):
         return None
     return scores, people

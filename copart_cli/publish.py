@@ -10,7 +10,6 @@ times, and imports keep the original dates there), never from file times.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import statistics
@@ -20,6 +19,7 @@ from typing import Any
 
 from copart_cli import ids
 from copart_cli.errors import UsageError
+from copart_cli.files import read_cache, write_cache
 from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member, as_datetime, iso, parse_since, utcnow
 from copart_cli.repertoire import Repertoire
 
@@ -103,7 +103,7 @@ class Snapshot:
 
 
 HEADER_CACHE = "frontmatter-cache.json"  # in .git/copart/: local, derived, never committed
-_HEADER_CACHE_VERSION = 1
+_HEADER_CACHE_VERSION = "1"
 
 
 def _headers(rep: Repertoire) -> list[Entry]:
@@ -118,11 +118,7 @@ def _headers(rep: Repertoire) -> list[Entry]:
     from copart_cli.ui.jsonout import jsonable
 
     cache_path = rep.state_dir / HEADER_CACHE
-    try:
-        data = json.loads(cache_path.read_text(encoding="utf-8"))
-        cached = data["entries"] if data.get("version") == _HEADER_CACHE_VERSION else {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        cached = {}
+    cached = read_cache(cache_path, _HEADER_CACHE_VERSION)
     fresh: dict[str, list] = {}
     found: list[Entry] = []
     root = str(rep.root)
@@ -152,13 +148,7 @@ def _headers(rep: Repertoire) -> list[Entry]:
         fresh[rel] = [st.st_mtime_ns, st.st_size, meta]
         found.append(Entry(path=rel, meta=meta, body=""))
     if changed or len(fresh) != len(cached):
-        from copart_cli.files import atomic_write
-
-        try:
-            atomic_write(cache_path, json.dumps({"version": _HEADER_CACHE_VERSION, "entries": fresh},
-                                                ensure_ascii=False, separators=(",", ":")))
-        except OSError:
-            pass  # only a cache
+        write_cache(cache_path, _HEADER_CACHE_VERSION, fresh)
     return found
 
 

@@ -126,13 +126,15 @@ class Repertoire:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def write_lock(self):
+    def write_lock(self, wait_for_git: bool = False):
         """Serialises writers (id allocation, commits) across copart processes.
 
         Whoever takes it first after a crash finishes the crashed writer's business: git lock
         files it left, and the files of a bulk write that never got its commit (`bulk_write`).
+        A partner's own git still at work keeps its locks; with wait_for_git (callers about to
+        commit) it is waited for, then reported (GitRepo.clear_stale_locks).
         """
-        return _writing(self)
+        return _writing(self, wait_for_git)
 
     def bulk_write(self) -> "BulkWrite":
         """A journal of files about to be created for one commit (import); call with the write lock held."""
@@ -204,15 +206,19 @@ class Repertoire:
         return Entry(path=rel, meta=meta, body=parts.body, raw_frontmatter=parts.frontmatter,
                      pending=rel in self.pending_paths())
 
+    @property
+    def reviewed(self) -> bool:
+        """Whether main moves only by a coordinator's accept (`review: coordinators`); False if copart.yaml is unreadable."""
+        try:
+            return self.config.review == "coordinators"
+        except CopartError:
+            return False
+
     def pending_paths(self) -> set[str]:
         """Paths waiting for review on the user's contribution branches (only under review: coordinators)."""
         if self._pending is None:
             self._pending = set()
-            try:
-                reviewed = self.config.review == "coordinators"
-            except CopartError:
-                reviewed = False
-            if reviewed:
+            if self.reviewed:
                 from copart_cli.review import pending_paths
 
                 self._pending = pending_paths(self)
@@ -258,8 +264,7 @@ class Repertoire:
 
     def commit(self, paths: list[str], message: str) -> str:
         """Commit these paths as one commit; the single door every write goes through."""
-        with self.write_lock():
-            self.git.clear_stale_locks()
+        with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":  # a contribution branch, not main (review.py)
                 from copart_cli.review import commit_contribution
 
@@ -288,10 +293,10 @@ class BulkWrite:
 
 
 @contextlib.contextmanager
-def _writing(rep: "Repertoire") -> Iterator[None]:
+def _writing(rep: "Repertoire", wait_for_git: bool) -> Iterator[None]:
     with locked(rep.state_dir / "write.lock"):
         if (rep.root / ".git").exists():
-            rep.git.clear_stale_locks(wait=False)  # a busy git is waited for at the commit (Repertoire.commit, import)
+            rep.git.clear_stale_locks(wait=wait_for_git)
             rep.recover()
         yield
 

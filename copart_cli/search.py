@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli import index_store as ixs
-from copart_cli.errors import CopartError, NotFound, UsageError
+from copart_cli.errors import NotFound, UsageError
 from copart_cli.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
 FOLDERS = tuple(KIND_FOLDERS.values())

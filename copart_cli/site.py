@@ -28,6 +28,7 @@ from typing import Any
 
 from copart_cli import __version__, ids
 from copart_cli.errors import CopartError, UsageError
+from copart_cli.files import read_cache, write_cache
 from copart_cli.model import Entry, Kind, as_datetime, iso, utcnow
 from copart_cli.repertoire import Repertoire, outgoing_links, resolve_link
 
@@ -192,26 +193,6 @@ def cache_key(body: str, known: dict[str, str]) -> str:
     return digest + "|" + hashlib.sha1("\n".join(resolved).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _load_cache(path: Path) -> dict[str, list]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != _cache_version():
-        return {}
-    bodies = data.get("bodies")
-    return bodies if isinstance(bodies, dict) else {}
-
-
-def _save_cache(path: Path, cache: dict[str, list]) -> None:
-    from copart_cli.files import atomic_write
-
-    try:
-        atomic_write(path, json.dumps({"version": _cache_version(), "bodies": cache}, ensure_ascii=False))
-    except OSError:
-        pass  # only a cache: the next build renders again
-
-
 def _cache_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -304,7 +285,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
     known = {e.id: page_of(e) for e in entries}
     known_ids = set(known)
     cache_path = rep.state_dir / "site-cache.json"  # local, derived: never committed
-    cache = _load_cache(cache_path)
+    cache = read_cache(cache_path, _cache_version())
     rendered = render_bodies([e.body for e in entries], known, jobs, cache)
     html_of = {e.id: rendered[i][0] for i, e in enumerate(entries)}
     words_of = {e.id: rendered[i][1] for i, e in enumerate(entries)}
@@ -483,7 +464,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
                   "pages": pages, "entries": len(entries)}
         (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         _swap_in(tmp, out)
-        _save_cache(cache_path, cache)
+        write_cache(cache_path, _cache_version(), cache)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -141,44 +141,21 @@ def _pick_remote(rep: Repertoire, given: str | None) -> str:
                       hint="choose one with --remote NAME, or set default_remote in copart.yaml")
 
 
-def _review_mode(rep: Repertoire) -> bool:
-    try:
-        return rep.config.review == "coordinators"
-    except CopartError:
-        return False
-
-
-def _pending_paths(rep: Repertoire) -> set[str]:
-    if not _review_mode(rep):
-        return set()
-    try:
-        from copart_cli import review
-    except ImportError:
-        return set()
-    fn = getattr(review, "pending_paths", None)
-    return set(fn(rep)) if fn else set()
-
-
 def _set_aside(rep: Repertoire) -> None:
     """Under review: take pending files already on their contribution branch out of the way of main."""
-    if not _review_mode(rep):
-        return
-    from copart_cli import review
+    if rep.reviewed:
+        from copart_cli.review import set_aside
 
-    fn = getattr(review, "set_aside", None)
-    if fn:
-        fn(rep)
+        set_aside(rep)
 
 
 def _review_refs(rep: Repertoire, remote: str) -> list[str]:
-    if not _review_mode(rep):
+    """Under review: the contribution and review refs this sync pushes."""
+    if not rep.reviewed:
         return []
-    try:
-        from copart_cli import review
-    except ImportError:
-        return []
-    fn = getattr(review, "sync_refs", None)
-    return list(fn(rep, remote)) if fn else []
+    from copart_cli.review import sync_refs
+
+    return list(sync_refs(rep, remote))
 
 
 # -- 1. edits made outside copart --------------------------------------------------------
@@ -234,8 +211,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
 
             result.committed = commit_contribution(rep, todo, message)
         else:
-            commit_many = getattr(git, "commit_many", None)
-            result.committed = (commit_many(todo, message) if commit_many and len(todo) > 200
+            result.committed = (git.commit_many(todo, message) if len(todo) > 200
                                 else git.commit_paths(todo, message))
     except CopartError:
         git.restore_index(todo)
@@ -384,11 +360,9 @@ def _describe(rep: Repertoire, old: str | None, new: str | None) -> tuple[list[C
 
 def _refresh_index(rep: Repertoire) -> str:
     """Bring the search index up to date (incremental: it follows the change, not the repertoire)."""
+    from copart_cli import search
+
     rep.git.refresh_index()  # files were just checked out: later queries' `git status` stays fast
-    try:
-        from copart_cli import search
-    except ImportError:
-        return "unavailable"
     try:
         state = search.ensure_index(rep)
     except CopartError as exc:
@@ -424,11 +398,8 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
     else:
         mode, name = "remote", _pick_remote(rep, remote)
     result = SyncResult(mode=mode, remote=name, branch=branch)
-    with rep.write_lock():
-        clear = getattr(git, "clear_stale_locks", None)
-        if clear:
-            clear()
-        commit_outside_edits(rep, _pending_paths(rep), result)
+    with rep.write_lock(wait_for_git=True):
+        commit_outside_edits(rep, rep.pending_paths(), result)
         if bundle_out is not None:
             _write_bundle(rep, bundle_out, result)
         elif bundle_in is not None:
@@ -665,7 +636,7 @@ def status(rep: Repertoire) -> StatusResult:
     head = git.head()
     changes: list[tuple[str, str]] = []
     invalid: list[Problem] = []
-    pending = _pending_paths(rep)
+    pending = rep.pending_paths()
     for code, path in git.status_entries():
         state = ("pending" if path in pending else "untracked" if code == "??" else "removed" if "D" in code
                  else "added" if "A" in code else "modified")
@@ -710,11 +681,11 @@ def status(rep: Repertoire) -> StatusResult:
 
 def _index_state(rep: Repertoire, head: str | None) -> dict:
     """{"fresh": bool|None, "commit": str|None}: whether the search index reflects HEAD (None: not built)."""
-    try:
-        from copart_cli import search
+    from copart_cli import search
 
+    try:
         stamp = search.store_for(rep).stamp()
-    except (ImportError, CopartError, OSError):
+    except (CopartError, OSError):
         return {"fresh": None, "commit": None}
     if not stamp:
         return {"fresh": None, "commit": None}

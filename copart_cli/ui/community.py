@@ -31,7 +31,7 @@ def json_Overview(r) -> dict[str, Any]:
 
 
 def _demo_answer_json(r):
-    if getattr(r, "answer", None) is None:
+    if r.answer is None:
         return None
     from copart_cli.ui.search import json_AskResult
 
@@ -54,7 +54,7 @@ def text_Overview(r, out: Out) -> None:
         out.line()
         out.table(["open ask", "by"], [[e.title, e.author] for e in r.open_asks], title="Waiting for an answer")
     out.line()
-    if getattr(r, "answer", None) is not None:
+    if r.answer is not None:
         from copart_cli.ui.search import text_AskResult
 
         out.line()
