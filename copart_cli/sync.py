@@ -161,11 +161,21 @@ def _review_refs(rep: Repertoire, remote: str) -> list[str]:
 # -- 1. edits made outside copart --------------------------------------------------------
 
 
+UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}  # git status codes of a conflict git left in the index
+
+
 def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult) -> None:
     """Commit what was changed by hand (after checking it); invalid entries stay uncommitted."""
     git = rep.git
     todo: list[str] = []
-    for code, path in git.status_entries(refresh=True):
+    entries = git.status_entries(refresh=True)
+    unmerged = [path for code, path in entries if code in UNMERGED]
+    if unmerged:  # e.g. a `git stash pop` that conflicted: the files hold git's conflict markers
+        more = f" and {len(unmerged) - 1} more" if len(unmerged) > 1 else ""
+        raise SyncError(f"{unmerged[0]}{more} has a conflict left by another git command; copart will not commit it",
+                        hint=f"edit out the <<<<<<< >>>>>>> lines, then: git add -- {unmerged[0]} (or undo it: "
+                             f"git checkout -m -- {unmerged[0]})")
+    for code, path in entries:
         if path in exclude:
             continue
         untracked = code == "??"

@@ -52,6 +52,32 @@ def test_rebase_left_half_done_by_another_tool(world):
     assert (rep_a / ".git" / "rebase-merge").exists() or (rep_a / ".git" / "rebase-apply").exists()
 
 
+def test_a_conflict_another_git_command_left_is_never_committed(world):
+    """`git stash pop` that conflicts leaves markers in the file and no MERGE_HEAD."""
+    alice = world.partner("alice")
+    rep_a, _ = start_hub(world, alice)
+    story = rep_a / "stories" / "pricing-a-first-workshop.md"
+    story.write_text(story.read_text() + "\nmy stashed line\n")
+    alice.git("stash", "-q", cwd=rep_a)
+    story.write_text(story.read_text() + "\na committed line\n")
+    alice.git("commit", "-q", "-am", "meanwhile", cwd=rep_a)
+    alice.git("stash", "pop", cwd=rep_a, check=False)  # conflicts
+    assert "<<<<<<<" in story.read_text()
+    before = head(alice, rep_a)
+    r = alice.copart("sync", cwd=rep_a)
+    _one_error_line(r, 3)
+    assert "stories/pricing-a-first-workshop.md has a conflict left by another git command" in r.stderr
+    assert head(alice, rep_a) == before  # nothing committed, nothing pushed
+    assert "<<<<<<<" in story.read_text()  # the user's state is left for them to finish
+
+    text = story.read_text()
+    story.write_text(text[:text.index("<<<<<<<")] + "my stashed line\na committed line\n")
+    alice.git("add", "--", "stories/pricing-a-first-workshop.md", cwd=rep_a)
+    r = alice.copart("sync", cwd=rep_a)
+    assert r.ok, r
+    assert "<<<<<<<" not in alice.git("show", "HEAD:stories/pricing-a-first-workshop.md", cwd=rep_a)
+
+
 def test_branch_names_starting_with_a_dash(world):
     alice = world.partner("alice")
     rep_a, _ = start_hub(world, alice)
