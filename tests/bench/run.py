@@ -56,15 +56,16 @@ class Bench:
         self.env.setdefault("GIT_COMMITTER_EMAIL", "bench@example.org")
 
     def time_cmd(self, argv: list[str], cwd: Path | None = None, repeat: int | None = None, warmup: int = 1,
-                 input: str | None = None) -> float:
-        """Median wall time of a command, after a warm-up run."""
+                 input: str | None = None, ok: tuple[int, ...] = (0,)) -> float:
+        """Median wall time of a command, after a warm-up run. Any exit code but `ok` stops
+        the bench: a command that fails fast must not pass for a fast one."""
         times = []
         for i in range(warmup + (repeat or self.repeat)):
             t0 = time.perf_counter()
             proc = subprocess.run(argv, cwd=cwd, env=self.env, capture_output=True, text=True, input=input)
             elapsed = time.perf_counter() - t0
-            if proc.returncode not in (0, 1):  # rg/grep exit 1 on no match
-                raise RuntimeError(f"{argv} failed: {proc.stderr[-500:]}")
+            if proc.returncode not in ok:
+                raise RuntimeError(f"{argv} exited {proc.returncode}: {proc.stderr[-500:]}")
             if i >= warmup:
                 times.append(elapsed)
         return statistics.median(times)
