@@ -6,12 +6,9 @@ body above all, stays as the user wrote it, so git diffs stay small.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from copart_cli.errors import InvalidEntry
 
@@ -56,47 +53,15 @@ def split(text: str, path: str = "") -> Parts:
     return Parts(head=text[: m.end()], frontmatter=fm, tail=text[close.start() :])
 
 
-class _NoDuplicates:
-    """Mixin: a mapping with the same key twice is an error, not a silent overwrite."""
-
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                dup = key in seen
-            except TypeError:
-                raise yaml.MarkedYAMLError(None, None, "a key must be a plain value", key_node.start_mark)
-            if dup:
-                raise yaml.MarkedYAMLError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-class _StrictLoader(_NoDuplicates, yaml.SafeLoader):
-    """Pure-Python loader that also refuses aliases (YAML bombs)."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-if hasattr(yaml, "CSafeLoader"):
-
-    class _FastLoader(_NoDuplicates, yaml.CSafeLoader):  # type: ignore[misc]
-        """libyaml's parser: several times faster, used when no alias can be present."""
-
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FastLoader = _StrictLoader  # type: ignore[misc,assignment]
-
-
 def load(frontmatter: str, path: str = "", first_line: int = 2) -> dict[str, Any]:
     """Parse frontmatter YAML into a dict; errors name the file and line."""
+    import yaml
+
+    from copart_cli.yamlio import FastLoader, StrictLoader
+
     try:
         # Aliases need '&' or '*'; without them the fast C parser is safe to use.
-        loader = _StrictLoader if ("&" in frontmatter or "*" in frontmatter) else _FastLoader
+        loader = StrictLoader if ("&" in frontmatter or "*" in frontmatter) else FastLoader
         data = yaml.load(frontmatter, Loader=loader)  # noqa: S506 - both loaders are safe loaders
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -125,29 +90,13 @@ def key_lines(frontmatter: str, first_line: int = 2) -> dict[str, int]:
 # -- writing ---------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _repr_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
-    flat = all(not isinstance(v, (list, dict)) for v in data)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
-
-
-def _repr_datetime(dumper: yaml.SafeDumper, data: dt.datetime) -> yaml.Node:
-    if data.tzinfo is not None:
-        data = data.astimezone(dt.timezone.utc)
-    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", data.strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-_Dumper.add_representer(list, _repr_list)
-_Dumper.add_representer(tuple, _repr_list)
-_Dumper.add_representer(dt.datetime, _repr_datetime)
-
-
 def dump_key(key: str, value: Any, newline: str = "\n") -> str:
+    import yaml
+
+    from copart_cli.yamlio import Dumper
+
     text = yaml.dump(
-        {key: value}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+        {key: value}, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
     )
     return text.replace("\n", newline)
 
@@ -202,5 +151,9 @@ def _trailing_blank(block: str) -> str:
 
 def inline(value: Any) -> str:
     """A value as one line of YAML (flow style), for templates: `title: {{ title | yaml }}`."""
-    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=10_000)
+    import yaml
+
+    from copart_cli.yamlio import Dumper
+
+    text = yaml.dump(value, Dumper=Dumper, default_flow_style=True, allow_unicode=True, width=10_000)
     return text.removesuffix("\n").removesuffix("\n...").strip()

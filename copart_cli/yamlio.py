@@ -1,0 +1,65 @@
+"""The YAML loaders and dumper behind frontmatter.py, in their own module so that
+importing the model does not import yaml (a query never parses YAML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import yaml
+
+
+class _NoDuplicates:
+    """Mixin: a mapping with the same key twice is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                dup = key in seen
+            except TypeError:
+                raise yaml.MarkedYAMLError(None, None, "a key must be a plain value", key_node.start_mark)
+            if dup:
+                raise yaml.MarkedYAMLError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class StrictLoader(_NoDuplicates, yaml.SafeLoader):
+    """Pure-Python loader that also refuses aliases (YAML bombs)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class FastLoader(_NoDuplicates, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser: several times faster, used when no alias can be present."""
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    FastLoader = StrictLoader  # type: ignore[misc,assignment]
+
+
+class Dumper(yaml.SafeDumper):
+    pass
+
+
+def _repr_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flat = all(not isinstance(v, (list, dict)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+def _repr_datetime(dumper: yaml.SafeDumper, data: dt.datetime) -> yaml.Node:
+    if data.tzinfo is not None:
+        data = data.astimezone(dt.timezone.utc)
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", data.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+Dumper.add_representer(list, _repr_list)
+Dumper.add_representer(tuple, _repr_list)
+Dumper.add_representer(dt.datetime, _repr_datetime)
