@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,23 @@ def disk_full(what: str, stderr: str | bytes) -> GitError | None:
         return None
     return GitError(f"the disk is full: git {what} could not write ({_first_line(text)})",
                     hint="free some space, then run the command again; your work is kept")
+
+
+_STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=all")
+
+
+def _status_paths(out: str) -> list[str]:
+    paths: list[str] = []
+    items = out.split("\0")
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if len(item) > 3:
+            paths.append(item[3:])
+            if item[0] in "RC":  # renames carry the old path next
+                i += 1
+        i += 1
+    return paths
 
 
 _SIMPLE_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
@@ -187,18 +205,25 @@ class GitRepo:
 
     def dirty_paths(self, *pathspec: str) -> list[str]:
         """Paths with uncommitted changes (modified, added, deleted, untracked), optionally limited."""
-        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec)
-        paths: list[str] = []
-        items = out.split("\0")
-        i = 0
-        while i < len(items):
-            item = items[i]
-            if len(item) > 3:
-                paths.append(item[3:])
-                if item[0] in "RC":  # renames carry the old path next
-                    i += 1
-            i += 1
-        return paths
+        return _status_paths(self.git(*_STATUS, "--", *pathspec))
+
+    def dirty_paths_soon(self, *pathspec: str) -> Callable[[], list[str]]:
+        """`dirty_paths`, started now; call the result to wait for it. On the query path git
+        reads the work tree on the other core while Python loads the index."""
+        args = [*_STATUS, "--", *pathspec]
+        try:
+            proc = subprocess.Popen(["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=_git_env())
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH", hint="install git, then try again") from None
+
+        def result() -> list[str]:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                raise disk_full("status", err) or GitError(f"git status failed: {_first_line(err)}")
+            return _status_paths(out.decode("utf-8", errors="replace"))
+
+        return result
 
     def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD") -> list[LoggedCommit]:
         """Every commit reachable from `rev` touching `pathspec`, newest first, in ONE `git log` call."""

@@ -21,6 +21,7 @@ the file on disk, which the catch-up has just made sure the index matches.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import math
 import os
@@ -35,7 +36,7 @@ from typing import Any
 from copart_cli.errors import CopartError
 from copart_cli.files import MAX_ENTRY_BYTES
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: segments as plain files (whoosh copies a compound segment into memory at each open)
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
 SMALL_BLOCK = 8  # posting blocks shorter than this are written uncompressed
 MAX_FILE_BYTES = MAX_ENTRY_BYTES  # larger files are not read at all: no entry either (show, check, list)
@@ -353,6 +354,7 @@ class BuildStats:
 class IndexStore:
     def __init__(self, folder: Path):
         self.folder = folder
+        self._opened: tuple[Path, Any] | None = None  # (generation, whoosh index): opened once
 
     # -- generations and stamps --------------------------------------------------------
 
@@ -409,10 +411,13 @@ class IndexStore:
         cur = self.current_dir()
         if cur is None or self.stamp() is None:
             raise IndexUnusable("no index yet")
+        if self._opened is not None and self._opened[0] == cur:
+            return self._opened[1]  # whoosh reads the latest table of contents at each searcher()
         try:
             ix = windex.open_dir(str(cur))
             if "tagx" not in ix.schema.names() or "meta" not in ix.schema.names():
                 raise IndexUnusable("old schema")
+            self._opened = (cur, ix)
             return ix
         except IndexUnusable:
             raise
@@ -429,8 +434,18 @@ class IndexStore:
                 raise
             except Exception as exc:  # a segment deleted between reading the TOC and opening it
                 last = exc
+                self._opened = None
                 time.sleep(0.05)
         raise IndexUnusable(f"{type(last).__name__}: {last}")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator["Reading"]:
+        """One snapshot of the index for every query of a command, opened once."""
+        reading = Reading(self.searcher())
+        try:
+            yield reading
+        finally:
+            reading.searcher.close()
 
     # -- building ----------------------------------------------------------------------
 
@@ -530,7 +545,7 @@ class IndexStore:
         stats = BuildStats()
         gen = self.current_dir()
         assert gen is not None
-        writer = SegmentWriter(ix, limitmb=32, codec=_codec())
+        writer = SegmentWriter(ix, limitmb=32, codec=_codec(), compound=False)
         try:
             for rel in remove:
                 stats.removed += writer.delete_by_term("path", rel)
@@ -589,7 +604,9 @@ def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None
     from whoosh.writing import SegmentWriter
 
     ix = windex.open_dir(gen)
-    writer = SegmentWriter(ix, _lk=False, limitmb=48, codec=_codec())
+    # compound=False: whoosh reads a compound segment by copying all of it into memory, at
+    # every open; plain files are read where needed (20 ms saved per query on the 10x replica)
+    writer = SegmentWriter(ix, _lk=False, limitmb=48, codec=_codec(), compound=False)
     notes: list[tuple[str, str]] = []
     n = 0
     base = Path(root)
@@ -675,9 +692,8 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def _correct(searcher, term: str) -> str | None:
+def _correct(reader, term: str) -> str | None:
     """The closest, then most frequent, indexed word within 1 edit (2 for longer words) of `term`."""
-    reader = searcher.reader()
     best: tuple[int, int, str] | None = None
     if len(term) < 4:
         return None
@@ -701,11 +717,8 @@ def _known(reader, term: str) -> bool:
     return any(reader.doc_frequency(f, term) for f in TEXT_FIELDS)
 
 
-def _ask_query(searcher, text: str):
-    """Any of the question's words, in any field, field-weighted; unknown words corrected."""
-    from whoosh import query as wq
-
-    reader = searcher.reader()
+def _ask_terms(reader, text: str) -> tuple[list[str], dict[str, str]]:
+    """The question's content words, stemmed; words no document has are corrected."""
     terms: list[str] = []
     corrections: dict[str, str] = {}
     words = _WORD.findall(text[:2000])
@@ -715,16 +728,13 @@ def _ask_query(searcher, text: str):
             if stem in terms or len(terms) >= 40:
                 continue
             if not _known(reader, stem) and len(stem) > 2:
-                fixed = _correct(searcher, stem)
+                fixed = _correct(reader, stem)
                 if fixed:
                     corrections[word] = fixed
                     stem = fixed
             if stem not in terms:
                 terms.append(stem)
-    if not terms:
-        return None, terms, corrections
-    per_term = [wq.Or([wq.Term(f, t, boost=w) for f, w in TEXT_FIELDS.items()]) for t in terms]
-    return wq.Or(per_term, scale=0.9), terms, corrections
+    return terms, corrections
 
 
 def _search_query(searcher, text: str):
@@ -760,7 +770,7 @@ def _search_query(searcher, text: str):
         # Typo tolerance: replace words no document has with their nearest indexed word.
         unknown = [t for t in terms if not _known(reader, t) and len(t) > 2]
         if unknown:
-            fixed = {t: _correct(searcher, t) for t in unknown}
+            fixed = {t: _correct(reader, t) for t in unknown}
             fixed = {k: v for k, v in fixed.items() if v}
             if fixed:
                 q = _replace_terms(q, fixed)
@@ -817,18 +827,90 @@ def _replace_terms(q, fixed: dict[str, str]):
     return q.apply(lambda sub: _replace_terms(sub, fixed))
 
 
-def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: float = 0.05,
-           root: Path | None = None) -> Found:
-    """Run a query; results re-ranked with a light recency tie-breaker."""
-    from whoosh import query as wq
+class Reading:
+    """Queries on one open snapshot of the index (see IndexStore.reading).
 
-    searcher = index.searcher()
-    try:
-        phrases: list[list[str]] = []
+    `ask` mode (any of the words, ranked) is scored here in one pass over each term's
+    postings: the same BM25F sum whoosh computes for an Or of field-weighted terms, at a
+    tenth of the cost of whoosh's matcher tree, and knowing for free which words each
+    document matched. The scores of one question serve every filter asked of it (the
+    answers, then the open asks). `search` mode (the query language) runs through whoosh.
+    """
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self._asked: dict[str, tuple[list[str], dict[str, str], dict[int, list]]] = {}
+
+    def search(self, q: Query, *, pool: int | None = None, recency: float = 0.05, root: Path | None = None) -> Found:
+        """Run a query; results re-ranked with a light recency tie-breaker."""
         if q.mode == "ask":
-            query, terms, corrections = _ask_query(searcher, q.text)
-        else:
-            query, terms, corrections, phrases = _search_query(searcher, q.text)
+            return self._ask(q, pool, recency)
+        return self._search(q, pool, recency, root)
+
+    def _ask(self, q: Query, pool: int | None, recency: float) -> Found:
+        terms, corrections, scored = self._scores(q.text)
+        if not terms:
+            return Found([], 0, terms, corrections, note="nothing to search for (only stop words or symbols)")
+        filt = _filters(q)
+        docs = scored.keys()
+        if filt is not None:
+            docs = scored.keys() & set(self.searcher.docs_for_query(filt))
+        window = max(q.limit * 3, pool or 30)
+        top = heapq.nlargest(window, docs, key=lambda d: (scored[d][0], -d))
+        hits = [self._hit(d, scored[d][0], {t for i, t in enumerate(terms) if scored[d][1] >> i & 1}, recency)
+                for d in top]
+        hits.sort(key=lambda h: (-h.score, h.path))
+        return Found(hits, len(docs), terms, corrections)
+
+    def _scores(self, text: str) -> tuple[list[str], dict[str, str], dict[int, list]]:
+        """docnum -> [BM25F score summed over the terms and text fields, bit mask of the terms]."""
+        if text in self._asked:
+            return self._asked[text]
+        terms, corrections = _ask_terms(self.searcher.reader(), text)
+        scored: dict[int, list] = {}
+        weighting = self.searcher.weighting
+        for sub, offset in self.searcher.leaf_searchers():
+            reader = sub.reader()
+            deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+            for bit, term in enumerate(terms):
+                mask = 1 << bit
+                for fieldname, boost in TEXT_FIELDS.items():
+                    if not reader.doc_frequency(fieldname, term):
+                        continue
+                    scorer = weighting.scorer(sub, fieldname, term)
+                    length = _field_lengths(reader, fieldname)
+                    # bm25(idf, tf, dl, avgfl, B, K1), folded into constants for the loop
+                    k1 = scorer.K1
+                    top = scorer.idf * (k1 + 1) * boost
+                    flat, per_len = k1 * (1 - scorer.B), k1 * scorer.B / scorer.avgfl
+                    for ids, weights in _posting_blocks(reader.postings(fieldname, term)):
+                        for d, w in zip(ids, weights):
+                            if deleted and d in deleted:
+                                continue
+                            score = top * w / (w + flat + per_len * length(d))
+                            entry = scored.get(d + offset)
+                            if entry is None:
+                                scored[d + offset] = [score, mask]
+                            else:
+                                entry[0] += score
+                                entry[1] |= mask
+        self._asked[text] = terms, corrections, scored
+        return self._asked[text]
+
+    def _hit(self, docnum: int, score: float, matched: set[str], recency: float) -> Hit:
+        stored = self.searcher.stored_fields(docnum)
+        created = int(stored.get("created") or 0)
+        age_days = max(0.0, (time.time() - created) / 86400) if created else 3650.0
+        return Hit(path=stored["path"], id=stored.get("id", ""), kind=stored.get("kind", ""),
+                   title=stored.get("title", ""), author=stored.get("author", ""), created=created,
+                   score=float(score) * (1 + recency * math.exp(-age_days / 365)), meta=stored.get("meta") or {},
+                   matched=matched)
+
+    def _search(self, q: Query, pool: int | None, recency: float, root: Path | None) -> Found:
+        from whoosh import query as wq
+
+        searcher = self.searcher
+        query, terms, corrections, phrases = _search_query(searcher, q.text)
         filt = _filters(q)
         if query is None:
             if filt is None or q.text.strip():
@@ -839,30 +921,77 @@ def search(index: IndexStore, q: Query, *, pool: int | None = None, recency: flo
             results = searcher.search(query, limit=window, filter=filt)
         except Exception as exc:  # e.g. a phrase on a field without positions
             raise CopartError(f"cannot run this query: {exc}", hint='quote phrases with "…", fields as title:word')
-        now = time.time()
         hits = []
         contains = _which_terms(searcher, [r.docnum for r in results], terms)
         dropped = 0
         for r in results:
-            stored = r.fields()
-            if phrases and not _has_phrase(root, stored["path"], phrases):
+            if phrases and not _has_phrase(root, r.fields()["path"], phrases):
                 dropped += 1
                 continue
-            created = int(stored.get("created") or 0)
-            age_days = max(0.0, (now - created) / 86400) if created else 3650.0
-            score = float(r.score or 0.0) * (1 + recency * math.exp(-age_days / 365))
-            matched = contains.get(r.docnum, set())
-            hits.append(Hit(path=stored["path"], id=stored.get("id", ""), kind=stored.get("kind", ""),
-                            title=stored.get("title", ""), author=stored.get("author", ""), created=created,
-                            score=score, meta=stored.get("meta") or {}, matched=matched))
+            hits.append(self._hit(r.docnum, r.score or 0.0, contains.get(r.docnum, set()), recency))
         hits.sort(key=lambda h: (-h.score, h.path))
         scored = results.scored_length()
         total = scored if scored < window else max(scored, results.estimated_length())
         if phrases:
             total = len(hits) if len(results) < window else max(len(hits), total - dropped)
         return Found(hits, total, terms, corrections)
-    finally:
-        searcher.close()
+
+    def members(self) -> dict[str, dict[str, Any]]:
+        """Every member profile in the index: id -> {name, expertise, path}."""
+        from whoosh import query as wq
+
+        out = {}
+        for docnum in self.searcher.docs_for_query(wq.Term("kind", "member")):
+            f = self.searcher.stored_fields(docnum)
+            meta = f.get("meta") or {}
+            out[f.get("id", "")] = {"name": meta.get("name") or f.get("title"), "expertise": meta.get("expertise", []),
+                                    "path": f["path"], "title": f.get("title", "")}
+        return out
+
+    def by_author(self, author: str, limit: int = 200) -> list[Hit]:
+        """What this member wrote, newest first."""
+        from whoosh import query as wq
+
+        results = self.searcher.search(wq.Term("author", author), limit=limit, sortedby="created", reverse=True)
+        return [self._hit(r.docnum, 1.0, set(), 0.0) for r in results]
+
+
+def _posting_blocks(matcher) -> Iterator[tuple[Any, Any]]:
+    """A posting list as (docnums, weights) a block at a time.
+
+    whoosh's per-posting methods cost more than the scoring itself, so for its own codec
+    (W3) the decoded block arrays are read directly; any other matcher goes one by one.
+    """
+    m = getattr(matcher, "child", matcher)  # deletions are skipped by the caller
+    if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+        return
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        yield m._ids, m._weights
+        m._next_block()
+
+
+def _field_lengths(reader, fieldname: str) -> Callable[[int], int]:
+    """docnum -> the field's length as whoosh's BM25F sees it (one byte a document on disk)."""
+    from whoosh.util.numeric import byte_to_length
+
+    try:  # the W3 codec's length column, read in one go
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        raw = column._dbfile.get(column._basepos, reader.doc_count_all())
+        if len(raw) == reader.doc_count_all():
+            return lambda d: byte_to_length(raw[d]) or 1
+    except Exception:
+        pass
+    return lambda d: reader.doc_field_length(d, fieldname, 1) or 1
 
 
 def _which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
@@ -902,39 +1031,6 @@ def _subreaders(searcher):
     if reader.is_atomic():
         return [(reader, 0)]
     return list(reader.leaf_readers())
-
-
-def member_docs(index: IndexStore) -> dict[str, dict[str, Any]]:
-    """Every member profile in the index: id -> {name, expertise, path}."""
-    from whoosh import query as wq
-
-    searcher = index.searcher()
-    try:
-        out = {}
-        for r in searcher.search(wq.Term("kind", "member"), limit=None):
-            f = r.fields()
-            meta = f.get("meta") or {}
-            out[f.get("id", "")] = {"name": meta.get("name") or f.get("title"), "expertise": meta.get("expertise", []),
-                                    "path": f["path"], "title": f.get("title", "")}
-        return out
-    finally:
-        searcher.close()
-
-
-def entries_by_author(index: IndexStore, author: str, limit: int = 200) -> list[Hit]:
-    from whoosh import query as wq
-
-    searcher = index.searcher()
-    try:
-        hits = []
-        for r in searcher.search(wq.Term("author", author), limit=limit, sortedby="created", reverse=True):
-            f = r.fields()
-            hits.append(Hit(path=f["path"], id=f.get("id", ""), kind=f.get("kind", ""), title=f.get("title", ""),
-                            author=f.get("author", ""), created=int(f.get("created") or 0), score=1.0,
-                            meta=f.get("meta") or {}))
-        return hits
-    finally:
-        searcher.close()
 
 
 def doc_count(index: IndexStore) -> int:

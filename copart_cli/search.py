@@ -73,19 +73,25 @@ def _signature(root: Path, rel: str) -> list[int]:
         return [0, -1]
 
 
-def _dirty(rep) -> dict[str, list[int]]:
-    return {p: _signature(rep.root, p) for p in rep.git.dirty_paths(*FOLDERS) if _is_entry_path(p)}
+def _dirty(rep, paths: list[str] | None = None) -> dict[str, list[int]]:
+    paths = rep.git.dirty_paths(*FOLDERS) if paths is None else paths
+    return {p: _signature(rep.root, p) for p in paths if _is_entry_path(p)}
 
 
 def store_for(rep) -> ixs.IndexStore:
     return ixs.IndexStore(rep.state_dir / "index")
 
 
-def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False) -> IndexState:
-    """Bring the index up to date with the work tree; rebuild it if it cannot be used."""
-    store = store_for(rep)
-    ixs.preload()
+def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False,
+                 store: ixs.IndexStore | None = None) -> IndexState:
+    """Bring the index up to date with the work tree; rebuild it if it cannot be used.
+
+    Pass the `store` the queries will then read, so that the index is opened only once.
+    """
+    store = store or store_for(rep)
     t0 = time.perf_counter()
+    dirty_paths = rep.git.dirty_paths_soon(*FOLDERS)  # git reads the work tree while whoosh loads
+    ixs.preload()
     head = rep.git.head_fast()
     stamp = store.stamp()
     reason = "asked for" if rebuild else None
@@ -97,10 +103,11 @@ def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False
                 store.open()
             except ixs.IndexUnusable as exc:
                 reason = f"index unreadable ({exc})"
+    dirty_now = _dirty(rep, dirty_paths())
     if reason is not None:
         with store.write_lock():
             if not rebuild and store.stamp() is not None and _usable(store):
-                return ensure_index(rep, progress)  # another process built it while we waited
+                return ensure_index(rep, progress, store=store)  # another process built it while we waited
             dirty = _dirty(rep)
             paths = _entry_paths(rep.root)
             new_stamp = {"schema": ixs.SCHEMA_VERSION, "commit": head, "dirty": dirty,
@@ -116,9 +123,8 @@ def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False
         else:
             diff = None if stamp.get("commit") else _entry_paths(rep.root)
         if diff is None:  # the stamped commit is gone (history rewritten): start again
-            return ensure_index(rep, progress, rebuild=True)
+            return ensure_index(rep, progress, rebuild=True, store=store)
         changed.update(p for p in diff if _is_entry_path(p))
-    dirty_now = _dirty(rep)
     before = stamp.get("dirty") or {}
     for rel, sig in dirty_now.items():
         if before.get(rel) != sig:
@@ -203,6 +209,7 @@ class AskResult:
     note: str | None = None
     posted: Any = None  # the ask created by --post (a capture.WriteResult)
     index: IndexState | None = None
+    terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
 
 
 @dataclass
@@ -358,10 +365,12 @@ def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, 
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     after = int(parse_since(since).timestamp()) if since else None
-    state = ensure_index(rep, progress)
+    store = store_for(rep)
+    state = ensure_index(rep, progress, store=store)
     q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
                   since=after, limit=limit)
-    found = ixs.search(store_for(rep), q, root=rep.root)
+    with store.reading() as index:
+        found = index.search(q, root=rep.root)
     results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), _coverage(h, found.terms))
                for h in found.hits[:limit]]
     return SearchResult(text, results, found.total, found.corrections, found.note, state)
@@ -375,9 +384,17 @@ def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Pro
     question = _check_query(question)
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    state = ensure_index(rep, progress)
     store = store_for(rep)
-    found = ixs.search(store, ixs.Query(question, "ask", limit=limit), pool=60)
+    state = ensure_index(rep, progress, store=store)
+    with store.reading() as index:
+        result = _ask(rep, index, question, limit, state)
+    if post:
+        result.posted = post_ask(rep, question, result.terms, author=author)
+    return result
+
+
+def _ask(rep, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
+    found = index.search(ixs.Query(question, "ask", limit=limit), pool=60)
     terms = found.terms
     answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
     best = max((_coverage(h, terms) for h in answers), default=0.0)
@@ -392,19 +409,17 @@ def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Pro
                 results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms), cov))
             if len(results) == limit:
                 break
-    open_found = ixs.search(store, ixs.Query(question, "ask", kind="ask", status="open", limit=3))
+    open_found = index.search(ixs.Query(question, "ask", kind="ask", status="open", limit=3))
     open_asks = [Result(hit_entry(h), round(h.score, 4), [], _coverage(h, terms)) for h in open_found.hits[:3]
                  if _coverage(h, terms) >= (1.0 if len(terms) == 1 else 0.5)]
     floor = max(0.34, 0.6 * best)
     relevant = [h for h in found.hits if _coverage(h, terms) >= floor]
-    people = rank_people(store, relevant, terms) if answered or any(h.kind == "member" for h in relevant) else []
+    people = rank_people(index, relevant, terms) if answered or any(h.kind == "member" for h in relevant) else []
     note = found.note
     if not answered and not note:
         note = "nothing in the repertoire answers this well"
-    result = AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state)
-    if post:
-        result.posted = post_ask(rep, question, terms, author=author)
-    return result
+    return AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state,
+                     terms=terms)
 
 
 def post_ask(rep, question: str, terms: list[str], author: str | None = None):
@@ -423,11 +438,11 @@ def post_ask(rep, question: str, terms: list[str], author: str | None = None):
 _KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
 
 
-def rank_people(store: ixs.IndexStore, hits: list[ixs.Hit], terms: list[str], limit: int = 10) -> list[Person]:
+def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit: int = 10) -> list[Person]:
     """Members ranked by evidence: their profile, what they wrote, their accepted answers."""
     if not hits:
         return []
-    members = ixs.member_docs(store)
+    members = index.members()
     top = max(h.score for h in hits) or 1.0
     scores: dict[str, float] = {}
     evidence: dict[str, list[tuple[float, str]]] = {}
@@ -463,23 +478,26 @@ def rank_people(store: ixs.IndexStore, hits: list[ixs.Hit], terms: list[str], li
 
 def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
     topic = _check_query(topic)
-    state = ensure_index(rep, progress)
-    store = store_for(rep)
     if topic.startswith("@"):
-        return _who_member(rep, store, topic[1:].strip(), state)
-    found = ixs.search(store, ixs.Query(topic, "ask", limit=100), pool=200)
-    hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
-    people = rank_people(store, hits, found.terms, limit)
+        return who_member(rep, topic[1:].strip(), progress)
+    store = store_for(rep)
+    state = ensure_index(rep, progress, store=store)
+    with store.reading() as index:
+        found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
+        hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
+        people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
 
 
 def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
-    state = ensure_index(rep, progress)
-    return _who_member(rep, store_for(rep), member, state)
+    store = store_for(rep)
+    state = ensure_index(rep, progress, store=store)
+    with store.reading() as index:
+        return _who_member(index, member, state)
 
 
-def _who_member(rep, store, member: str, state) -> WhoResult:
-    members = ixs.member_docs(store)
+def _who_member(index: ixs.Reading, member: str, state) -> WhoResult:
+    members = index.members()
     if member not in members:
         shown = member if len(member) <= 60 else member[:57] + "..."
         raise NotFound(f"no member with id '{shown}'", hint="see the members with: copart list --kind member")
@@ -487,7 +505,7 @@ def _who_member(rep, store, member: str, state) -> WhoResult:
     evidence = []
     if info.get("expertise"):
         evidence.append("profile expertise: " + ", ".join(info["expertise"]))
-    written = ixs.entries_by_author(store, member)
+    written = index.by_author(member)
     accepted = [h for h in written if h.kind == "answer" and h.meta.get("accepted")]
     for h in accepted[:5]:
         evidence.append(f"accepted answer: {h.title} ({h.id})")

@@ -90,3 +90,25 @@ def test_ask_odd_input(alice, sample):
         r = alice.copart("ask", q, "--json", cwd=sample)
         assert r.ok, r
         assert "results" in r.json()
+
+
+def test_ask_follows_edits_and_never_answers_from_a_replaced_version(alice, sample):
+    def ask(question):
+        r = alice.copart("ask", question, "--limit", "20", "--json", cwd=sample)
+        assert r.ok, r
+        return r.json()
+
+    path = sample / "stories" / "pricing-a-first-workshop.md"
+    original = path.read_text()
+    path.write_text(original + "\nWe paid the quagga keeper in vouchers.\n")
+    assert [x["id"] for x in ask("quagga vouchers")["results"]] == ["pricing-a-first-workshop"]
+    path.write_text(original + "\nWe paid the keeper in vouchers.\n")  # quagga gone, vouchers kept
+    assert ask("quagga")["answered"] is False
+    ids = [x["id"] for x in ask("quagga vouchers")["results"]]
+    assert ids.count("pricing-a-first-workshop") <= 1
+    alice.git("commit", "-qam", "vouchers", cwd=sample)
+    # every entry appears once, however many versions the index has seen
+    data = ask("pricing workshop vouchers")
+    ids = [x["id"] for x in data["results"]]
+    assert ids[0] == "pricing-a-first-workshop" and len(ids) == len(set(ids))
+    assert "vouch" in " ".join(data["results"][0]["passages"]).lower()
