@@ -11,7 +11,7 @@ def main() -> None:
         return
     from copart_cli.cli import run
 
-    run()
+    run(quick_exit=True)
 
 
 if __name__ == "__main__":
