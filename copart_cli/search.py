@@ -89,9 +89,9 @@ def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False
     Pass the `store` the queries will then read, so that the index is opened only once.
     """
     store = store or store_for(rep)
-    t0 = time.perf_counter()
     dirty_paths = rep.git.dirty_paths_soon(*FOLDERS)  # git reads the work tree while whoosh loads
     ixs.preload()
+    t0 = time.perf_counter()  # the catch-up's own time, imports apart
     head = rep.git.head_fast()
     stamp = store.stamp()
     reason = "asked for" if rebuild else None

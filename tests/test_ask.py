@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 
 def test_ask_returns_passages_people_and_open_asks(alice, sample):
     r = alice.copart("ask", "how do we price a first workshop?", "--json", cwd=sample)
@@ -112,3 +115,17 @@ def test_ask_follows_edits_and_never_answers_from_a_replaced_version(alice, samp
     ids = [x["id"] for x in data["results"]]
     assert ids[0] == "pricing-a-first-workshop" and len(ids) == len(set(ids))
     assert "vouch" in " ".join(data["results"][0]["passages"]).lower()
+
+
+def test_a_question_loads_only_what_a_query_needs(alice, sample):
+    """Speed: the ask path parses no YAML and loads no git library, jinja2 or rich (piped)."""
+    assert alice.copart("index", cwd=sample).ok
+    code = ("import sys\nfrom copart_cli.cli import run\n"
+            "try:\n    run(['ask', 'how do we price a first workshop?'])\n"
+            "except SystemExit as e:\n    sys.stderr.write('EXIT=%s\\n' % e.code)\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'git', 'jinja2', 'yaml', 'rich', 'markdown_it'})\n"
+            "sys.stderr.write('HEAVY=' + ','.join(heavy))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=sample, env=alice.env)
+    assert "EXIT=0" in proc.stderr, proc.stderr
+    assert "Pricing a first workshop" in proc.stdout
+    assert proc.stderr.rsplit("HEAVY=", 1)[1].strip() == ""
