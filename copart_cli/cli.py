@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Annotated, Optional
@@ -149,25 +150,36 @@ QUICK_EXIT = frozenset({"ask", "search", "who", "asks"})
 def run(argv: list[str] | None = None, *, quick_exit: bool = False) -> None:
     """Run the CLI and map every outcome to an exit code; the only place that does.
 
-    `quick_exit` (the installed command, never a test calling in) ends a query with
-    os._exit once its output is flushed.
+    Output is flushed here, so that a reader that went away (`copart list | head -1`) is
+    not an error, and a full disk is. `quick_exit` (the installed command, never a test
+    calling in) then ends a query with os._exit.
     """
+    import click
+
     invoked = _invoked(sys.argv[1:] if argv is None else argv)
     try:
         _run(argv)
     except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's sign of a broken pipe
+            code = 0
+        code = _flush(code)
         if quick_exit and invoked in QUICK_EXIT:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    if not stream.closed:
-                        stream.flush()
-                except BrokenPipeError:  # the reader went away (`| head`): not an error
-                    pass
-                except OSError:  # the output was lost (a full disk)
-                    code = code or 1
             os._exit(code)
-        raise
+        sys.exit(code)
+
+
+def _flush(code: int) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if not stream.closed:
+                stream.flush()
+        except BrokenPipeError:  # the reader went away: nothing more to say, and no error
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # so Python's last flush is quiet
+        except OSError:  # the output was lost (a full disk)
+            code = code or 1
+    return code
 
 
 def _run(argv: list[str] | None) -> None:

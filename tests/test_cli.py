@@ -102,8 +102,17 @@ def test_debug_shows_the_traceback_that_is_otherwise_hidden(alice, sample):
     assert loud.code == 1 and "Traceback" in loud.stderr
 
 
-def test_piping_into_a_closed_reader_is_not_an_error(alice, sample):
-    proc = subprocess.run(f"{sys.executable} -m copart_cli list | head -1", shell=True, cwd=sample, env=alice.env,
-                          capture_output=True, text=True)
+@pytest.mark.parametrize("args", ["list", "search workshop", "ask 'how do we price a workshop?'", "show big-note"])
+def test_piping_into_a_closed_reader_is_not_an_error(alice, sample, args):
+    """`copart … | head -1`: exit 0 and nothing on stderr, whether the reader left before the
+    output was flushed (small) or in the middle of writing it (a 400 KB entry)."""
+    body = sample.parent / "big.md"
+    body.write_text("".join(f"Line {n} of a long note about workshop pricing.\n" for n in range(8000)))
+    assert alice.copart("new", "practice", "Big note", "--no-edit", "--body-file", str(body), "--author", "apatel",
+                        cwd=sample).ok
+    assert alice.copart("index", cwd=sample).ok  # its notes on stderr are not what this test is about
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m copart_cli {args} | head -1"],
+                          cwd=sample, env=alice.env, capture_output=True, text=True)
     assert proc.stdout.count("\n") == 1
-    assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
