@@ -872,13 +872,14 @@ class Reading:
         for sub, offset in self.searcher.leaf_searchers():
             reader = sub.reader()
             deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+            lengths: dict[str, Callable[[int], int]] = {}
             for bit, term in enumerate(terms):
                 mask = 1 << bit
                 for fieldname, boost in TEXT_FIELDS.items():
                     if not reader.doc_frequency(fieldname, term):
                         continue
                     scorer = weighting.scorer(sub, fieldname, term)
-                    length = _field_lengths(reader, fieldname)
+                    length = lengths.get(fieldname) or lengths.setdefault(fieldname, _field_lengths(reader, fieldname))
                     # bm25(idf, tf, dl, avgfl, B, K1), folded into constants for the loop
                     k1 = scorer.K1
                     top = scorer.idf * (k1 + 1) * boost
