@@ -109,6 +109,12 @@ def _author_for(rep: Repertoire, kind: Kind, entry_id: str, given: str | None, e
     return ids.slugify(name) or "unknown"
 
 
+def _is_you(rep: Repertoire, name: str, identity) -> bool:
+    """A new member profile is yours when it bears your git name and no profile has your email."""
+    same_name = ids.slugify(name) == ids.slugify(identity.name or "")
+    return bool(identity.email) and same_name and rep.member_for_email(identity.email) is None
+
+
 def new_entry(
     rep: Repertoire,
     kind: Kind,
@@ -129,11 +135,15 @@ def new_entry(
     check_title_length(title)
     identity = rep.git.identity()  # fail before the user types anything
     base = ids.validate(entry_id) if entry_id else (ids.slugify(title) or f"{kind.value}-{utcnow():%Y%m%d-%H%M%S}")
+    # Your git email goes into a new profile only when the profile is yours: in another
+    # member's profile it would credit your next entries to them.
+    own = kind == Kind.member and _is_you(rep, title, identity)
     context = {
         "kind": kind.value,
         "title": title,
         "created": iso(utcnow()),
-        "email": identity.email,
+        "email": identity.email if own else "",
+        "emails": [identity.email] if own else [],
         "community": rep.config.name,
         "answers": "",
         **(template_vars or {}),

@@ -132,6 +132,7 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
     for entry in entries:
         problems.extend(reference_problems(entry, known, members, asks))
+    problems.extend(_shared_emails([e for e in entries if e.kind == Kind.member.value]))
     from copart_cli import conflicts  # conflict copies sync saved, waiting for `copart resolve`
 
     problems.extend(conflicts.problems(rep.root))
@@ -140,6 +141,21 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     problems.extend(pathways.check(rep))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
+
+
+def _shared_emails(profiles: list[Entry]) -> list[Problem]:
+    """An email maps a git author to one member: in two profiles it credits work to the wrong one."""
+    from copart_cli.model import Member
+
+    owner: dict[str, str] = {}
+    problems = []
+    for entry in sorted(profiles, key=lambda e: e.path):
+        for email in Member.from_entry(entry).emails:
+            if email in owner and owner[email] != entry.id:
+                line = frontmatter.key_lines(entry.raw_frontmatter).get("email", 1)
+                problems.append(Problem(entry.path, line, f"email '{email}' is also in the profile of '{owner[email]}'"))
+            owner.setdefault(email, entry.id)
+    return problems
 
 
 def validate_new(entry: Entry, rep: Repertoire) -> tuple[list[Problem], list[Problem]]:

@@ -65,7 +65,7 @@ def test_field_values_are_read_as_yaml(alice, sample):
     shown = alice.copart("show", entry["id"], "--json", cwd=sample).json()
     assert shown["meta"]["expertise"] == ["pricing", "vat"]
     assert shown["meta"]["location"] == "Marlbridge"
-    assert shown["meta"]["email"] == ["alice@example.org"]
+    assert shown["meta"]["email"] == []  # not alice's: this profile is Zoë's
 
 
 def test_author_defaults_to_the_member_whose_email_matches(world, sample):
@@ -78,6 +78,17 @@ def test_author_defaults_to_the_member_whose_email_matches(world, sample):
     assert r.ok, r
     assert r.json()["entry"]["author"] == "jfawcett"
     assert r.json()["warnings"] == []
+
+
+def test_a_new_profile_gets_your_email_only_when_it_is_yours(alice, sample):
+    """A coordinator adding a colleague's profile must not credit their own work to it."""
+    assert new(alice, sample, "member", "Jane Doe", "--no-edit").ok
+    assert "alice@example.org" not in (sample / "members/jane-doe.md").read_text()
+    assert new(alice, sample, "member", "Alice", "--no-edit").ok  # alice's git name: her own profile
+    assert "email: [alice@example.org]" in (sample / "members/alice.md").read_text()
+    r = new(alice, sample, "story", "Mine", "--no-edit", "--body", "x", "--json")
+    assert r.json()["entry"]["author"] == "alice"
+    assert alice.copart("check", cwd=sample).ok
 
 
 def test_body_from_stdin_and_from_a_file(alice, sample, tmp_path):

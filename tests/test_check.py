@@ -101,3 +101,16 @@ def test_a_pathway_step_that_names_no_entry_is_a_problem(alice, sample):
     r = alice.copart("check", cwd=sample)
     assert r.code == 4
     assert f"pathways/{pathway.name}:1: step 'no-such-entry-anywhere' is not an entry id" in r.stdout
+
+
+def test_two_profiles_with_one_email_are_a_problem(alice, sample):
+    """The email maps git authors to members: shared, it credits work to the wrong one."""
+    jfawcett = (sample / "members/jfawcett.md").read_text()
+    email = next(line for line in jfawcett.splitlines() if line.startswith("email:"))
+    (sample / "members/zed.md").write_text(
+        f"---\nid: zed\nkind: member\ntitle: Zed\nname: Zed\nauthor: zed\ncreated: 2026-01-01T00:00:00Z\n{email}\n---\n")
+    r = alice.copart("check", "--json", cwd=sample)
+    assert r.code == 4
+    [problem] = r.json()["problems"]
+    assert problem["path"] == "members/zed.md" and problem["line"] == 8
+    assert "also in the profile of 'jfawcett'" in problem["message"]
