@@ -48,7 +48,7 @@ _WORD = re.compile(r"\w+", re.U)
 QUESTION_WORDS = frozenset(
     "how what which who whom whose why when where do does did doing done should shall can could would will "
     "we i you our ours my me us your anyone someone somebody anybody there here get got make need needs want "
-    "know tell please best good way ways about into any some much many really".split()
+    "know knows tell please best good way ways about into any some much many really wants gets makes".split()
 )
 
 Progress = Callable[[int, int], None]
@@ -721,8 +721,8 @@ def _ask_terms(reader, text: str) -> tuple[list[str], dict[str, str]]:
     """The question's content words, stemmed; words no document has are corrected."""
     terms: list[str] = []
     corrections: dict[str, str] = {}
-    words = _WORD.findall(text[:2000])
-    content = [w for w in words if w.lower() not in QUESTION_WORDS] or words
+    # "how do we" alone asks nothing: with only question words there is nothing to search for
+    content = [w for w in _WORD.findall(text[:2000]) if w.lower() not in QUESTION_WORDS]
     for word in content:
         for stem, _, _ in analyse(word):
             if stem in terms or len(terms) >= 40:
@@ -850,7 +850,8 @@ class Reading:
     def _ask(self, q: Query, pool: int | None, recency: float) -> Found:
         terms, corrections, scored = self._scores(q.text)
         if not terms:
-            return Found([], 0, terms, corrections, note="nothing to search for (only stop words or symbols)")
+            return Found([], 0, terms, corrections,
+                         note="nothing to search for (only question words, stop words or symbols)")
         filt = _filters(q)
         docs = scored.keys()
         if filt is not None:

@@ -389,6 +389,9 @@ def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Pro
     with store.reading() as index:
         result = _ask(rep, index, question, limit, state)
     if post:
+        if not result.terms:
+            raise UsageError("this question says nothing partners could answer (only question words)",
+                             hint='say what it is about: copart ask "how do we price a first workshop?" --post')
         result.posted = post_ask(rep, question, result.terms, author=author)
     return result
 

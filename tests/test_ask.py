@@ -95,6 +95,18 @@ def test_ask_odd_input(alice, sample):
         assert "results" in r.json()
 
 
+def test_a_question_of_only_question_words_is_not_answered_with_noise(alice, sample):
+    for q in ["how do we", "how do I?", "who knows?", "what should we do"]:
+        r = alice.copart("ask", q, "--json", cwd=sample)
+        assert r.ok, r
+        assert r.json()["answered"] is False and r.json()["results"] == [] and r.json()["people"] == [], q
+        assert "nothing to search for" in r.json()["note"]
+    before = alice.git("rev-parse", "HEAD", cwd=sample)
+    posted = alice.copart("ask", "how do we", "--post", cwd=sample)
+    assert posted.code == 2 and "only question words" in posted.stderr
+    assert alice.git("rev-parse", "HEAD", cwd=sample) == before  # no empty ask recorded
+
+
 def test_ask_follows_edits_and_never_answers_from_a_replaced_version(alice, sample):
     def ask(question):
         r = alice.copart("ask", question, "--limit", "20", "--json", cwd=sample)

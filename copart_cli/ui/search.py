@@ -149,8 +149,10 @@ def text_AskResult(r, out: Out) -> None:
         out.line()
         out.line(f"posted as ask {r.posted.entry.id} (commit {(r.posted.commit or '')[:10]}); "
                  f"partners answer with: copart answer {r.posted.entry.id}")
-    elif not r.answered:
+    elif not r.answered and r.terms:
         out.line("Ask your partners: add --post to record this question as an ask.")
+    elif not r.answered:
+        out.line('Say what it is about, e.g. copart ask "how do we price a first workshop?"')
 
 
 # -- who -------------------------------------------------------------------------------
