@@ -683,12 +683,17 @@ def _filters(q: Query):
 
 
 def _distance(a: str, b: str) -> int:
+    """Edits from a to b, a swap of two neighbouring letters counting as one ("prcie" → "price")."""
+    prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                d = min(d, prev2[j - 2] + 1)
+            cur.append(d)
+        prev2, prev = prev, cur
     return prev[-1]
 
 
@@ -699,15 +704,16 @@ def _correct(reader, term: str) -> str | None:
         return None
     maxdist = 1 if len(term) < 8 else 2
     for fieldname in ("title", "body"):
-        try:
-            candidates = list(reader.terms_within(fieldname, term, maxdist, prefix=1))
+        try:  # whoosh counts a swap as two edits: look one further, then measure with swaps
+            candidates = list(reader.terms_within(fieldname, term, maxdist + 1, prefix=1))
         except Exception:
             continue
         for cand in candidates:
             cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
-            if cand == term:
+            dist = _distance(term, cand)
+            if cand == term or dist > maxdist:
                 continue
-            key = (_distance(term, cand), -reader.doc_frequency(fieldname, cand), cand)
+            key = (dist, -reader.doc_frequency(fieldname, cand), cand)
             if best is None or key < best:
                 best = key
     return best[2] if best else None

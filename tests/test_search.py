@@ -63,6 +63,13 @@ def test_typo_gets_a_did_you_mean(alice, sample):
     assert "did you mean" in text.stdout
 
 
+def test_swapped_letters_are_one_typo_and_do_not_sink_a_question(alice, sample):
+    r = alice.copart("ask", "how do we prcie a wrokshop", "--json", cwd=sample)
+    assert r.ok, r
+    assert r.json()["corrections"] == {"prcie": "price", "wrokshop": "workshop"}
+    assert r.json()["answered"] and r.json()["results"][0]["id"] == "pricing-a-first-workshop"
+
+
 @pytest.mark.parametrize("query", [
     '"unbalanced quote', "AND OR NOT", "title:", "((( workshop", "the of and", "x" * 10_000,
     "workshop " * 2000, "☃ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u200b ﷺ", "-", "*", "field:value:other", "NOT", '""',
