@@ -110,6 +110,8 @@ def test_no_push_brings_in_but_sends_nothing(world):
     assert out["incoming"]["commits"] == 1 and not out["outgoing"]["pushed"] and out["local_commits"] >= 1
     assert bob.copart("sync", cwd=rep_b).ok
     assert "alice-keeps-this-local" not in ids(bob, rep_b)
+    again = alice.copart("sync", "--no-push", cwd=rep_a)  # nothing new: it says what stays behind
+    assert again.ok and "local commits not sent (--no-push)" in again.stdout  # hers and the merge
 
 
 def test_sync_json_shape(world):

@@ -90,7 +90,10 @@ def text_SyncResult(r, out: Out) -> None:
         if r.offline_reason:
             out.line(f"  ({r.offline_reason})")
     elif not (r.incoming or r.pushed or r.committed or r.new_conflicts):
-        out.line(f"up to date with {source}" + (" (not pushed: --no-push)" if r.mode == "remote" and r.local_commits else ""))
+        if r.mode == "remote" and r.local_commits:  # --no-push
+            out.line(f"nothing new from {source}; {_plural(r.local_commits, 'local commit')} not sent (--no-push)")
+        else:
+            out.line(f"up to date with {source}")
     waiting = [c for c in r.waiting if c not in r.new_conflicts]
     if waiting:
         out.line(f"{_plural(len(waiting), 'conflict')} still waiting: see copart status")
