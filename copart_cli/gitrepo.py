@@ -321,6 +321,11 @@ class GitRepo:
             if len(parts) >= 3 and parts[0] == "!":
                 if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
                     rejected.append(parts[1].split(":")[-1])
+                elif "checked out" in parts[2]:  # a partner's work tree, not a hub
+                    raise GitError(f"{remote} is a partner's working copy with {parts[1].split(':')[-1]} checked out, "
+                                   "so it cannot take pushes; your commits are kept",
+                                   hint="share through a bare hub (copart hub init PATH), or sync with --no-push "
+                                        "and let that partner sync from you")
                 else:
                     raise GitError(f"the remote refused {parts[1].split(':')[-1]}: {parts[2]}")
         if proc.returncode != 0 and not rejected:

@@ -120,3 +120,17 @@ def test_incoming_change_to_a_file_left_invalid_locally(world):
     r = alice.copart("sync", cwd=rep_a)
     assert r.code == 3 and "pricing-a-first-workshop.md" in r.stderr, r
     assert story.read_text() == broken and head(alice, rep_a) == before
+
+
+def test_syncing_to_a_partners_working_copy_says_to_use_a_hub(world):
+    """bob joined alice's own folder (not a bare hub): his push cannot land there."""
+    alice, bob = world.partner("alice"), world.partner("bob")
+    rep_a = alice.init("4xp", example=True)
+    rep_b = world.base / "bob-4xp"
+    assert bob.copart("join", str(rep_a), str(rep_b)).ok
+    add_story(bob, rep_b, "Written at Bob's")
+    before = head(bob, rep_b)
+    r = bob.copart("sync", cwd=rep_b)
+    _one_error_line(r, 1)
+    assert "working copy" in r.stderr and "copart hub init" in r.stderr
+    assert head(bob, rep_b) == before and clean(bob, rep_b)  # his commit is kept
