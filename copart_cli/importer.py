@@ -62,6 +62,7 @@ class _Parsed:
     meta: dict[str, Any]
     fm_text: str | None  # the original YAML text, or None when the file had none
     body: str
+    unreadable_fm: bool = False  # it opened with a frontmatter fence, but what followed was not YAML
 
 
 def _split_existing(text: str, rel: str) -> _Parsed:
@@ -79,7 +80,7 @@ def _split_existing(text: str, rel: str) -> _Parsed:
         try:
             meta = frontmatter.load(fm_text, rel)
         except InvalidEntry:
-            return _Parsed({}, None, text)  # not YAML after all: keep it all as text
+            return _Parsed({}, None, text, unreadable_fm=True)  # not YAML after all: keep it all as text
         if not meta:
             return _Parsed({}, None, body) if not fm_text.strip() else _Parsed({}, None, text)
         if not fm_text.endswith("\n"):
@@ -220,6 +221,8 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     # every file journaled before it is created: a killed import is rolled back by the next
     # writer (Repertoire.recover), so importing again gives each file exactly once.
     with rep.write_lock():
+        earlier = _imported_before(rep)
+        unreadable: list[str] = []
         bulk = rep.bulk_write()
         try:
             author, profile = _author(rep)
@@ -240,7 +243,14 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                 if text is None:
                     result.skipped.append(Skipped(rel_src, why or "unreadable"))
                     continue
-                entry_text, entry = _convert(text, rel_src, kind, author, now, taken)
+                parsed = _split_existing(text, rel_src)
+                same = earlier.get((rel_src, parsed.body))
+                if same:
+                    result.skipped.append(Skipped(rel_src, f"already imported (as {same}, unchanged)"))
+                    continue
+                if parsed.unreadable_fm:
+                    unreadable.append(rel_src)
+                entry_text, entry = _convert(parsed, rel_src, kind, author, now, taken)
                 claimed.add(entry.id)
                 rel = entry.path
                 bulk.add(rel)
@@ -274,6 +284,10 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
             raise
         finally:
             bulk.done()
+    if unreadable:
+        shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+        result.notes.append(f"{len(unreadable)} file{'s have' if len(unreadable) > 1 else ' has'} frontmatter that is "
+                            f"not valid YAML, imported as text: {shown}")
     links = sum(1 for e in result.imported if "[[" in e.body)
     if links:
         result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "
@@ -281,8 +295,24 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     return result
 
 
-def _convert(text: str, rel_src: str, kind: Kind, author: str, now, taken) -> tuple[str, Entry]:
-    parsed = _split_existing(text, rel_src)
+def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:
+    """(source, body) -> id of every entry an earlier import wrote, so that importing the same
+    folder again adds only what is new or changed. Only files recording a source are parsed."""
+    found: dict[tuple[str, str], str] = {}
+    for rel in rep.entry_paths():
+        try:
+            text = (rep.root / rel).read_text(encoding="utf-8")
+            if "\nsource:" not in text[: frontmatter.MAX_FRONTMATTER]:
+                continue
+            entry = rep.load(rel)
+        except (OSError, UnicodeDecodeError, CopartError):
+            continue
+        if entry.meta.get("source"):
+            found[(str(entry.meta["source"]), entry.body)] = entry.id
+    return found
+
+
+def _convert(parsed: _Parsed, rel_src: str, kind: Kind, author: str, now, taken) -> tuple[str, Entry]:
     meta = parsed.meta
     stem = rel_src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     title = _title(meta, parsed.body, stem)

@@ -63,8 +63,25 @@ def test_import_a_vault(world, alice, sample):
     # and searchable, with their source
     hit = alice.copart("search", 'title:"pricing our services"', "--json", cwd=sample).json()["results"][0]
     assert hit["source"] == "pricing.md"
+    # importing the folder again brings in only what changed since, and says what it skipped
+    (vault / "guides" / "README.md").write_text("Intro line\n\n## Getting started *fast*\ntext, revised\n")
     text = alice.copart("import", str(vault), cwd=sample)
-    assert "skipped 4" in text.stdout and "not UTF-8" in text.stdout
+    assert text.ok, text
+    assert "imported 1 practice entry" in text.stdout
+    assert "skipped 8: 4 already imported" in text.stdout and "not UTF-8" in text.stdout
+    assert "pricing.md: already imported (as pricing, unchanged)" in text.stdout
+
+
+def test_import_says_which_frontmatter_it_could_not_read(world, alice, sample):
+    vault = world.base / "broken"
+    vault.mkdir()
+    (vault / "bad.md").write_text("---\ntitle: [unclosed\n---\n# Bad but kept\ntext\n")
+    (vault / "good.md").write_text("---\ntitle: Good\n---\ntext\n")
+    r = alice.copart("import", str(vault), cwd=sample)
+    assert r.ok, r
+    assert "imported 2 practice entries" in r.stdout
+    assert "1 file has frontmatter that is not valid YAML, imported as text: bad.md" in r.stderr
+    assert "title: [unclosed" in (sample / "practices" / "bad.md").read_text()  # nothing of it lost
 
 
 def test_import_as_stories_and_bad_paths(world, alice, sample):
