@@ -98,8 +98,12 @@ def _bigger(alice, world) -> Path:
 def test_a_killed_build_leaves_a_usable_state(world, alice):
     rep = _bigger(alice, world)
     assert found(alice, rep, "onboarding")
+    # kill at a third and at two thirds of what a whole build takes here (it gets faster)
+    t0 = time.perf_counter()
+    assert alice.copart("index", "--rebuild", cwd=rep).ok
+    took = time.perf_counter() - t0
     before = (index_dir(rep) / "CURRENT").read_text()
-    for delay in (0.8, 1.5):
+    for delay in (took / 3, took * 2 / 3):
         proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=rep,
                                 env=alice.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)

@@ -63,6 +63,10 @@ def new(
         if not options(ctx).interactive:
             raise InputNeeded("a title is needed", hint=f'copart new {kind.value} "A short title"')
         title = typer.prompt(f"Title of the new {kind.value}")
+    if changes.body is None and not no_edit and not options(ctx).interactive:
+        raise InputNeeded("the entry's text is needed, and there is no terminal for an editor",
+                          hint=f'copart new {kind.value} "{title}" --body "…" (or --body-file F; '
+                               "--no-edit commits the template as it is)")
     extra = {"answers": changes.fields.get("answers", "")}
     result = new_entry(rep, kind, title, changes, author=author, entry_id=entry_id,
                        editor=_editor(ctx, no_edit, changes), template_vars=extra)
