@@ -139,6 +139,17 @@ def test_without_a_title_and_no_terminal_it_asks_for_one(alice, sample):
     assert "title is needed" in r.stderr
 
 
+def test_without_text_or_a_terminal_nothing_is_committed(alice, sample):
+    """No --body, no editor to open (piped, or --no-input): exit 2, not an empty template."""
+    before = alice.git("rev-parse", "HEAD", cwd=sample)
+    for extra in ([], ["--no-input"]):
+        r = new(alice, sample, "story", "Lunch with the bank", *extra)
+        assert r.code == 2 and "text is needed" in r.stderr and "--body" in r.stderr, r
+    assert alice.git("rev-parse", "HEAD", cwd=sample) == before
+    assert not (sample / "stories" / "lunch-with-the-bank.md").exists()
+    assert new(alice, sample, "story", "Lunch with the bank", "--no-edit").ok  # the template, as asked
+
+
 def test_editor_is_opened_on_a_terminal_and_its_text_committed(alice, sample, tmp_path):
     editor = tmp_path / "fake-editor"
     editor.write_text(f"#!{sys.executable}\nimport sys\np = sys.argv[1]\n"
@@ -261,3 +272,17 @@ def test_missing_git_binary_is_a_clear_error(alice, sample):
     r = alice.copart("new", "story", "No git here", "--no-edit", cwd=sample, env=env)
     assert r.code == 1
     assert "git is not installed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_entries_get_ordinary_file_modes(alice, sample):
+    """Written atomically through a temp file, yet readable like any file git or an editor writes."""
+    old = os.umask(0o022)
+    try:
+        assert new(alice, sample, "story", "Shared on the office machine", "--no-edit", "--body", "x").ok
+        path = sample / "stories" / "shared-on-the-office-machine.md"
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o640)  # a mode the user chose is kept by an edit
+        assert alice.copart("edit", "shared-on-the-office-machine", "--tag", "office", cwd=sample).ok
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
