@@ -202,6 +202,10 @@ def _run(argv: list[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `copart`: the help is the answer
+            if exc.format_message().strip():  # (typer's rich help has printed itself already)
+                sys.stdout.write(exc.format_message() + "\n")
+            sys.exit(int(ExitCode.USAGE))
         cmd = exc.ctx.command_path if exc.ctx else "copart"
         error(exc.format_message(), f"see: {cmd} --help")
         sys.exit(int(ExitCode.USAGE))

@@ -116,3 +116,10 @@ def test_piping_into_a_closed_reader_is_not_an_error(alice, sample, args):
     assert proc.stdout.count("\n") == 1
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("args", [[], ["review"], ["pathway"]])
+def test_a_bare_command_shows_its_help_without_an_empty_error(alice, args):
+    r = alice.copart(*args)
+    assert r.code == 2 and "Usage:" in r.stdout
+    assert "error" not in r.stderr
