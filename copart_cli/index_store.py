@@ -751,6 +751,8 @@ def _search_query(searcher, text: str):
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema=searcher.schema, fieldboosts=TEXT_FIELDS,
                                       group=qparser.AndGroup)
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    # `-word` excludes, as in web search; only a leading dash (self-employed stays one word)
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?!)", minusexpr=r"(?<![^\s(])-(?=[\w\"(])"))
     parser.remove_plugin_class(qparser.BoostPlugin)
     text = text[:2000]
     try:

@@ -39,6 +39,10 @@ def test_fields_phrases_and_boolean_operators(alice, sample):
     both = set(ids(alice.copart("search", "workshop", "--limit", "50", "--json", cwd=sample)))
     without = set(ids(alice.copart("search", "workshop", "NOT", "vat", "--limit", "50", "--json", cwd=sample)))
     assert without < both
+    dashed = set(ids(alice.copart("search", "workshop -vat", "--limit", "50", "--json", cwd=sample)))
+    assert dashed == without  # -word excludes, as NOT word does
+    hyphen = ids(alice.copart("search", "self-employed", "--json", cwd=sample))
+    assert "is-a-chair-renting-stylist-really-self-employed" in hyphen  # a dash inside a word is part of it
 
 
 def test_filters_and_limit(alice, sample):
