@@ -763,7 +763,7 @@ def _search_query(searcher, text: str):
         q = None
     phrases: list[list[str]] = []
     if q is not None:
-        q = _unphrase_body(q, phrases, positive=True)
+        q = _unphrase_body(_and_not(q), phrases, positive=True)
     terms: list[str] = []
     corrections: dict[str, str] = {}
     reader = searcher.reader()
@@ -785,6 +785,17 @@ def _search_query(searcher, text: str):
                 corrections = {_original_word(text, k): v for k, v in fixed.items()}
                 terms = [fixed.get(t, t) for t in terms]
     return q, terms, corrections, phrases
+
+
+def _and_not(q):
+    """`a -b` as `a AND NOT b`: whoosh's own AndNot misses exclusions on small indexes."""
+    from whoosh import query as wq
+
+    if isinstance(q, wq.AndNot):
+        return wq.And([_and_not(q.a), wq.Not(_and_not(q.b))])
+    if q.is_leaf():
+        return q
+    return q.apply(_and_not)
 
 
 def _unphrase_body(q, phrases: list[list[str]], positive: bool):
