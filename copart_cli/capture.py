@@ -197,6 +197,15 @@ def _validated(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]:
     return entry, warnings
 
 
+def _validated_options(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]:
+    entry = rep.load(rel)
+    errors, warnings = validate_new(entry, rep)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InvalidEntry(f"{errors[0]}{more}", hint="nothing was changed; correct the option and run it again")
+    return entry, warnings
+
+
 def check_title_length(title: str) -> None:
     """The same limit for `new` and `edit --title` (a 10,000-character title is a mistake, not a title)."""
     if len(title) > 300:
@@ -228,7 +237,16 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
             raise InvalidEntry(exc.message, hint=f"fix it in your editor: copart edit {entry_id}") from None
     if editor is not None:
         editor(path)
-    entry, warnings = _validated(rep, rel)
+    if editor is None and changes.body is None:
+        # Only options were given (--field, --tag, --title): nothing typed to keep, so a
+        # change that fails validation is undone and the entry stays as it was.
+        try:
+            entry, warnings = _validated_options(rep, rel)
+        except InvalidEntry:
+            atomic_write(path, before)
+            raise
+    else:
+        entry, warnings = _validated(rep, rel)
     tracked = rep.git.is_tracked(rel)
     if tracked and not rep.git.dirty_paths(rel):
         return WriteResult("unchanged", entry, None, warnings)
