@@ -64,6 +64,9 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
         try:
             parsed = yaml.safe_load(value) if value.strip() else ""
         except yaml.YAMLError:
+            if value.lstrip().startswith(("[", "{")):  # meant as a list or mapping: say so, do not guess
+                raise UsageError(f"--field {key}: '{value}' is not a valid YAML list or mapping",
+                                 hint=f"e.g. --field '{key}=[pricing, vat]'") from None
             parsed = value  # not YAML: keep it as the text the user typed
         fields[key] = parsed
     return fields

@@ -68,6 +68,12 @@ def test_field_values_are_read_as_yaml(alice, sample):
     assert shown["meta"]["email"] == []  # not alice's: this profile is Zoë's
 
 
+def test_a_field_meant_as_a_list_must_be_one(alice, sample):
+    r = new(alice, sample, "story", "Unclosed", "--no-edit", "--body", "x", "--field", "tags=[unclosed")
+    assert r.code == 2 and "not a valid YAML list" in r.stderr
+    assert not (sample / "stories" / "unclosed.md").exists()
+
+
 def test_author_defaults_to_the_member_whose_email_matches(world, sample):
     judith = world.partner("judith", email="judith@example.org")
     member = (sample / "members/jfawcett.md").read_text()
