@@ -346,10 +346,10 @@ def _coverage(hit: ixs.Hit, terms: list[str]) -> float:
     return len(hit.matched & set(terms)) / len(terms) if terms else 0.0
 
 
-def _check_query(text: str) -> str:
+def _check_query(text: str, example: str = 'copart search "pricing workshop"') -> str:
     text = text.replace("\0", " ")
     if not text.strip():
-        raise UsageError("the query is empty", hint='copart search "pricing workshop"')
+        raise UsageError("the query is empty", hint=example)
     return text[:MAX_QUERY_CHARS]
 
 
@@ -381,7 +381,7 @@ def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, 
 
 def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
         author: str | None = None) -> AskResult:
-    question = _check_query(question)
+    question = _check_query(question, 'copart ask "how do we price a first workshop?"')
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     store = store_for(rep)
@@ -480,7 +480,7 @@ def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit
 
 
 def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
-    topic = _check_query(topic)
+    topic = _check_query(topic, "copart who pricing (or copart who @member-id)")
     if topic.startswith("@"):
         return who_member(rep, topic[1:].strip(), progress)
     store = store_for(rep)
