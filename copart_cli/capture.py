@@ -301,6 +301,31 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
         )
     (rep.root / rel).unlink()
     if not tracked:
-        return WriteResult("removed", entry, None)
+        return WriteResult("removed", entry, None, dangling_references(rep, entry.id))
     sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
-    return WriteResult("removed", entry, sha)
+    return WriteResult("removed", entry, sha, dangling_references(rep, entry.id))
+
+
+def dangling_references(rep: Repertoire, removed: str) -> list[Problem]:
+    """What now points at an entry that is gone (links, [[links]], answers, authorship):
+    warnings for `rm`, which `check` will report as problems."""
+    from copart_cli.validate import reference_problems
+
+    paths = list(rep.entry_paths())
+    stems = {p: p.rsplit("/", 1)[-1].removesuffix(".md") for p in paths}
+    known = set(stems.values())
+    members = {s for p, s in stems.items() if p.startswith(Kind.member.folder + "/")}
+    asks = {s for p, s in stems.items() if p.startswith(Kind.ask.folder + "/")}
+    found: list[Problem] = []
+    for rel in paths:
+        try:
+            if removed not in (rep.root / rel).read_text(encoding="utf-8", errors="replace"):
+                continue  # the id is not even mentioned: nothing to parse
+            entry = rep.load(rel)
+        except (OSError, CopartError):
+            continue
+        found.extend(p for p in reference_problems(entry, known, members, asks) if removed in p.message)
+    from copart_cli import pathways  # reading lists name entries too
+
+    found.extend(p for p in pathways.check(rep) if removed in p.message)
+    return found

@@ -303,3 +303,14 @@ def test_an_edit_by_options_that_fails_leaves_the_entry_as_it_was(alice, sample)
     assert alice.git("status", "--porcelain", cwd=sample).strip() == ""
     ok = alice.copart("edit", "pricing-a-first-workshop", "--tag", "revisited", cwd=sample)  # nothing stacked on it
     assert ok.ok and "banana" not in path.read_text()
+
+
+def test_rm_warns_about_what_now_points_at_nothing(alice, sample):
+    r = alice.copart("rm", "costing-checklist-for-a-workshop", "--json", cwd=sample)
+    assert r.ok, r
+    dangling = {(w["path"], w["message"]) for w in r.json()["warnings"]}
+    assert ("stories/pricing-a-first-workshop.md",
+            "wiki-link [[costing-checklist-for-a-workshop]] does not resolve to an entry") in dangling
+    # the same ones check now reports as problems
+    check = alice.copart("check", "--json", cwd=sample).json()
+    assert {(p["path"], p["message"]) for p in check["problems"]} == dangling

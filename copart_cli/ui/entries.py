@@ -82,8 +82,10 @@ def json_WriteResult(r) -> dict[str, Any]:
 
 
 def text_WriteResult(r, out: Out) -> None:
-    for p in r.warnings:
+    for p in r.warnings[:10]:
         warn(str(p))
+    if len(r.warnings) > 10:
+        warn(f"… and {len(r.warnings) - 10} more: see copart check")
     verb = {"created": "created", "edited": "edited", "removed": "removed", "unchanged": "no changes to"}[r.action]
     commit = f" (commit {r.commit[:10]})" if r.commit else ""
     out.line(f"{verb} {r.entry.id}  {r.entry.path}{commit}")
