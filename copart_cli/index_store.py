@@ -859,6 +859,15 @@ class Reading:
     def __init__(self, searcher):
         self.searcher = searcher
         self._asked: dict[str, tuple[list[str], dict[str, str], dict[int, list]]] = {}
+        # whoosh opens a segment's stored fields and length columns on first use; open them
+        # now, so a merge or another process's rebuild deleting them meanwhile cannot pull
+        # them from under this snapshot (an open file stays readable)
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            if reader.doc_count_all():
+                reader.stored_fields(0)
+                for fieldname in TEXT_FIELDS:
+                    reader.doc_field_length(0, fieldname, 1)
 
     def search(self, q: Query, *, pool: int | None = None, recency: float = 0.05, root: Path | None = None) -> Found:
         """Run a query; results re-ranked with a light recency tie-breaker."""
@@ -1007,7 +1016,8 @@ def _field_lengths(reader, fieldname: str) -> Callable[[int], int]:
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
         column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        raw = column._dbfile.get(column._basepos, reader.doc_count_all())
+        count = min(column._count, reader.doc_count_all())  # stored up to the last document with the field
+        raw = column._dbfile.get(column._basepos, count) + bytes(reader.doc_count_all() - count)
         if len(raw) == reader.doc_count_all():
             return lambda d: byte_to_length(raw[d]) or 1
     except Exception:
@@ -1052,7 +1062,3 @@ def _subreaders(searcher):
     if reader.is_atomic():
         return [(reader, 0)]
     return list(reader.leaf_readers())
-
-
-def doc_count(index: IndexStore) -> int:
-    return index.open().doc_count()

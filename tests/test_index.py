@@ -159,3 +159,20 @@ def test_help_does_not_load_whoosh(alice):
             "assert 'whoosh' not in sys.modules, 'whoosh imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], env=alice.env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_an_open_snapshot_survives_a_rebuild_by_another_process(alice, sample):
+    """A query holds one snapshot while another copart rebuilds, which deletes that
+    snapshot's files: the query still answers from what it opened."""
+    from copart_cli import index_store as ixs
+
+    assert alice.copart("index", cwd=sample).ok
+    store = ixs.IndexStore(index_dir(sample))
+    with store.reading() as index:
+        opened = store.current_dir()
+        assert alice.copart("index", "--rebuild", cwd=sample).ok
+        assert not opened.exists()  # the rebuild removed the generation this snapshot reads
+        found = index.search(ixs.Query("how do we price a first workshop?", "ask"), pool=60)
+        assert found.hits and all(h.path.endswith(".md") for h in found.hits)
+        assert "rlindqvist" in index.members()
+        assert index.search(ixs.Query("workshop", "search")).hits
