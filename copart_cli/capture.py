@@ -64,9 +64,11 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
         try:
             parsed = yaml.safe_load(value) if value.strip() else ""
         except yaml.YAMLError:
-            if value.lstrip().startswith(("[", "{")):  # meant as a list or mapping: say so, do not guess
+            opened = value.lstrip()[:1]
+            if opened in ("[", "{") and {"[": "]", "{": "}"}[opened] not in value:  # a list left open
                 raise UsageError(f"--field {key}: '{value}' is not a valid YAML list or mapping",
-                                 hint=f"e.g. --field '{key}=[pricing, vat]'") from None
+                                 hint=f"close it, e.g. --field '{key}=[pricing, vat]', or quote it to keep "
+                                      f"it as text: --field '{key}=\"{value}\"'") from None
             parsed = value  # not YAML: keep it as the text the user typed
         fields[key] = parsed
     return fields
@@ -169,6 +171,9 @@ def new_entry(
             path.unlink(missing_ok=True)
             raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
     entry, warnings = _validated(rep, rel)
+    if kind == Kind.member and not own and rep.member_for_email(identity.email) is None:
+        warnings.append(Problem(rel, 1, f"your git email {identity.email} is in no profile; if this profile is "
+                                        f"yours, add it: copart edit {new_id} --field 'email=[{identity.email}]'"))
     message = f"{kind.value}: add {new_id}\n\n{entry.title}"
     try:
         sha = rep.commit([rel], message)
@@ -205,7 +210,8 @@ def _validated_options(rep: Repertoire, rel: str) -> tuple[Entry, list[Problem]]
     errors, warnings = validate_new(entry, rep)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InvalidEntry(f"{errors[0]}{more}", hint="nothing was changed; correct the option and run it again")
+        raise InvalidEntry(f"{errors[0]}{more}", hint="nothing was changed; correct the option and run it again "
+                                                       f"(or, if the entry was invalid before, fix it: copart edit {entry.id})")
     return entry, warnings
 
 
@@ -301,31 +307,38 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
         )
     (rep.root / rel).unlink()
     if not tracked:
-        return WriteResult("removed", entry, None, dangling_references(rep, entry.id))
+        return WriteResult("removed", entry, None, dangling_references(rep, entry))
     sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
-    return WriteResult("removed", entry, sha, dangling_references(rep, entry.id))
+    return WriteResult("removed", entry, sha, dangling_references(rep, entry))
 
 
-def dangling_references(rep: Repertoire, removed: str) -> list[Problem]:
-    """What now points at an entry that is gone (links, [[links]], answers, authorship):
-    warnings for `rm`, which `check` will report as problems."""
+def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:
+    """What now points at an entry that is gone (links, [[links]], answers, authorship,
+    pathway steps): warnings for `rm`, the problems `check` will report."""
+    from copart_cli import pathways
     from copart_cli.validate import reference_problems
 
     paths = list(rep.entry_paths())
     stems = {p: p.rsplit("/", 1)[-1].removesuffix(".md") for p in paths}
-    known = set(stems.values())
-    members = {s for p, s in stems.items() if p.startswith(Kind.member.folder + "/")}
-    asks = {s for p, s in stems.items() if p.startswith(Kind.ask.folder + "/")}
+
+    def ids_in(folder: str | None) -> set[str]:
+        return {s for p, s in stems.items() if folder is None or p.startswith(folder + "/")}
+
+    after = (ids_in(None), ids_in(Kind.member.folder), ids_in(Kind.ask.folder))
+    kind = removed.kind
+    before = (after[0] | {removed.id}, after[1] | ({removed.id} if kind == Kind.member.value else set()),
+              after[2] | ({removed.id} if kind == Kind.ask.value else set()))
+    mentions = (removed.id, removed.title.lower())
     found: list[Problem] = []
     for rel in paths:
-        try:
-            if removed not in (rep.root / rel).read_text(encoding="utf-8", errors="replace"):
-                continue  # the id is not even mentioned: nothing to parse
+        try:  # only entries that mention it by id or title can point at it
+            text = (rep.root / rel).read_text(encoding="utf-8", errors="replace").lower()
+            if not any(m in text for m in mentions):
+                continue
             entry = rep.load(rel)
         except (OSError, CopartError):
             continue
-        found.extend(p for p in reference_problems(entry, known, members, asks) if removed in p.message)
-    from copart_cli import pathways  # reading lists name entries too
-
-    found.extend(p for p in pathways.check(rep) if removed in p.message)
+        had = reference_problems(entry, *before)
+        found.extend(p for p in reference_problems(entry, *after) if p not in had)
+    found.extend(p for p in pathways.check(rep) if f"'{removed.id}'" in p.message)
     return found

@@ -175,11 +175,19 @@ def _flush(code: int) -> int:
             if not stream.closed:
                 stream.flush()
         except BrokenPipeError:  # the reader went away: nothing more to say, and no error
+            _quiet(stream)
+        except OSError as exc:  # the output was lost (a full disk)
+            _quiet(stream)
             with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # so Python's last flush is quiet
-        except OSError:  # the output was lost (a full disk)
+                sys.__stderr__.write(f"copart: error: the output could not be written ({exc.strerror or exc})\n")
             code = code or 1
     return code
+
+
+def _quiet(stream) -> None:
+    """Point a stream that cannot be written at /dev/null, so Python's own last flush is silent."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _run(argv: list[str] | None) -> None:

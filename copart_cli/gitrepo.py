@@ -322,7 +322,8 @@ class GitRepo:
                 if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
                     rejected.append(parts[1].split(":")[-1])
                 elif "checked out" in parts[2]:  # a partner's work tree, not a hub
-                    raise GitError(f"{remote} is a partner's working copy with {parts[1].split(':')[-1]} checked out, "
+                    branch = parts[1].split(":")[-1].removeprefix("refs/heads/")
+                    raise GitError(f"{remote} is a partner's working copy with {branch} checked out, "
                                    "so it cannot take pushes; your commits are kept",
                                    hint="share through a bare hub (copart hub init PATH), or sync with --no-push "
                                         "and let that partner sync from you")

@@ -703,13 +703,17 @@ def _correct(reader, term: str) -> str | None:
     if len(term) < 4:
         return None
     maxdist = 1 if len(term) < 8 else 2
+    # whoosh's fuzzy lookup counts two swapped letters as two edits: the swapped spellings
+    # are looked up as words (cheap), the rest within the edit distance
+    swaps = {term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1)} - {term}
     for fieldname in ("title", "body"):
-        try:  # whoosh counts a swap as two edits: look one further, then measure with swaps
-            candidates = list(reader.terms_within(fieldname, term, maxdist + 1, prefix=1))
+        try:
+            candidates = [c.decode("utf-8") if isinstance(c, bytes) else c
+                          for c in reader.terms_within(fieldname, term, maxdist, prefix=1)]
         except Exception:
-            continue
+            candidates = []
+        candidates += [w for w in swaps if reader.doc_frequency(fieldname, w)]
         for cand in candidates:
-            cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
             dist = _distance(term, cand)
             if cand == term or dist > maxdist:
                 continue

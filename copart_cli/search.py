@@ -13,6 +13,7 @@ runs on the index as it stands.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -90,19 +91,24 @@ def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False
     """
     store = store or store_for(rep)
     dirty_paths = rep.git.dirty_paths_soon(*FOLDERS)  # git reads the work tree while whoosh loads
-    ixs.preload()
-    t0 = time.perf_counter()  # the catch-up's own time, imports apart
-    head = rep.git.head_fast()
-    stamp = store.stamp()
-    reason = "asked for" if rebuild else None
-    if reason is None:
-        if stamp is None:
-            reason = "no index yet" if store.current_dir() is None else "index from another copart version"
-        else:
-            try:
-                store.open()
-            except ixs.IndexUnusable as exc:
-                reason = f"index unreadable ({exc})"
+    try:
+        ixs.preload()
+        t0 = time.perf_counter()  # the catch-up's own time, imports apart
+        head = rep.git.head_fast()
+        stamp = store.stamp()
+        reason = "asked for" if rebuild else None
+        if reason is None:
+            if stamp is None:
+                reason = "no index yet" if store.current_dir() is None else "index from another copart version"
+            else:
+                try:
+                    store.open()
+                except ixs.IndexUnusable as exc:
+                    reason = f"index unreadable ({exc})"
+    except BaseException:
+        with contextlib.suppress(Exception):
+            dirty_paths()  # wait for git, never leave it behind
+        raise
     dirty_now = _dirty(rep, dirty_paths())
     if reason is not None:
         with store.write_lock():

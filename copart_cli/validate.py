@@ -150,7 +150,7 @@ def _shared_emails(profiles: list[Entry]) -> list[Problem]:
     owner: dict[str, str] = {}
     problems = []
     for entry in sorted(profiles, key=lambda e: e.path):
-        for email in Member.from_entry(entry).emails:
+        for email in filter(None, Member.from_entry(entry).emails):
             if email in owner and owner[email] != entry.id:
                 line = frontmatter.key_lines(entry.raw_frontmatter).get("email", 1)
                 problems.append(Problem(entry.path, line, f"email '{email}' is also in the profile of '{owner[email]}'"))

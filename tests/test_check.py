@@ -114,3 +114,11 @@ def test_two_profiles_with_one_email_are_a_problem(alice, sample):
     [problem] = r.json()["problems"]
     assert problem["path"] == "members/zed.md" and problem["line"] == 8
     assert "also in the profile of 'jfawcett'" in problem["message"]
+
+
+def test_profiles_without_an_email_share_nothing(alice, sample):
+    for who in ("yan", "zed"):
+        (sample / "members" / f"{who}.md").write_text(
+            f"---\nid: {who}\nkind: member\ntitle: {who}\nname: {who}\nauthor: {who}\n"
+            "created: 2026-01-01T00:00:00Z\nemail: ''\n---\n")
+    assert alice.copart("check", cwd=sample).ok

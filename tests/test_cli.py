@@ -123,3 +123,12 @@ def test_a_bare_command_shows_its_help_without_an_empty_error(alice, args):
     r = alice.copart(*args)
     assert r.code == 2 and "Usage:" in r.stdout
     assert "error" not in r.stderr
+
+
+@pytest.mark.parametrize("args", ["list", "show pricing-a-first-workshop", "ask 'how do we price a workshop?'"])
+def test_output_to_a_full_disk_is_one_error_line(alice, sample, args):
+    assert alice.copart("index", cwd=sample).ok
+    proc = subprocess.run(["bash", "-c", f"{sys.executable} -m copart_cli {args} > /dev/full"],
+                          cwd=sample, env=alice.env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("copart: error: ") and "Exception ignored" not in proc.stderr
