@@ -59,7 +59,7 @@ def run_git(
             timeout=timeout,
         )
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH", hint="install git, then try again") from None
+        raise _git_missing() from None
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
     if check and proc.returncode != 0:
@@ -77,6 +77,10 @@ def disk_full(what: str, stderr: str | bytes) -> GitError | None:
         return None
     return GitError(f"the disk is full: git {what} could not write ({_first_line(text)})",
                     hint="free some space, then run the command again; your work is kept")
+
+
+def _git_missing() -> GitError:
+    return GitError("git is not installed or not on PATH", hint="install git, then try again")
 
 
 _STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=all")
@@ -215,7 +219,7 @@ class GitRepo:
             proc = subprocess.Popen(["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env=_git_env())
         except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH", hint="install git, then try again") from None
+            raise _git_missing() from None
 
         def result() -> list[str]:
             out, err = proc.communicate()

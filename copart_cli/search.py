@@ -156,6 +156,15 @@ def _usable(store: ixs.IndexStore) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _snapshot(rep, progress: Progress | None):
+    """The index caught up, then one snapshot of it for every query of the command."""
+    store = store_for(rep)
+    state = ensure_index(rep, progress, store=store)
+    with store.reading() as index:
+        yield index, state
+
+
 def index_status(rep, progress: Progress | None = None, rebuild: bool = False) -> IndexState:
     """`copart index`: catch up (or rebuild), then describe the index."""
     state = ensure_index(rep, progress, rebuild=rebuild, wait=True)
@@ -371,11 +380,9 @@ def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, 
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     after = int(parse_since(since).timestamp()) if since else None
-    store = store_for(rep)
-    state = ensure_index(rep, progress, store=store)
     q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
                   since=after, limit=limit)
-    with store.reading() as index:
+    with _snapshot(rep, progress) as (index, state):
         found = index.search(q, root=rep.root)
     results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), _coverage(h, found.terms))
                for h in found.hits[:limit]]
@@ -390,9 +397,7 @@ def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Pro
     question = _check_query(question, 'copart ask "how do we price a first workshop?"')
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    store = store_for(rep)
-    state = ensure_index(rep, progress, store=store)
-    with store.reading() as index:
+    with _snapshot(rep, progress) as (index, state):
         result = _ask(rep, index, question, limit, state)
     if post:
         if not result.terms:
@@ -489,9 +494,7 @@ def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) ->
     topic = _check_query(topic, "copart who pricing (or copart who @member-id)")
     if topic.startswith("@"):
         return who_member(rep, topic[1:].strip(), progress)
-    store = store_for(rep)
-    state = ensure_index(rep, progress, store=store)
-    with store.reading() as index:
+    with _snapshot(rep, progress) as (index, state):
         found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
         hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
         people = rank_people(index, hits, found.terms, limit)
@@ -499,9 +502,7 @@ def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) ->
 
 
 def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
-    store = store_for(rep)
-    state = ensure_index(rep, progress, store=store)
-    with store.reading() as index:
+    with _snapshot(rep, progress) as (index, state):
         return _who_member(index, member, state)
 
 

@@ -14,6 +14,7 @@ from copart_cli.model import (
     REQUIRED_KEYS,
     Entry,
     Kind,
+    Member,
     Problem,
     as_datetime,
 )
@@ -145,8 +146,6 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
 
 def _shared_emails(profiles: list[Entry]) -> list[Problem]:
     """An email maps a git author to one member: in two profiles it credits work to the wrong one."""
-    from copart_cli.model import Member
-
     owner: dict[str, str] = {}
     problems = []
     for entry in sorted(profiles, key=lambda e: e.path):
