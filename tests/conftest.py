@@ -134,3 +134,20 @@ def alice(world: World) -> Partner:
 def sample(alice: Partner) -> Path:
     """A git repertoire seeded from the bundled sample, owned by alice."""
     return alice.init("4xp", example=True)
+
+
+# --- tests/security/: each test is one attack; the run ends with how many held -------------
+_ATTACKS = {"tried": 0, "held": 0}
+
+
+def pytest_runtest_logreport(report):
+    if not report.nodeid.startswith("tests/security/"):
+        return
+    if report.when == "call" or (report.when == "setup" and report.failed):
+        _ATTACKS["tried"] += 1
+        _ATTACKS["held"] += report.passed
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _ATTACKS["tried"]:
+        terminalreporter.write_line(f"attacks: {_ATTACKS['tried']} tried, {_ATTACKS['held']} held")
