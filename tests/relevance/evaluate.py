@@ -2,7 +2,7 @@
 
     python3 tests/relevance/evaluate.py            # sample + corpus; copart, FTS5, BM25: one table
     python3 tests/relevance/evaluate.py sample     # only the sample repertoire (seconds)
-    python3 tests/relevance/evaluate.py -v         # and one line per question and system
+    python3 tests/relevance/evaluate.py -v         # and one line per dev question and system
 
 The questions, their kinds and their dev/heldout split are in judged.yaml; README.md beside
 this file says how they were made and why nothing may be tuned on the held-out half.
@@ -164,7 +164,7 @@ class Fts5:
 
 
 class Bm25:
-    """Plain BM25 (bm25s defaults) over title + body; None-safe when bm25s is missing."""
+    """Plain BM25 (bm25s defaults) over title + body; check Bm25.available() first."""
 
     def __init__(self, docs: list[Doc]):
         import bm25s  # only the bench installs it: Bm25.available() is checked first
@@ -306,10 +306,16 @@ def render(result: Evaluation) -> str:
 
 
 def per_question(result: Evaluation) -> str:
+    """One line per dev question and system, with the first result when it is not an answer.
+    Held-out questions are not listed one by one: they are for reporting, not for tuning."""
     lines = []
     for r in result.rows:
+        if r["split"] != "dev":
+            continue
         mark = "declined" if r["declined"] else f"{r['rank'] or '-':>3} R@5 {r['recall5']:.2f}"
-        lines.append(f"{r['system']:<6} {r['split']:<7} {r['kind']:<8} {mark:<12} {r['q']}")
+        first = f"  [1: {r['top'][0]}]" if r["top"] and r["rank"] != 1 and r["kind"] != "offtopic" else ""
+        lines.append(f"{r['system']:<6} {r['kind']:<8} {mark:<12} {r['q']}{first}")
+    lines.append("(held-out questions are not listed one by one: never tune on them)")
     return "\n".join(lines)
 
 
