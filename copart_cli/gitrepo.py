@@ -500,8 +500,10 @@ class GitRepo:
         return sha
 
     def restore_index(self, paths: list[str]) -> None:
-        """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
-        run_git(["reset", "-q", "--", *paths], self.root, check=False)
+        """Undo a `git add` of these paths after a failed commit (the files stay on disk); any number of paths."""
+        if paths:
+            run_git(["reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"], self.root, check=False,
+                    input="\0".join(paths) + "\0")
 
     def clear_stale_locks(self, grace: float = 2.0, wait: bool = True) -> list[str]:
         """Remove git lock files (index.lock, HEAD.lock, refs/…/x.lock) left by a killed git.

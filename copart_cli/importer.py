@@ -269,8 +269,8 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                 return result
             count = len(result.imported)
             message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
-            rep.git.clear_stale_locks()  # a partner's busy git: wait for it, or stop here with its pid
-            result.commit = rep.git.commit_many(written, message)
+            # the write door: under review, the whole import is one contribution, not a commit on main
+            result.commit = rep.commit(written, message, contribution=f"import {source.name}")
         except BaseException:
             # Nothing of the user's is lost by removing our copies: the originals are untouched.
             if result.commit is None:
@@ -279,11 +279,12 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                         (rep.root / rel).unlink()
                     except OSError:
                         pass
-                if written:
-                    rep.git.restore_index(written[:1000]) if len(written) <= 1000 else None
             raise
         finally:
             bulk.done()
+    pending = rep.pending_paths()
+    for entry in result.imported:
+        entry.pending = entry.path in pending
     if unreadable:
         shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
         result.notes.append(f"{len(unreadable)} file{'s have' if len(unreadable) > 1 else ' has'} frontmatter that is "

@@ -67,6 +67,7 @@ class Repertoire:
         self._git = None
         self._members: dict[str, Member] | None = None
         self._pending: set[str] | None = None  # paths on open contribution branches (review.py)
+        self._holding_lock = False  # this process holds the write lock (import and sync commit inside it)
 
     # -- finding ------------------------------------------------------------------
 
@@ -141,9 +142,10 @@ class Repertoire:
         return BulkWrite(self.state_dir / BULK_JOURNAL)
 
     def recover(self) -> list[str]:
-        """Roll back a killed bulk write: its journaled files that HEAD does not have are removed
-        (and unstaged). Their source is elsewhere (an import's originals), so nothing is lost.
-        Call with the write lock held; returns the paths removed."""
+        """Roll back a killed bulk write: its journaled files that HEAD does not have (nor a
+        contribution branch, under review) are removed (and unstaged). Their source is elsewhere
+        (an import's originals), so nothing is lost. Call with the write lock held; returns the
+        paths removed."""
         journal = self.state_dir / BULK_JOURNAL
         if not journal.exists():
             return []
@@ -154,9 +156,9 @@ class Repertoire:
         removed: list[str] = []
         if paths:
             committed = set(self.git.paths_at("HEAD", *paths)) if self.git.head() else set()
+            committed |= self.pending_paths()  # killed after the contribution was written: it is safe there
             removed = [p for p in paths if p not in committed]
-            for start in range(0, len(removed), 500):
-                self.git.restore_index(removed[start:start + 500])
+            self.git.restore_index(removed)
             for rel in removed:
                 with contextlib.suppress(OSError):
                     os.unlink(self.root / rel)
@@ -224,6 +226,10 @@ class Repertoire:
                 self._pending = pending_paths(self)
         return self._pending
 
+    def forget_pending(self) -> None:
+        """Contribution branches or their events moved: what is pending is read again when next asked."""
+        self._pending = None
+
     def get(self, entry_id: str) -> Entry:
         rel = self.locate_id(entry_id)
         if rel is None:
@@ -262,14 +268,31 @@ class Repertoire:
 
     # -- writing ------------------------------------------------------------------
 
-    def commit(self, paths: list[str], message: str) -> str:
-        """Commit these paths as one commit; the single door every write goes through."""
+    def commit(self, paths: list[str], message: str, *, contribution: str | None = None) -> str:
+        """Commit these paths (written, changed or removed in the work tree) as one commit.
+
+        The one door every write to the repertoire goes through (`new`, `edit`, `rm`, `answer`,
+        `accept`, `resolve`, `pathway --save`, `import`, sync's hand edits), so the review
+        policy is applied in one place: under `review: coordinators` the commit goes onto the
+        writer's contribution branch, without switching branches (review.py; `contribution`
+        names a new one, e.g. one import), else onto the checked-out branch. On failure
+        nothing stays staged; the files stay as they are.
+        """
         with self.write_lock(wait_for_git=True):
-            if self.config.review == "coordinators":  # a contribution branch, not main (review.py)
+            if self.config.review == "coordinators":
                 from copart_cli.review import commit_contribution
 
-                return commit_contribution(self, paths, message)
-            return self.git.commit_paths(paths, message)
+                try:
+                    return commit_contribution(self, paths, message, name=contribution)
+                finally:
+                    self.forget_pending()
+            try:
+                if len(paths) > 200:  # on stdin: thousands of paths do not fit on a command line
+                    return self.git.commit_many(paths, message)
+                return self.git.commit_paths(paths, message)
+            except CopartError:
+                self.git.restore_index(paths)
+                raise
 
 
 BULK_JOURNAL = "bulk-write.journal"
@@ -294,11 +317,20 @@ class BulkWrite:
 
 @contextlib.contextmanager
 def _writing(rep: "Repertoire", wait_for_git: bool) -> Iterator[None]:
+    if rep._holding_lock:  # taken again inside import or sync, which commit through the door
+        if wait_for_git:
+            rep.git.clear_stale_locks()
+        yield  # no recover() here: it would roll back the import in progress
+        return
     with locked(rep.state_dir / "write.lock"):
-        if (rep.root / ".git").exists():
-            rep.git.clear_stale_locks(wait=wait_for_git)
-            rep.recover()
-        yield
+        rep._holding_lock = True
+        try:
+            if (rep.root / ".git").exists():
+                rep.git.clear_stale_locks(wait=wait_for_git)
+                rep.recover()
+            yield
+        finally:
+            rep._holding_lock = False
 
 
 def problem_from(exc: InvalidEntry, rel: str) -> Problem:

@@ -214,18 +214,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
         return
     shown = "\n".join(f"- {p}" for p in todo[:50]) + (f"\n- … and {len(todo) - 50} more" if len(todo) > 50 else "")
     message = f"copart sync: commit {len(todo)} edit(s) made outside copart\n\n{shown}"
-    try:
-        if rep.config.review == "coordinators":
-            # hand edits are contributions too: main only moves by a coordinator's accept
-            from copart_cli.review import commit_contribution
-
-            result.committed = commit_contribution(rep, todo, message)
-        else:
-            result.committed = (git.commit_many(todo, message) if len(todo) > 200
-                                else git.commit_paths(todo, message))
-    except CopartError:
-        git.restore_index(todo)
-        raise
+    result.committed = rep.commit(todo, message)  # the write door: under review, a contribution
     result.committed_paths = todo
 
 
@@ -428,7 +417,7 @@ def _refspecs(name: str) -> list[str]:
 def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResult) -> None:
     git = rep.git
     tracking = f"refs/remotes/{name}/{branch}"
-    start = head = result.committed or git.head()
+    start = head = git.head()  # not result.committed: under review that is a contribution, not main
     remote_head: str | None = None
     for attempt in range(PUSH_ATTEMPTS):
         try:
