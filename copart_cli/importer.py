@@ -217,9 +217,24 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     def taken(candidate: str) -> bool:
         return candidate in claimed or rep.id_taken(candidate)
 
+    def create(rel: str, text: str) -> bool:
+        """Journal, then write one new file; False when the path is taken. A file counts as
+        written (so a failure removes it) from its creation on: half of it is never left."""
+        bulk.add(rel)
+        try:
+            fh = open(rep.root / rel, "x", encoding="utf-8", newline="")
+        except FileExistsError:  # not ours: a roll-back must leave it alone
+            bulk.add("-" + rel)
+            return False
+        written.append(rel)
+        with fh:
+            fh.write(text)
+        return True
+
     # The whole write, from the first file to the commit, happens under the write lock with
     # every file journaled before it is created: a killed import is rolled back by the next
-    # writer (Repertoire.recover), so importing again gives each file exactly once.
+    # writer (Repertoire.recover), so importing again gives each file exactly once; a failed
+    # one (a full disk) removes its files itself.
     with rep.write_lock():
         earlier = _imported_before(rep)
         unreadable: list[str] = []
@@ -227,12 +242,10 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
         try:
             author, profile = _author(rep)
             if profile is not None:
-                rel = f"{Kind.member.folder}/{author}.md"
                 (rep.root / Kind.member.folder).mkdir(exist_ok=True)
-                bulk.add(rel)
-                with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                    fh.write(profile)
-                written.append(rel)
+                if not create(f"{Kind.member.folder}/{author}.md", profile):
+                    raise CopartError(f"{Kind.member.folder}/{author}.md appeared while importing; nothing was imported",
+                                      hint="run the import again")
                 claimed.add(author)
                 result.added_member = author
             total = len(found)
@@ -252,16 +265,8 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                     unreadable.append(rel_src)
                 entry_text, entry = _convert(parsed, rel_src, kind, author, now, taken)
                 claimed.add(entry.id)
-                rel = entry.path
-                bulk.add(rel)
-                try:
-                    with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                        fh.write(entry_text)
-                except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
-                    bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
-                    continue
-                written.append(rel)
-                result.imported.append(entry)
+                if create(entry.path, entry_text):
+                    result.imported.append(entry)
             if not result.imported:
                 for rel in written:
                     (rep.root / rel).unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli import frontmatter, ids
-from copart_cli.errors import CopartError, InvalidEntry, NotFound, RepertoireNotFound
+from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, NotFound, RepertoireNotFound
 from copart_cli.files import inside, locked, read_text
 from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
 
@@ -142,13 +142,16 @@ class Repertoire:
         return BulkWrite(self.state_dir / BULK_JOURNAL)
 
     def recover(self) -> list[str]:
-        """Roll back a killed bulk write: its journaled files that HEAD does not have (nor a
-        contribution branch, under review) are removed (and unstaged). Their source is elsewhere
-        (an import's originals), so nothing is lost. Call with the write lock held; returns the
-        paths removed."""
+        """Roll back what a killed (or failed) writer left half-done; call with the write lock held.
+
+        A bulk write: its journaled files that HEAD does not have (nor a contribution branch,
+        under review) are removed and unstaged. Their source is elsewhere (an import's
+        originals), so nothing is lost. A work-tree move (`fast_forward`): the files git had
+        written are put back. Returns the paths removed or put back."""
+        restored = self._put_back()
         journal = self.state_dir / BULK_JOURNAL
         if not journal.exists():
-            return []
+            return restored
         listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
         not_ours = {p[1:] for p in listed if p.startswith("-")}
         paths = sorted({p for p in listed if kind_of_folder(p) is not None and p.count("/") == 1 and p not in not_ours
@@ -163,7 +166,66 @@ class Repertoire:
                 with contextlib.suppress(OSError):
                     os.unlink(self.root / rel)
         journal.unlink(missing_ok=True)
-        return removed
+        return restored + removed
+
+    def fast_forward(self, commit: str) -> None:
+        """Move the checked-out branch and the work tree forward to `commit`, or leave both as they were.
+
+        git writes the incoming files one by one. When it cannot write them all (a full disk)
+        or is killed half-way, HEAD does not move, but the files it did write would look like
+        hand edits to the next sync. So the move is journaled first (with the user's own
+        changes in its way, which git refuses to overwrite and a put-back must not touch
+        either) and a failed one is put back: at once, or (still no room, or killed) by the
+        next writer (`recover`)."""
+        git = self.git
+        start = git.head()
+        dirty = set(git.dirty_paths())
+        in_the_way = [path for path, _, _ in git.raw_diff(start, commit) if path in dirty] if dirty else []
+        journal = self.state_dir / CHECKOUT_JOURNAL
+        journal.write_text("\0".join([f"{start} {commit}", *in_the_way]), encoding="utf-8")  # before git writes
+        try:
+            git.fast_forward(commit)
+        except BaseException:
+            with contextlib.suppress(DiskFull):
+                self._put_back()
+            raise
+        journal.unlink(missing_ok=True)
+
+    def _put_back(self) -> list[str]:
+        """Undo a journaled work-tree move that did not finish: files git wrote (the incoming
+        version, or the start of it) are removed or restored from HEAD, files it removed come
+        back. The user's own changes are never touched. Raises DiskFull when there is still no
+        room (the journal stays for the next writer)."""
+        journal = self.state_dir / CHECKOUT_JOURNAL
+        try:
+            head, *users = journal.read_text(encoding="utf-8").split("\0")
+            start, target = head.split()
+        except (OSError, ValueError):
+            journal.unlink(missing_ok=True)
+            return []
+        git = self.git
+        remove: list[str] = []
+        restore: list[str] = []
+        if git.head() == start:  # else the move finished (or HEAD was moved since): nothing to undo
+            keep = set(users)
+            changes = [c for c in git.raw_diff(start, target) if c[0] not in keep]
+            blobs = git.blobs({oid for _, old, new in changes for oid in (old, new) if oid != git.ZERO})
+            for path, old, new in changes:
+                here, was, incoming = _bytes_at(self.root / path), blobs.get(old), blobs.get(new)
+                if here != was and (here is None or (incoming is not None and incoming.startswith(here))):
+                    (restore if was is not None else remove).append(path)
+        for rel in remove:  # first: it frees the space the restored files need
+            with contextlib.suppress(OSError):
+                os.unlink(self.root / rel)
+                _remove_empty_parents(self.root, rel)
+        try:
+            git.checkout_paths("HEAD", restore)
+        except DiskFull:
+            raise
+        except GitError:
+            pass  # not a question of room: leave those files rather than fail every writer after
+        journal.unlink(missing_ok=True)
+        return remove + restore
 
     # -- paths --------------------------------------------------------------------
 
@@ -296,6 +358,27 @@ class Repertoire:
 
 
 BULK_JOURNAL = "bulk-write.journal"
+CHECKOUT_JOURNAL = "checkout.journal"
+
+
+def _bytes_at(path: Path) -> bytes | None:
+    """What a work-tree path holds as git would store it (a link's target), None when nothing is there."""
+    try:
+        if path.is_symlink():
+            return os.readlink(path).encode("utf-8", "surrogateescape")
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _remove_empty_parents(root: Path, rel: str) -> None:
+    parent = (root / rel).parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone): folders that held something stay
+            return
+        parent = parent.parent
 
 
 class BulkWrite:
@@ -310,7 +393,7 @@ class BulkWrite:
         self._fh.flush()  # in the kernel before the file exists: a SIGKILL cannot outrun it
 
     def done(self) -> None:
-        if not self._fh.closed:
+        with contextlib.suppress(OSError):  # a line that never reached a full disk: the journal goes anyway
             self._fh.close()
         self.path.unlink(missing_ok=True)
 

@@ -838,7 +838,7 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
         if git.current_branch() == main_ref.removeprefix("refs/heads/") or (main_ref == "HEAD"):
             set_aside(rep)  # the coordinator's own pending files, safe on their branches
             try:
-                git.fast_forward(merge)
+                rep.fast_forward(merge)
             finally:
                 _tidy_worktree(rep, me)
         else:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from copart_cli import conflicts
-from copart_cli.errors import CopartError, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
+from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
 from copart_cli.model import FOLDER_KINDS, Problem
 from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from
 
@@ -290,7 +290,9 @@ def integrate(rep: Repertoire, theirs_ref: str, label: str, result: SyncResult,
 
 def _move_to(rep: Repertoire, commit: str) -> None:
     try:
-        rep.git.fast_forward(commit)
+        rep.fast_forward(commit)
+    except DiskFull:
+        raise  # the work tree is put back as it was; exit 1, not a conflict nor offline
     except GitError as exc:
         raise SyncError(exc.message + "; nothing was changed",
                         hint="commit or fix those files (copart check), then sync again") from None
