@@ -178,7 +178,6 @@ def new_entry(
     try:
         sha = rep.commit([rel], message)
     except CopartError as exc:
-        rep.git.restore_index([rel])
         raise_kept(exc, rel)
     return WriteResult("created", entry, sha, warnings)
 

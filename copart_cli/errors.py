@@ -58,6 +58,10 @@ class GitError(CopartError):
     """git failed, or is missing."""
 
 
+class DiskFull(GitError):
+    """The disk (or the quota) is full: never reported as offline, nor as a conflict."""
+
+
 class SyncError(CopartError):
     exit_code = ExitCode.SYNC
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, GitError, RemoteUnreachable
+from copart_cli.errors import CopartError, DiskFull, GitError, RemoteUnreachable
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -67,15 +67,15 @@ def run_git(
     return proc
 
 
-_DISK_FULL = ("No space left on device", "Disk quota exceeded")
+_DISK_FULL = ("No space left on device", "Disk quota exceeded", "Out of diskspace")
 
 
-def disk_full(what: str, stderr: str | bytes) -> GitError | None:
+def disk_full(what: str, stderr: str | bytes) -> DiskFull | None:
     """A clear error when git failed because the disk is full (not 'offline', not 'git failed')."""
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
     if not any(marker in text for marker in _DISK_FULL):
         return None
-    return GitError(f"the disk is full: git {what} could not write ({_first_line(text)})",
+    return DiskFull(f"the disk is full: git {what} could not write ({_first_line(text)})",
                     hint="free some space, then run the command again; your work is kept")
 
 
@@ -390,12 +390,53 @@ class GitRepo:
         return self.git(*args, input=message).strip()
 
     def fast_forward(self, commit: str) -> None:
-        """Move the current branch and work tree forward to `commit`; refuses (GitError) rather than overwrite."""
+        """Move the current branch and work tree forward to `commit`; refuses (GitError) rather than overwrite.
+
+        Use Repertoire.fast_forward, which puts the work tree back when git could not write it all."""
         proc = run_git(["merge", "--ff-only", "-q", "--no-stat", "--no-verify", commit], self.root, check=False)
         if proc.returncode != 0:
+            # a checkout that ran out of space says only "unable to write file X", once per file
+            if "unable to write file" in proc.stderr or disk_full("merge", proc.stderr):
+                raise DiskFull("the disk is full: the incoming files could not all be written, so none were taken in",
+                               hint="free some space, then sync again; your work is kept")
             files = [ln.strip() for ln in proc.stderr.splitlines() if ln.startswith(("\t", "    "))]
             raise GitError("your uncommitted files would be overwritten by incoming changes: " + ", ".join(files)
                            if files else f"git merge failed: {_first_line(proc.stderr)}")
+
+    def raw_diff(self, old: str, new: str) -> list[tuple[str, str, str]]:
+        """(path, blob in old, blob in new) for every file that differs; ZERO for a side that lacks it."""
+        out = self.git("diff", "--raw", "-z", "--no-renames", "--no-abbrev", old, new)
+        items = out.split("\0")
+        found = []
+        for i in range(0, len(items) - 1, 2):
+            fields = items[i].split()
+            if len(fields) >= 4:
+                found.append((items[i + 1], fields[2], fields[3]))
+        return found
+
+    def blobs(self, oids: set[str]) -> dict[str, bytes]:
+        """The content of many blobs, in one `git cat-file --batch`."""
+        if not oids:
+            return {}
+        order = sorted(oids)
+        out = run_git(["cat-file", "--batch"], self.root, input=("\n".join(order) + "\n").encode()).stdout
+        found: dict[str, bytes] = {}
+        pos = 0
+        for oid in order:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[oid] = out[pos:pos + size]
+                pos += size + 1
+        return found
+
+    def checkout_paths(self, rev: str, paths: list[str]) -> None:
+        """Put these paths back as `rev` has them, in the work tree and the index."""
+        if paths:
+            self.git("checkout", "-q", rev, "--pathspec-from-file=-", "--pathspec-file-nul",
+                     input="\0".join(paths) + "\0")
 
     def name_status(self, old: str, new: str) -> list[tuple[str, str]]:
         """(A|M|D, path) for every file that differs between two commits."""
@@ -500,8 +541,10 @@ class GitRepo:
         return sha
 
     def restore_index(self, paths: list[str]) -> None:
-        """Undo a `git add` of these paths after a failed commit (the files stay on disk)."""
-        run_git(["reset", "-q", "--", *paths], self.root, check=False)
+        """Undo a `git add` of these paths after a failed commit (the files stay on disk); any number of paths."""
+        if paths:
+            run_git(["reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"], self.root, check=False,
+                    input="\0".join(paths) + "\0")
 
     def clear_stale_locks(self, grace: float = 2.0, wait: bool = True) -> list[str]:
         """Remove git lock files (index.lock, HEAD.lock, refs/…/x.lock) left by a killed git.

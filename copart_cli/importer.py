@@ -217,9 +217,24 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     def taken(candidate: str) -> bool:
         return candidate in claimed or rep.id_taken(candidate)
 
+    def create(rel: str, text: str) -> bool:
+        """Journal, then write one new file; False when the path is taken. A file counts as
+        written (so a failure removes it) from its creation on: half of it is never left."""
+        bulk.add(rel)
+        try:
+            fh = open(rep.root / rel, "x", encoding="utf-8", newline="")
+        except FileExistsError:  # not ours: a roll-back must leave it alone
+            bulk.add("-" + rel)
+            return False
+        written.append(rel)
+        with fh:
+            fh.write(text)
+        return True
+
     # The whole write, from the first file to the commit, happens under the write lock with
     # every file journaled before it is created: a killed import is rolled back by the next
-    # writer (Repertoire.recover), so importing again gives each file exactly once.
+    # writer (Repertoire.recover), so importing again gives each file exactly once; a failed
+    # one (a full disk) removes its files itself.
     with rep.write_lock():
         earlier = _imported_before(rep)
         unreadable: list[str] = []
@@ -227,12 +242,10 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
         try:
             author, profile = _author(rep)
             if profile is not None:
-                rel = f"{Kind.member.folder}/{author}.md"
                 (rep.root / Kind.member.folder).mkdir(exist_ok=True)
-                bulk.add(rel)
-                with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                    fh.write(profile)
-                written.append(rel)
+                if not create(f"{Kind.member.folder}/{author}.md", profile):
+                    raise CopartError(f"{Kind.member.folder}/{author}.md appeared while importing; nothing was imported",
+                                      hint="run the import again")
                 claimed.add(author)
                 result.added_member = author
             total = len(found)
@@ -252,16 +265,8 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                     unreadable.append(rel_src)
                 entry_text, entry = _convert(parsed, rel_src, kind, author, now, taken)
                 claimed.add(entry.id)
-                rel = entry.path
-                bulk.add(rel)
-                try:
-                    with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                        fh.write(entry_text)
-                except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
-                    bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
-                    continue
-                written.append(rel)
-                result.imported.append(entry)
+                if create(entry.path, entry_text):
+                    result.imported.append(entry)
             if not result.imported:
                 for rel in written:
                     (rep.root / rel).unlink(missing_ok=True)
@@ -269,8 +274,8 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                 return result
             count = len(result.imported)
             message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
-            rep.git.clear_stale_locks()  # a partner's busy git: wait for it, or stop here with its pid
-            result.commit = rep.git.commit_many(written, message)
+            # the write door: under review, the whole import is one contribution, not a commit on main
+            result.commit = rep.commit(written, message, contribution=f"import {source.name}")
         except BaseException:
             # Nothing of the user's is lost by removing our copies: the originals are untouched.
             if result.commit is None:
@@ -279,11 +284,12 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                         (rep.root / rel).unlink()
                     except OSError:
                         pass
-                if written:
-                    rep.git.restore_index(written[:1000]) if len(written) <= 1000 else None
             raise
         finally:
             bulk.done()
+    pending = rep.pending_paths()
+    for entry in result.imported:
+        entry.pending = entry.path in pending
     if unreadable:
         shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
         result.notes.append(f"{len(unreadable)} file{'s have' if len(unreadable) > 1 else ' has'} frontmatter that is "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli import frontmatter, ids
-from copart_cli.errors import CopartError, InvalidEntry, NotFound, RepertoireNotFound
+from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, NotFound, RepertoireNotFound
 from copart_cli.files import inside, locked, read_text
 from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
 
@@ -67,6 +67,7 @@ class Repertoire:
         self._git = None
         self._members: dict[str, Member] | None = None
         self._pending: set[str] | None = None  # paths on open contribution branches (review.py)
+        self._holding_lock = False  # this process holds the write lock (import and sync commit inside it)
 
     # -- finding ------------------------------------------------------------------
 
@@ -141,12 +142,16 @@ class Repertoire:
         return BulkWrite(self.state_dir / BULK_JOURNAL)
 
     def recover(self) -> list[str]:
-        """Roll back a killed bulk write: its journaled files that HEAD does not have are removed
-        (and unstaged). Their source is elsewhere (an import's originals), so nothing is lost.
-        Call with the write lock held; returns the paths removed."""
+        """Roll back what a killed (or failed) writer left half-done; call with the write lock held.
+
+        A bulk write: its journaled files that HEAD does not have (nor a contribution branch,
+        under review) are removed and unstaged. Their source is elsewhere (an import's
+        originals), so nothing is lost. A work-tree move (`fast_forward`): the files git had
+        written are put back. Returns the paths removed or put back."""
+        restored = self._put_back()
         journal = self.state_dir / BULK_JOURNAL
         if not journal.exists():
-            return []
+            return restored
         listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
         not_ours = {p[1:] for p in listed if p.startswith("-")}
         paths = sorted({p for p in listed if kind_of_folder(p) is not None and p.count("/") == 1 and p not in not_ours
@@ -154,14 +159,73 @@ class Repertoire:
         removed: list[str] = []
         if paths:
             committed = set(self.git.paths_at("HEAD", *paths)) if self.git.head() else set()
+            committed |= self.pending_paths()  # killed after the contribution was written: it is safe there
             removed = [p for p in paths if p not in committed]
-            for start in range(0, len(removed), 500):
-                self.git.restore_index(removed[start:start + 500])
+            self.git.restore_index(removed)
             for rel in removed:
                 with contextlib.suppress(OSError):
                     os.unlink(self.root / rel)
         journal.unlink(missing_ok=True)
-        return removed
+        return restored + removed
+
+    def fast_forward(self, commit: str) -> None:
+        """Move the checked-out branch and the work tree forward to `commit`, or leave both as they were.
+
+        git writes the incoming files one by one. When it cannot write them all (a full disk)
+        or is killed half-way, HEAD does not move, but the files it did write would look like
+        hand edits to the next sync. So the move is journaled first (with the user's own
+        changes in its way, which git refuses to overwrite and a put-back must not touch
+        either) and a failed one is put back: at once, or (still no room, or killed) by the
+        next writer (`recover`)."""
+        git = self.git
+        start = git.head()
+        dirty = set(git.dirty_paths())
+        in_the_way = [path for path, _, _ in git.raw_diff(start, commit) if path in dirty] if dirty else []
+        journal = self.state_dir / CHECKOUT_JOURNAL
+        journal.write_text("\0".join([f"{start} {commit}", *in_the_way]), encoding="utf-8")  # before git writes
+        try:
+            git.fast_forward(commit)
+        except BaseException:
+            with contextlib.suppress(DiskFull):
+                self._put_back()
+            raise
+        journal.unlink(missing_ok=True)
+
+    def _put_back(self) -> list[str]:
+        """Undo a journaled work-tree move that did not finish: files git wrote (the incoming
+        version, or the start of it) are removed or restored from HEAD, files it removed come
+        back. The user's own changes are never touched. Raises DiskFull when there is still no
+        room (the journal stays for the next writer)."""
+        journal = self.state_dir / CHECKOUT_JOURNAL
+        try:
+            head, *users = journal.read_text(encoding="utf-8").split("\0")
+            start, target = head.split()
+        except (OSError, ValueError):
+            journal.unlink(missing_ok=True)
+            return []
+        git = self.git
+        remove: list[str] = []
+        restore: list[str] = []
+        if git.head() == start:  # else the move finished (or HEAD was moved since): nothing to undo
+            keep = set(users)
+            changes = [c for c in git.raw_diff(start, target) if c[0] not in keep]
+            blobs = git.blobs({oid for _, old, new in changes for oid in (old, new) if oid != git.ZERO})
+            for path, old, new in changes:
+                here, was, incoming = _bytes_at(self.root / path), blobs.get(old), blobs.get(new)
+                if here != was and (here is None or (incoming is not None and incoming.startswith(here))):
+                    (restore if was is not None else remove).append(path)
+        for rel in remove:  # first: it frees the space the restored files need
+            with contextlib.suppress(OSError):
+                os.unlink(self.root / rel)
+                _remove_empty_parents(self.root, rel)
+        try:
+            git.checkout_paths("HEAD", restore)
+        except DiskFull:
+            raise
+        except GitError:
+            pass  # not a question of room: leave those files rather than fail every writer after
+        journal.unlink(missing_ok=True)
+        return remove + restore
 
     # -- paths --------------------------------------------------------------------
 
@@ -224,6 +288,10 @@ class Repertoire:
                 self._pending = pending_paths(self)
         return self._pending
 
+    def forget_pending(self) -> None:
+        """Contribution branches or their events moved: what is pending is read again when next asked."""
+        self._pending = None
+
     def get(self, entry_id: str) -> Entry:
         rel = self.locate_id(entry_id)
         if rel is None:
@@ -262,17 +330,55 @@ class Repertoire:
 
     # -- writing ------------------------------------------------------------------
 
-    def commit(self, paths: list[str], message: str) -> str:
-        """Commit these paths as one commit; the single door every write goes through."""
+    def commit(self, paths: list[str], message: str, *, contribution: str | None = None) -> str:
+        """Commit these paths (written, changed or removed in the work tree) as one commit.
+
+        The one door every write to the repertoire goes through (`new`, `edit`, `rm`, `answer`,
+        `accept`, `resolve`, `pathway --save`, `import`, sync's hand edits), so the review
+        policy is applied in one place: under `review: coordinators` the commit goes onto the
+        writer's contribution branch, without switching branches (review.py; `contribution`
+        names a new one, e.g. one import), else onto the checked-out branch. On failure
+        nothing stays staged; the files stay as they are.
+        """
         with self.write_lock(wait_for_git=True):
-            if self.config.review == "coordinators":  # a contribution branch, not main (review.py)
+            if self.config.review == "coordinators":
                 from copart_cli.review import commit_contribution
 
-                return commit_contribution(self, paths, message)
-            return self.git.commit_paths(paths, message)
+                try:
+                    return commit_contribution(self, paths, message, name=contribution)
+                finally:
+                    self.forget_pending()
+            try:
+                if len(paths) > 200:  # on stdin: thousands of paths do not fit on a command line
+                    return self.git.commit_many(paths, message)
+                return self.git.commit_paths(paths, message)
+            except CopartError:
+                self.git.restore_index(paths)
+                raise
 
 
 BULK_JOURNAL = "bulk-write.journal"
+CHECKOUT_JOURNAL = "checkout.journal"
+
+
+def _bytes_at(path: Path) -> bytes | None:
+    """What a work-tree path holds as git would store it (a link's target), None when nothing is there."""
+    try:
+        if path.is_symlink():
+            return os.readlink(path).encode("utf-8", "surrogateescape")
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _remove_empty_parents(root: Path, rel: str) -> None:
+    parent = (root / rel).parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone): folders that held something stay
+            return
+        parent = parent.parent
 
 
 class BulkWrite:
@@ -287,18 +393,27 @@ class BulkWrite:
         self._fh.flush()  # in the kernel before the file exists: a SIGKILL cannot outrun it
 
     def done(self) -> None:
-        if not self._fh.closed:
+        with contextlib.suppress(OSError):  # a line that never reached a full disk: the journal goes anyway
             self._fh.close()
         self.path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def _writing(rep: "Repertoire", wait_for_git: bool) -> Iterator[None]:
+    if rep._holding_lock:  # taken again inside import or sync, which commit through the door
+        if wait_for_git:
+            rep.git.clear_stale_locks()
+        yield  # no recover() here: it would roll back the import in progress
+        return
     with locked(rep.state_dir / "write.lock"):
-        if (rep.root / ".git").exists():
-            rep.git.clear_stale_locks(wait=wait_for_git)
-            rep.recover()
-        yield
+        rep._holding_lock = True
+        try:
+            if (rep.root / ".git").exists():
+                rep.git.clear_stale_locks(wait=wait_for_git)
+                rep.recover()
+            yield
+        finally:
+            rep._holding_lock = False
 
 
 def problem_from(exc: InvalidEntry, rel: str) -> Problem:

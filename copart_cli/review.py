@@ -336,11 +336,13 @@ def _unique_id(existing: set[str], base: str) -> str:
     return ids.unique(base, lambda candidate: candidate in existing)
 
 
-def commit_contribution(rep, paths: list[str], message: str) -> str:
-    """Under review: coordinators, the write door: commit PATHS onto a contribution branch.
+def commit_contribution(rep, paths: list[str], message: str, name: str | None = None) -> str:
+    """Under review: coordinators, what the write door (Repertoire.commit) does: commit PATHS
+    onto a contribution branch.
 
     Extends the author's open contribution that touches one of these paths (a new version
-    v<N+1> when changes were requested), else starts `contrib/<member>/<entry-id>/v1`.
+    v<N+1> when changes were requested), else starts `contrib/<member>/<entry-id>/v1`; a
+    `name` always starts a new one, `contrib/<member>/<name>/v1` (one import, one contribution).
     """
     if not paths:
         raise CopartError("nothing to commit")
@@ -348,7 +350,7 @@ def commit_contribution(rep, paths: list[str], message: str) -> str:
     me = current_member(rep)
     mine = contributions(rep, member=me)
     touched = set(paths)
-    target = next((c for c in mine if c.open and touched & set(c.paths)), None)
+    target = None if name else next((c for c in mine if c.open and touched & set(c.paths)), None)
     changes = {p: _worktree_bytes(rep, p) for p in paths}
     sign = git.signing_configured()
     if target is not None and target.state == "pending":
@@ -360,18 +362,16 @@ def commit_contribution(rep, paths: list[str], message: str) -> str:
         if git.tree_of(sha) == git.tree_of(base):
             return base  # nothing new for the reviewers
         git.update_ref(branch, sha, old or ZERO)
-        _forget(rep)
         return sha
     if target is not None:  # changes requested: the edit starts the next version
         return _new_version(rep, target, changes, message, sign)
-    stem = paths[0].rsplit("/", 1)[-1].removesuffix(".md")
+    stem = name or paths[0].rsplit("/", 1)[-1].removesuffix(".md")
     taken = {c.id for c in mine}
     cid = _unique_id(taken, ids.slugify(stem) or "contribution")
     branch = f"{CONTRIB_PREFIX}{me}/{cid}/v1"
     base = git.rev(main_rev(rep))
     sha = git.write_commit(base, changes, _message(message, f"{me}/{cid}", 1), sign=sign, scratch=rep.state_dir)
     git.update_ref(branch, sha, ZERO)
-    _forget(rep)
     return sha
 
 
@@ -389,13 +389,7 @@ def _new_version(rep, c: Contribution, changes: dict[str, bytes | None], message
     text = message if message.strip() else f"revise {c.key}: v{n}"
     sha = git.write_commit(base, files, _message(text, c.key, n), sign=sign, scratch=rep.state_dir)
     git.update_ref(branch, sha, ZERO)
-    _forget(rep)
     return sha
-
-
-def _forget(rep) -> None:
-    if hasattr(rep, "_pending"):
-        rep._pending = None
 
 
 # -- the sync contract ---------------------------------------------------------------
@@ -452,7 +446,7 @@ def _tidy_worktree(rep, me: str | None) -> None:
                         atomic_write(rep.root / path, theirs.decode("utf-8", "replace"))
             elif c.state in ("rejected", "withdrawn") and here == theirs and here != head:
                 git.restore_from_head([path])  # safe: the text stays on the contribution branch
-    _forget(rep)
+    rep.forget_pending()  # contributions moved or were decided (sync_refs, withdraw, accept)
 
 
 def _merge_event_ref(git, local: str, incoming: str, sign: bool) -> None:
@@ -710,6 +704,7 @@ def revise(rep, key: str, message: str = "") -> ReviewAction:
             if here is not None or not (rep.root / path).exists():
                 changes[path] = here if here is not None else git_file(rep, c.latest.tip, path)
         sha = _new_version(rep, c, changes, message, rep.git.signing_configured())
+        rep.forget_pending()
         add_event(rep, c, "revise", message or "", target=sha, by=me)
     c = find(rep, key, member=me)
     return ReviewAction("revised", c, commit=sha, version=c.latest.n)
@@ -843,7 +838,7 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
         if git.current_branch() == main_ref.removeprefix("refs/heads/") or (main_ref == "HEAD"):
             set_aside(rep)  # the coordinator's own pending files, safe on their branches
             try:
-                git.fast_forward(merge)
+                rep.fast_forward(merge)
             finally:
                 _tidy_worktree(rep, me)
         else:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from copart_cli import conflicts
-from copart_cli.errors import CopartError, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
+from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
 from copart_cli.model import FOLDER_KINDS, Problem
 from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from
 
@@ -214,18 +214,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
         return
     shown = "\n".join(f"- {p}" for p in todo[:50]) + (f"\n- … and {len(todo) - 50} more" if len(todo) > 50 else "")
     message = f"copart sync: commit {len(todo)} edit(s) made outside copart\n\n{shown}"
-    try:
-        if rep.config.review == "coordinators":
-            # hand edits are contributions too: main only moves by a coordinator's accept
-            from copart_cli.review import commit_contribution
-
-            result.committed = commit_contribution(rep, todo, message)
-        else:
-            result.committed = (git.commit_many(todo, message) if len(todo) > 200
-                                else git.commit_paths(todo, message))
-    except CopartError:
-        git.restore_index(todo)
-        raise
+    result.committed = rep.commit(todo, message)  # the write door: under review, a contribution
     result.committed_paths = todo
 
 
@@ -301,7 +290,9 @@ def integrate(rep: Repertoire, theirs_ref: str, label: str, result: SyncResult,
 
 def _move_to(rep: Repertoire, commit: str) -> None:
     try:
-        rep.git.fast_forward(commit)
+        rep.fast_forward(commit)
+    except DiskFull:
+        raise  # the work tree is put back as it was; exit 1, not a conflict nor offline
     except GitError as exc:
         raise SyncError(exc.message + "; nothing was changed",
                         hint="commit or fix those files (copart check), then sync again") from None
@@ -428,7 +419,7 @@ def _refspecs(name: str) -> list[str]:
 def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResult) -> None:
     git = rep.git
     tracking = f"refs/remotes/{name}/{branch}"
-    start = head = result.committed or git.head()
+    start = head = git.head()  # not result.committed: under review that is a contribution, not main
     remote_head: str | None = None
     for attempt in range(PUSH_ATTEMPTS):
         try:

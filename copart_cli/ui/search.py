@@ -237,7 +237,10 @@ def text_ImportResult(r, out: Out) -> None:
     for n in r.notes:
         warn(n)
     plural = "y" if len(r.imported) == 1 else "ies"
-    if r.imported:
+    if r.imported and any(e.pending for e in r.imported):  # review: coordinators
+        out.line(f"imported {len(r.imported)} {r.kind} entr{plural} from {r.source} as one contribution waiting "
+                 f"for review (commit {(r.commit or '')[:10]}; see: copart contribute list)")
+    elif r.imported:
         out.line(f"imported {len(r.imported)} {r.kind} entr{plural} from {r.source} (commit {(r.commit or '')[:10]})")
     else:
         out.line(f"nothing imported from {r.source}")
