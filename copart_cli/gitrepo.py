@@ -646,6 +646,11 @@ class GitRepo:
                 out[path] = meta.split(" ", 1)[0]
         return out
 
+    def links_at(self, rev: str) -> list[str]:
+        """The paths that are symbolic links (mode 120000) in a commit or tree."""
+        out = self.git("ls-tree", "-r", "-z", "--full-tree", rev)
+        return [item.partition("\t")[2] for item in out.split("\0") if item.startswith("120000 ")]
+
     def diff_names(self, old: str, new: str) -> list[str]:
         out = self.git("diff", "--name-only", "-z", "--no-renames", old, new)
         return [p for p in out.split("\0") if p]

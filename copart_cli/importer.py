@@ -25,7 +25,7 @@ from typing import Any
 
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, InvalidEntry, UsageError
-from copart_cli.files import MAX_ENTRY_BYTES
+from copart_cli.files import MAX_ENTRY_BYTES, create_new, read_bytes
 from copart_cli.model import Entry, Kind, iso, utcnow
 from copart_cli.repertoire import Repertoire
 
@@ -230,8 +230,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                 rel = f"{Kind.member.folder}/{author}.md"
                 (rep.root / Kind.member.folder).mkdir(exist_ok=True)
                 bulk.add(rel)
-                with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                    fh.write(profile)
+                create_new(rep.root / rel, rel, profile)
                 written.append(rel)
                 claimed.add(author)
                 result.added_member = author
@@ -255,8 +254,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                 rel = entry.path
                 bulk.add(rel)
                 try:
-                    with open(rep.root / rel, "x", encoding="utf-8", newline="") as fh:
-                        fh.write(entry_text)
+                    create_new(rep.root / rel, rel, entry_text)
                 except FileExistsError:  # someone else claimed it meanwhile: pick the next free id
                     bulk.add("-" + rel)  # not ours: a roll-back must leave it alone
                     continue
@@ -301,7 +299,7 @@ def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for rel in rep.entry_paths():
         try:
-            text = (rep.root / rel).read_text(encoding="utf-8")
+            text = read_bytes(rep.root / rel, rel).decode("utf-8")
             if "\nsource:" not in text[: frontmatter.MAX_FRONTMATTER]:
                 continue
             entry = rep.load(rel)
