@@ -121,6 +121,7 @@ class ContributionDetail:
     signature: str
     signature_detail: list[str] = field(default_factory=list)
     behaviour: list[str] = field(default_factory=list)  # paths that change how copart behaves (behaviour_paths)
+    links: list[str] = field(default_factory=list)  # symbolic links it brings: no option accepts those
 
 
 @dataclass
@@ -703,8 +704,9 @@ def detail(rep, key: str, *, member: str | None = None) -> ContributionDetail:
     roster = roster_at(git, main_rev(rep))
     signers = allowed_signers_file(rep, roster)
     sig, sig_detail = signature_status(rep, c, roster, signers)
+    links = [p for p, mode in git.modes_at(tip, c.paths).items() if mode == "120000"]
     return ContributionDetail(c, entries, removed, diff, problems, mergeable, conflicts, sig, sig_detail,
-                              behaviour_paths(c.paths))
+                              behaviour_paths(c.paths), links)
 
 
 # -- commands: contribute -------------------------------------------------------------------
@@ -832,6 +834,10 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
         if c.member == me and len(roster.coordinators - {me}) > 0:
             raise CheckFailed(f"{c.key} is your own contribution; another coordinator must accept it",
                               hint="ask " + ", ".join(sorted(roster.coordinators - {me})))
+        if d.links:  # not even --ignore-checks: a link on main would reach every partner's work tree
+            raise CheckFailed(f"{c.key} brings a symbolic link ({', '.join(d.links[:3])}); copart never follows "
+                              "links, and no option accepts one",
+                              hint="request changes: the author puts the file itself in place of the link")
         if d.problems and not ignore_checks:
             raise CheckFailed(f"{c.key} fails checks: {d.problems[0]}"
                               + (f" (and {len(d.problems) - 1} more)" if len(d.problems) > 1 else ""),

@@ -36,7 +36,7 @@ def _setting(name: str, default: float) -> float:
 # The limits, read once (documented in docs/publish.md). One render: a page, a digest, a new
 # entry's template. A Renderer (a whole site) also has a budget for all its renders together.
 RENDER_SECONDS = _setting("COPART_TEMPLATE_SECONDS", 10.0)
-TOTAL_SECONDS = max(RENDER_SECONDS, _setting("COPART_TEMPLATE_TOTAL_SECONDS", 300.0))
+TOTAL_SECONDS = _setting("COPART_TEMPLATE_TOTAL_SECONDS", 300.0)
 RENDER_CHARS = 16 * 2**20  # one page or digest
 TOTAL_CHARS = 1024 * 2**20  # a whole site
 MAX_SEQUENCE = 2**20  # items in a string or list a template makes with `*`
@@ -50,6 +50,7 @@ class _Budget:
     def __init__(self):
         self.seconds = TOTAL_SECONDS
         self.chars = TOTAL_CHARS
+        self.memory: int | None = None  # the address-space cap, measured at the first render
 
 
 class _Timeout(BaseException):
@@ -185,18 +186,18 @@ def _bounded(env, name: str, context: dict[str, Any], budget: _Budget) -> str:
     def work() -> None:
         nonlocal size
         template = env.get_template(name)
-        shown = _shown(template.filename or name)
+        shown = lambda: _shown(template.filename or name)  # noqa: E731 - only an error needs it
         try:
-            with _alarm(seconds), _memory_cap():
+            with _alarm(seconds), _memory_cap(budget):
                 for chunk in template.generate(**context):
                     size += len(chunk)
                     if size > chars:
-                        raise TemplateError(f"{shown}: {big}; stopped", hint=_HINT)
+                        raise TemplateError(f"{shown()}: {big}; stopped", hint=_HINT)
                     out.append(chunk)
         except _Timeout:
-            raise TemplateError(f"{shown}: {slow}; stopped", hint=_HINT) from None
+            raise TemplateError(f"{shown()}: {slow}; stopped", hint=_HINT) from None
         except MemoryError:
-            raise TemplateError(f"{shown}: the template needed more than {_mib(RENDER_MEMORY)} of memory; "
+            raise TemplateError(f"{shown()}: the template needed more than {_mib(RENDER_MEMORY)} of memory; "
                                 "stopped", hint=_HINT) from None
 
     try:
@@ -244,19 +245,21 @@ def _alarm(seconds: float):
 
 
 @contextlib.contextmanager
-def _memory_cap():
-    """While rendering, the process may grow by RENDER_MEMORY at most: a template that builds a
-    huge value gets a MemoryError instead of exhausting the machine. Linux only (/proc)."""
+def _memory_cap(budget: _Budget):
+    """While rendering, the process may grow by RENDER_MEMORY at most (from its size at the
+    first render): a template that builds a huge value gets a MemoryError instead of
+    exhausting the machine. Linux only (/proc)."""
     try:
         import resource
 
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        if budget.memory is None:
+            with open("/proc/self/statm", encoding="ascii") as fh:
+                budget.memory = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") + int(RENDER_MEMORY)
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     except (ImportError, OSError, ValueError):
         yield
         return
-    cap = used + int(RENDER_MEMORY)
+    cap = budget.memory
     unlimited = resource.RLIM_INFINITY
     if (soft != unlimited and soft <= cap) or (hard != unlimited and hard < cap):
         yield  # already held tighter than this
