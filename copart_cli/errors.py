@@ -53,8 +53,10 @@ class InvalidEntry(CopartError):
 class LinkRefused(InvalidEntry):
     """A path in the repertoire that is, or runs through, a symbolic link: never followed."""
 
+    REASON = "is a symbolic link; copart does not follow links"
+
     def __init__(self, rel: str):
-        super().__init__(f"{rel}:1: is a symbolic link; copart does not follow links")
+        super().__init__(f"{rel}:1: {self.REASON}")
         self.rel = rel
 
 

@@ -48,12 +48,19 @@ def open_read(path: Path, rel: str | None = None):
     """A binary file object for reading, refusing links (O_NOFOLLOW) on the way (see guard)."""
     if rel is not None:
         guard(path, rel, last=False)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)  # O_NONBLOCK: a FIFO must not hang us (regular files ignore it)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise LinkRefused(rel or str(path)) from None
         raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
     return os.fdopen(fd, "rb")
 
 

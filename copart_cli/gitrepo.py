@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, GitError, RemoteUnreachable
+from copart_cli.errors import CopartError, GitError, LinkRefused, RemoteUnreachable
+from copart_cli.files import remove
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -758,8 +759,8 @@ class GitRepo:
         for path in paths:
             if self.file_at("HEAD", path) is None:
                 try:
-                    (self.root / path).unlink()
-                except FileNotFoundError:
+                    remove(self.root / path, path)
+                except (FileNotFoundError, LinkRefused):  # never through a linked folder
                     pass
                 run_git(["rm", "-q", "--cached", "--ignore-unmatch", "--", path], self.root, check=False)
             else:

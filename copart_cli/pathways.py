@@ -141,7 +141,7 @@ def load_all(rep: Repertoire, problems: list[Problem] | None = None) -> list[Pat
         names = [n for n in list_dir(rep.root / FOLDER, FOLDER) if n.endswith(".md")]
     except LinkRefused as exc:  # a linked pathways/ folder is never read
         if problems is not None:
-            problems.append(Problem(exc.rel, 1, exc.message.split(": ", 1)[-1]))
+            problems.append(Problem(exc.rel, 1, exc.REASON))
         return []
     found = []
     for name in names:

@@ -191,7 +191,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
             todo.append(path)  # a deletion
             continue
         try:
-            guard(full, path)  # a link is never committed: on partners' machines it would point anywhere
+            guard(full, path.rstrip("/"))  # a link is never committed: on partners' machines it would point anywhere
         except InvalidEntry as exc:
             result.invalid.append(problem_from(exc, path))
             continue

@@ -105,7 +105,7 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
 
 def check_repertoire(rep: Repertoire) -> CheckResult:
     linked = rep.links()  # each reported once here; copart reads none of them
-    problems = [Problem(rel, 1, LinkRefused(rel).message.split(": ", 1)[-1]) for rel in linked]
+    problems = [Problem(rel, 1, LinkRefused.REASON) for rel in linked]
     try:
         rep.config  # noqa: B018 - loading is the check
     except InvalidEntry as exc:
