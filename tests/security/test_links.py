@@ -101,7 +101,7 @@ def linked_practices(alice, sample, world):
 @pytest.mark.parametrize("args", [
     ["list"], ["show", "diary"], ["ask", "what do my diary notes say?"], ["search", "diary notes"], ["digest"],
     ["edit", "diary", "--tag", "pwned"], ["new", "practice", "Planted", "--no-edit", "--body", "x"],
-    ["rm", "diary", "--force"], ["check"], ["site"], ["sync"],
+    ["rm", "diary", "--force"], ["import"], ["check"], ["site"], ["sync"],
 ], ids=lambda a: a[0])
 def test_a_linked_kind_folder_is_never_read_nor_written(alice, sample, world, linked_practices, args):
     private = linked_practices
@@ -110,12 +110,17 @@ def test_a_linked_kind_folder_is_never_read_nor_written(alice, sample, world, li
         args = ["site", str(world.base / "out")]
     if args == ["sync"]:
         alice.git("remote", "add", "origin", str(world.bare()), cwd=sample)
+    if args == ["import"]:
+        vault = world.base / "vault"
+        vault.mkdir()
+        (vault / "planted.md").write_text("# Planted\nwritten where the link points?\n")
+        args = ["import", str(vault), "--kind", "practice"]
     r = alice.copart(*args, cwd=sample)
     assert SECRET not in r.stdout + r.stderr, r
     assert r.code in (0, 1, 4), r
     assert "internal error" not in r.stderr
     assert {p.name: p.read_bytes() for p in private.iterdir()} == before  # nothing written, nothing removed
-    if args[0] in ("show", "edit", "new", "rm"):
+    if args[0] in ("show", "edit", "new", "rm", "import"):
         assert r.code == 1 and "practices:1: is a symbolic link; copart does not follow links" in r.stderr, r
     if args[0] == "check":
         assert r.code == 4 and "practices:1: is a symbolic link" in r.stdout, r
