@@ -120,10 +120,10 @@ def accept_answer(rep, answer_id: str, *, as_member: str | None = None) -> Accep
         for entry, fields in ((answer, {"accepted": True}), (ask, {"status": "answered"})):
             text = read_text(rep.root / entry.path, entry.path)
             before[entry.path] = text
-            atomic_write(rep.root / entry.path, apply_changes(text, Changes(fields=fields), entry.path))
+            atomic_write(rep.root / entry.path, apply_changes(text, Changes(fields=fields), entry.path), entry.path)
         sha = rep.commit([answer.path, ask.path], f"answer: accept {answer.id}\n\nfor ask {ask.id}, by {me.id}")
     except BaseException:
         for path, text in before.items():
-            atomic_write(rep.root / path, text)
+            atomic_write(rep.root / path, text, path)
         raise
     return AcceptResult(rep.load(answer.path), rep.load(ask.path), sha, "accepted")

@@ -13,7 +13,7 @@ from typing import Any
 
 from copart_cli import frontmatter, ids
 from copart_cli.errors import AlreadyExists, CopartError, InputNeeded, InvalidEntry, UsageError
-from copart_cli.files import atomic_write
+from copart_cli.files import atomic_write, read_bytes, remove
 from copart_cli.model import Entry, Kind, Problem, iso, utcnow
 from copart_cli.repertoire import Repertoire, raise_kept
 from copart_cli.validate import validate_new
@@ -153,7 +153,6 @@ def new_entry(
         "answers": "",
         **(template_vars or {}),
     }
-    overrides = rep.root / ".copart" / "templates"
     # Choosing the id and writing the whole file happen under the write lock, so two
     # writers never share an id and a crash never leaves a half-written entry.
     with rep.write_lock():
@@ -161,10 +160,10 @@ def new_entry(
         context["id"] = new_id
         context["author"] = _author_for(rep, kind, new_id, author, identity.email, identity.name)
         rel = rep.rel_path(kind, new_id)
-        text = templating.render(f"new/{kind.value}.md", context, overrides)
+        text = templating.render(f"new/{kind.value}.md", context, rep.root)
         text = apply_changes(text, changes, rel)
         path = rep.root / rel
-        atomic_write(path, text)
+        atomic_write(path, text, rel)
     if editor is not None:
         editor(path)
         if path.read_bytes() == text.encode("utf-8") and changes.body is None:
@@ -240,7 +239,7 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
     before = read_text(path, rel)
     if changes:
         try:
-            atomic_write(path, apply_changes(before, changes, rel))
+            atomic_write(path, apply_changes(before, changes, rel), rel)
         except InvalidEntry as exc:
             raise InvalidEntry(exc.message, hint=f"fix it in your editor: copart edit {entry_id}") from None
     if editor is not None:
@@ -251,7 +250,7 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         try:
             entry, warnings = _validated_options(rep, rel)
         except InvalidEntry:
-            atomic_write(path, before)
+            atomic_write(path, before, rel)
             raise
     else:
         entry, warnings = _validated(rep, rel)
@@ -304,7 +303,7 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
             f"{rel} has changes that were never committed; removing it would lose them",
             hint=f"commit them with copart edit {entry_id}, or remove anyway with --force",
         )
-    (rep.root / rel).unlink()
+    remove(rep.root / rel, rel)
     if not tracked:
         return WriteResult("removed", entry, None, dangling_references(rep, entry))
     sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
@@ -331,7 +330,7 @@ def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:
     found: list[Problem] = []
     for rel in paths:
         try:  # only entries that mention it by id or title can point at it
-            text = (rep.root / rel).read_text(encoding="utf-8", errors="replace").lower()
+            text = read_bytes(rep.root / rel, rel).decode("utf-8", errors="replace").lower()
             if not any(m in text for m in mentions):
                 continue
             entry = rep.load(rel)

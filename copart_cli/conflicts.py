@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from copart_cli.errors import LinkRefused
+from copart_cli.files import list_dir
 from copart_cli.model import KIND_FOLDERS, Problem
 
 _MISSING = object()
@@ -75,8 +77,8 @@ def find(root: Path) -> list[ConflictCopy]:
     found: list[ConflictCopy] = []
     for folder in ("", *KIND_FOLDERS.values()):
         try:
-            names = os.listdir(root / folder) if folder else os.listdir(root)
-        except (FileNotFoundError, NotADirectoryError):
+            names = list_dir(root / folder, folder) if folder else os.listdir(root)
+        except (FileNotFoundError, NotADirectoryError, LinkRefused):
             continue
         for name in names:
             if ".conflict-" in name:

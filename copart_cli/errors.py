@@ -50,6 +50,16 @@ class InvalidEntry(CopartError):
     """An entry that cannot be parsed or is missing what its kind requires."""
 
 
+class LinkRefused(InvalidEntry):
+    """A path in the repertoire that is, or runs through, a symbolic link: never followed."""
+
+    REASON = "is a symbolic link; copart does not follow links"
+
+    def __init__(self, rel: str):
+        super().__init__(f"{rel}:1: {self.REASON}")
+        self.rel = rel
+
+
 class AlreadyExists(CopartError):
     pass
 

@@ -1,21 +1,126 @@
-"""File-system adapter: atomic writes, safe paths, locks, bundled data."""
+"""File-system adapter: atomic writes, safe paths, locks, bundled data.
+
+The one rule for links lives here: every path copart reads, lists or writes inside a
+repertoire is given as (path, rel) — `rel` its name relative to the repertoire root, `path`
+that root joined with it — and no part of `rel` may be a symbolic link, `..` or absolute
+(`guard`). So nothing a partner commits (a linked kind folder, a linked template, a linked
+copart.yaml) can make copart read or write outside the work tree.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from copart_cli.errors import CopartError, InvalidEntry, UsageError
+from copart_cli.errors import CopartError, InvalidEntry, LinkRefused, UsageError
 
 MAX_ENTRY_BYTES = 2 * 1024 * 1024  # an "entry" larger than this is not a note
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the new one, never half of it."""
+def guard(path: Path, rel: str, *, last: bool = True) -> Path:
+    """`path` (the repertoire root joined with `rel`), once no folder on the way to it — nor
+    the file itself, unless `last=False` — is a symbolic link (LinkRefused), and `rel` cannot
+    climb out of the root (UsageError). Parts that do not exist yet are fine (a new file)."""
+    parts = rel.split("/")
+    if rel.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise UsageError(f"'{rel}' is outside the repertoire")
+    path = Path(path)
+    if path.parts[-len(parts):] != tuple(parts):
+        raise ValueError(f"{path} does not end with {rel}")  # a caller's bug, not a user's
+    here = str(path.parents[len(parts) - 1])
+    for i, part in enumerate(parts if last else parts[:-1]):
+        here = os.path.join(here, part)
+        try:
+            mode = os.lstat(here).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            break
+        if stat.S_ISLNK(mode):
+            raise LinkRefused("/".join(parts[: i + 1]))
+    return path
+
+
+def open_read(path: Path, rel: str | None = None):
+    """A binary file object for reading, refusing links (O_NOFOLLOW) on the way (see guard)."""
+    if rel is not None:
+        guard(path, rel, last=False)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)  # O_NONBLOCK: a FIFO must not hang us (regular files ignore it)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LinkRefused(rel or str(path)) from None
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path: Path, rel: str | None = None, limit: int | None = None) -> bytes:
+    """A file's bytes (at most `limit`), links refused (LinkRefused); other failures are OSError."""
+    with open_read(path, rel) as fh:
+        return fh.read() if limit is None else fh.read(limit)
+
+
+def list_dir(path: Path, rel: str) -> list[str]:
+    """The sorted names in a repertoire folder; [] if it is missing; LinkRefused if it is a link."""
+    guard(path, rel)
+    try:
+        return sorted(os.listdir(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def find_links(root: Path, tops: list[str]) -> list[str]:
+    """Every symbolic link at or below these names in root (files and folders), for `check`."""
+    found: list[str] = []
+    for top in tops:
+        full = root / top
+        if full.is_symlink():
+            found.append(top)
+            continue
+        for dirpath, dirnames, filenames in os.walk(full):  # never follows linked folders
+            base = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            for name in sorted(dirnames + filenames):
+                if os.path.islink(os.path.join(dirpath, name)):
+                    found.append(f"{base}/{name}")
+    return sorted(found)
+
+
+def remove(path: Path, rel: str) -> None:
+    """Unlink a repertoire file (a link itself may go: it is not followed), never through a linked folder."""
+    guard(path, rel, last=False)
+    os.unlink(path)
+
+
+def open_new(path: Path, rel: str):
+    """Open for writing a file that must not exist yet (FileExistsError), never through a link."""
+    guard(path, rel)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8", newline="")
+
+
+def create_new(path: Path, rel: str, text: str) -> None:
+    """Create a file that must not exist yet (FileExistsError), never through a link."""
+    with open_new(path, rel) as fh:
+        fh.write(text)
+
+
+def atomic_write(path: Path, text: str, rel: str | None = None) -> None:
+    """Write text so that readers see the old file or the new one, never half of it.
+
+    With `rel` (the file's name in the repertoire) the write refuses links on the way (guard).
+    """
+    if rel is not None:
+        guard(path, rel)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -73,12 +178,11 @@ def read_text(path: Path, rel: str | None = None) -> str:
     """Read an entry as UTF-8, refusing binary, huge or undecodable files with a clear error."""
     shown = rel or str(path)
     try:
-        if path.is_symlink():
-            raise InvalidEntry(f"{shown}:1: is a symbolic link; copart does not follow links")
-        size = path.stat().st_size
-        if size > MAX_ENTRY_BYTES:
-            raise InvalidEntry(f"{shown}:1: file is {size // 1024} KiB, larger than an entry may be (2 MiB)")
-        data = path.read_bytes()
+        with open_read(path, rel) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_ENTRY_BYTES:
+                raise InvalidEntry(f"{shown}:1: file is {size // 1024} KiB, larger than an entry may be (2 MiB)")
+            data = fh.read()
     except FileNotFoundError:
         raise InvalidEntry(f"{shown}:1: file not found") from None
     except IsADirectoryError:
@@ -92,15 +196,6 @@ def read_text(path: Path, rel: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidEntry(f"{shown}:{line}: not valid UTF-8 text") from None
-
-
-def inside(root: Path, rel: str) -> Path:
-    """root/rel, refusing anything that would resolve outside root (../, absolute, links)."""
-    candidate = (root / rel).resolve()
-    root_resolved = root.resolve()
-    if candidate != root_resolved and root_resolved not in candidate.parents:
-        raise UsageError(f"'{rel}' is outside the repertoire")
-    return candidate
 
 
 def read_input(path: str) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, DiskFull, GitError, RemoteUnreachable
+from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteUnreachable
+from copart_cli.files import remove
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -689,6 +690,11 @@ class GitRepo:
                 out[path] = meta.split(" ", 1)[0]
         return out
 
+    def links_at(self, rev: str) -> list[str]:
+        """The paths that are symbolic links (mode 120000) in a commit or tree."""
+        out = self.git("ls-tree", "-r", "-z", "--full-tree", rev)
+        return [item.partition("\t")[2] for item in out.split("\0") if item.startswith("120000 ")]
+
     def diff_names(self, old: str, new: str) -> list[str]:
         out = self.git("diff", "--name-only", "-z", "--no-renames", old, new)
         return [p for p in out.split("\0") if p]
@@ -796,8 +802,8 @@ class GitRepo:
         for path in paths:
             if self.file_at("HEAD", path) is None:
                 try:
-                    (self.root / path).unlink()
-                except FileNotFoundError:
+                    remove(self.root / path, path)
+                except (FileNotFoundError, LinkRefused):  # never through a linked folder
                     pass
                 run_git(["rm", "-q", "--cached", "--ignore-unmatch", "--", path], self.root, check=False)
             else:

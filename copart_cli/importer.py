@@ -25,7 +25,7 @@ from typing import Any
 
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, InvalidEntry, UsageError
-from copart_cli.files import MAX_ENTRY_BYTES
+from copart_cli.files import MAX_ENTRY_BYTES, open_new, read_bytes
 from copart_cli.model import Entry, Kind, iso, utcnow
 from copart_cli.repertoire import Repertoire
 
@@ -222,7 +222,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
         written (so a failure removes it) from its creation on: half of it is never left."""
         bulk.add(rel)
         try:
-            fh = open(rep.root / rel, "x", encoding="utf-8", newline="")
+            fh = open_new(rep.root / rel, rel)
         except FileExistsError:  # not ours: a roll-back must leave it alone
             bulk.add("-" + rel)
             return False
@@ -307,7 +307,7 @@ def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for rel in rep.entry_paths():
         try:
-            text = (rep.root / rel).read_text(encoding="utf-8")
+            text = read_bytes(rep.root / rel, rel).decode("utf-8")
             if "\nsource:" not in text[: frontmatter.MAX_FRONTMATTER]:
                 continue
             entry = rep.load(rel)

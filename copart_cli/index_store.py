@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli.errors import CopartError
-from copart_cli.files import MAX_ENTRY_BYTES
+from copart_cli.errors import CopartError, LinkRefused
+from copart_cli.files import MAX_ENTRY_BYTES, open_read, read_bytes
 
 SCHEMA_VERSION = 7  # 7: segments as plain files (whoosh copies a compound segment into memory at each open)
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
@@ -116,14 +116,14 @@ def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
     """The fields to index for one file, or (None, why it was skipped)."""
     from copart_cli import frontmatter  # yaml, C loader
 
-    path = root / rel
     try:
-        if path.is_symlink():
-            return None, "symbolic link"
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, f"too large to index ({size // 1024} KiB)"
-        data = path.read_bytes()
+        with open_read(root / rel, rel) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return None, f"too large to index ({size // 1024} KiB)"
+            data = fh.read()
+    except LinkRefused:
+        return None, "symbolic link"
     except FileNotFoundError:
         return None, "gone"
     except OSError as exc:
@@ -825,8 +825,8 @@ def _has_phrase(root: Path | None, path: str, phrases: list[list[str]]) -> bool:
     if root is None or not phrases:
         return True
     try:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")[: MAX_BODY_CHARS + 65536]
-    except OSError:
+        text = read_bytes(root / path, path).decode("utf-8", errors="replace")[: MAX_BODY_CHARS + 65536]
+    except (OSError, LinkRefused):
         return False
     seq = fast_terms(text)
     joined = " " + " ".join(seq) + " "

@@ -24,18 +24,19 @@ to meet) and `--save NAME` commits the draft.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from copart_cli import frontmatter, ids
-from copart_cli.errors import AlreadyExists, InvalidEntry, NotFound, UsageError
-from copart_cli.files import atomic_write, read_text
+from copart_cli.errors import AlreadyExists, InvalidEntry, LinkRefused, NotFound, UsageError
+from copart_cli.files import atomic_write, list_dir, read_text
 from copart_cli.model import Entry, Kind, Problem, as_list, utcnow
-from copart_cli.repertoire import Repertoire
+from copart_cli.repertoire import PATHWAYS_DIR, Repertoire
 
-FOLDER = "pathways"
+FOLDER = PATHWAYS_DIR
 PER_KIND = 5  # suggested practices, and stories
 PEOPLE = 3
 
@@ -136,14 +137,17 @@ def frontmatter_time(value: Any) -> dt.datetime | None:
 
 
 def load_all(rep: Repertoire, problems: list[Problem] | None = None) -> list[Pathway]:
-    base = rep.root / FOLDER
-    if not base.is_dir():
+    try:
+        names = [n for n in list_dir(rep.root / FOLDER, FOLDER) if n.endswith(".md")]
+    except LinkRefused as exc:  # a linked pathways/ folder is never read
+        if problems is not None:
+            problems.append(Problem(exc.rel, 1, exc.REASON))
         return []
     found = []
-    for path in sorted(base.glob("*.md")):
-        rel = f"{FOLDER}/{path.name}"
+    for name in names:
+        rel = f"{FOLDER}/{name}"
         try:
-            found.append(parse(rel, read_text(path, rel)))
+            found.append(parse(rel, read_text(rep.root / rel, rel)))
         except InvalidEntry as exc:
             if problems is not None:
                 from copart_cli.repertoire import problem_from
@@ -164,7 +168,7 @@ def check(rep: Repertoire) -> list[Problem]:
 
 def get(rep: Repertoire, name: str) -> Pathway:
     rel = f"{FOLDER}/{name}.md"
-    if not ids.is_valid(name) or not (rep.root / rel).is_file():
+    if not ids.is_valid(name) or not os.path.lexists(rep.root / rel):
         names = [p.name for p in load_all(rep)]
         hint = ("pathways here: " + ", ".join(names)) if names else "draft one with: copart pathway suggest TOPIC --save NAME"
         shown = name if len(name) <= 60 else name[:57] + "..."
@@ -336,7 +340,7 @@ def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
     from copart_cli.repertoire import require_identity
 
     target = rep.root / p.path
-    if target.exists():
+    if os.path.lexists(target):
         raise AlreadyExists(f"{p.path} already exists; nothing was changed",
                             hint=f"choose another name, or edit {p.path} by hand")
     identity = require_identity(rep)
@@ -356,7 +360,7 @@ def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
         if step.note:
             text += f"    note: {frontmatter.inline(step.note)}\n"
     text += "---\n" + p.body
-    atomic_write(target, text)
+    atomic_write(target, text, p.path)
     commit = rep.commit([p.path], f"pathway: {p.title}")
     return p.path, commit
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from copart_cli import ids
 from copart_cli.errors import UsageError
-from copart_cli.files import read_cache, write_cache
+from copart_cli.files import open_read, read_cache, write_cache
 from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member, as_datetime, iso, parse_since, utcnow
 from copart_cli.repertoire import Repertoire
 
@@ -135,7 +135,7 @@ def _headers(rep: Repertoire) -> list[Entry]:
         else:
             changed = True
             try:
-                with open(path, "rb") as fh:
+                with open_read(path, rel) as fh:
                     raw = fh.read(16384)
                     if b"\n---" not in raw[3:] and b"\n..." not in raw[3:]:
                         raw += fh.read(frontmatter.MAX_FRONTMATTER)
@@ -388,7 +388,7 @@ def render_digest(rep: Repertoire, d: Digest, fmt: str, base_url: str | None, sn
         "accepted": [{**view(a.answer), "ask": view(a.ask) if a.ask else None} for a in d.accepted],
     }
     name = "digest/digest.html" if fmt == "html" else "digest/digest.md"
-    text = templating.render(name, context, rep.root / ".copart" / "templates", autoescape=(fmt == "html"))
+    text = templating.render(name, context, rep.root, autoescape=(fmt == "html"))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli import frontmatter, ids
-from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, NotFound, RepertoireNotFound
-from copart_cli.files import inside, locked, read_text
+from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
+from copart_cli.files import find_links, guard, list_dir, locked, read_text, remove
 from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
 WIKI_LINK = re.compile(r"\[\[([^\]\|#\n]+)(?:#[^\]\|\n]*)?(?:\|[^\]\n]*)?\]\]")
 REVIEW_POLICIES = ("open", "coordinators")
+TEMPLATES_DIR = ".copart/templates"  # a repertoire's own template overrides (templating.py)
+PATHWAYS_DIR = "pathways"
 
 
 @dataclass
@@ -39,14 +41,17 @@ class Config:
 
     @classmethod
     def load(cls, path: Path) -> "Config":
-        rel = path.name
-        text = read_text(path, rel)
+        return cls.parse(read_text(path, path.name), path.parent.name)
+
+    @classmethod
+    def parse(cls, text: str, default_name: str) -> "Config":
+        rel = CONFIG_FILE
         data = frontmatter.load(text, rel, first_line=1)
         review = str(data.get("review") or "open")
         if review not in REVIEW_POLICIES:
             raise InvalidEntry(f"{rel}: review must be one of {', '.join(REVIEW_POLICIES)}, not '{review}'")
         return cls(
-            name=str(data.get("name") or path.parent.name),
+            name=str(data.get("name") or default_name),
             domain=str(data.get("domain") or ""),
             description=str(data.get("description") or ""),
             topics=[str(t) for t in (data.get("topics") or []) if t is not None]
@@ -163,8 +168,8 @@ class Repertoire:
             removed = [p for p in paths if p not in committed]
             self.git.restore_index(removed)
             for rel in removed:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.root / rel)
+                with contextlib.suppress(OSError, LinkRefused):
+                    remove(self.root / rel, rel)
         journal.unlink(missing_ok=True)
         return restored + removed
 
@@ -233,7 +238,11 @@ class Repertoire:
         return f"{kind.folder}/{entry_id}.md"
 
     def path_of(self, rel: str) -> Path:
-        return inside(self.root, rel)
+        return guard(self.root / rel, rel)
+
+    def links(self) -> list[str]:
+        """Every symbolic link where copart reads (copart.yaml, kind folders, pathways/, .copart/)."""
+        return find_links(self.root, [CONFIG_FILE, *KIND_FOLDERS.values(), PATHWAYS_DIR, ".copart"])
 
     def locate_id(self, entry_id: str) -> str | None:
         """The relative path of the entry with this id, whatever its kind, or None."""
@@ -249,12 +258,12 @@ class Repertoire:
         return self.locate_id(entry_id) is not None
 
     def entry_paths(self) -> Iterator[str]:
-        """Every `<folder>/<name>.md` in the kind folders, sorted; symlinks included so check can flag them."""
+        """Every `<folder>/<name>.md` in the kind folders, sorted; linked files included so check can
+        flag them, linked folders left out (check flags those through `links`)."""
         for folder in KIND_FOLDERS.values():
-            base = self.root / folder
             try:
-                names = sorted(os.listdir(base))
-            except (FileNotFoundError, NotADirectoryError):
+                names = list_dir(self.root / folder, folder)
+            except LinkRefused:
                 continue
             for name in names:
                 if is_entry_name(name):

@@ -26,6 +26,7 @@ Contract with sync (copart_cli/sync.py):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -119,6 +120,8 @@ class ContributionDetail:
     conflicts: list[str]
     signature: str
     signature_detail: list[str] = field(default_factory=list)
+    behaviour: list[str] = field(default_factory=list)  # paths that change how copart behaves (behaviour_paths)
+    links: list[str] = field(default_factory=list)  # symbolic links it brings: no option accepts those
 
 
 @dataclass
@@ -321,10 +324,11 @@ def find(rep, key: str, *, member: str | None = None) -> Contribution:
 
 
 def _worktree_bytes(rep, path: str) -> bytes | None:
-    p = rep.root / path
+    from copart_cli.files import read_bytes
+
     try:
-        return p.read_bytes() if p.is_file() and not p.is_symlink() else None
-    except OSError:
+        return read_bytes(rep.root / path, path)
+    except (OSError, InvalidEntry):  # missing, a folder, or a link (never followed)
         return None
 
 
@@ -427,7 +431,7 @@ def set_aside(rep) -> list[str]:
 
 def _tidy_worktree(rep, me: str | None) -> None:
     """Open contributions' files back in the work tree; closed ones (rejected, withdrawn) out of it."""
-    from copart_cli.files import atomic_write
+    from copart_cli.files import atomic_write, remove
 
     if not me:
         return
@@ -440,10 +444,11 @@ def _tidy_worktree(rep, me: str | None) -> None:
             theirs = git.file_at(tip, path)
             if c.open:
                 if here == head and theirs != head:  # set aside, or a fresh clone: show the pending version
-                    if theirs is None:
-                        (rep.root / path).unlink(missing_ok=True)
-                    else:
-                        atomic_write(rep.root / path, theirs.decode("utf-8", "replace"))
+                    with contextlib.suppress(FileNotFoundError, InvalidEntry):  # never through a link
+                        if theirs is None:
+                            remove(rep.root / path, path)
+                        else:
+                            atomic_write(rep.root / path, theirs.decode("utf-8", "replace"), path)
             elif c.state in ("rejected", "withdrawn") and here == theirs and here != head:
                 git.restore_from_head([path])  # safe: the text stays on the contribution branch
     rep.forget_pending()  # contributions moved or were decided (sync_refs, withdraw, accept)
@@ -578,9 +583,21 @@ def _entry_from(data: bytes, rel: str) -> Entry:
     return Entry(path=rel, meta=meta, body=parts.body, raw_frontmatter=parts.frontmatter, pending=True)
 
 
+def behaviour_paths(paths: list[str]) -> list[str]:
+    """The paths that change how copart behaves on every partner's machine, not what the
+    repertoire says: copart.yaml, .copart/ (template overrides are code) and git attributes.
+    Accepting them takes --allow-config, never just --ignore-checks (which is about entries)."""
+    from copart_cli.repertoire import CONFIG_FILE
+
+    return [p for p in paths if p == CONFIG_FILE or p.split("/", 1)[0] == ".copart"
+            or p.rsplit("/", 1)[-1] == ".gitattributes"]
+
+
 def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
-    """`copart check` on the touched entries as they would be in TREE (main with the contribution)."""
+    """`copart check` on the touched paths as they would be in TREE (main with the contribution):
+    every one must be a plain file, each entry a valid entry, copart.yaml a valid config."""
     from copart_cli.model import KIND_FOLDERS
+    from copart_cli.repertoire import CONFIG_FILE, kind_of_folder
     from copart_cli.validate import reference_problems, structural_problems
 
     all_paths = git.paths_at(tree, *KIND_FOLDERS.values())
@@ -591,13 +608,21 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     modes = git.modes_at(tree, paths)
     for rel in paths:
-        if modes.get(rel, "100644") not in ("100644", "100755"):
-            # a symbolic link's "text" is its target: it must not pass as an entry
-            problems.append(Problem(rel, 1, "not a plain file (a symbolic link or submodule)"))
+        mode = modes.get(rel, "100644")
+        if mode == "120000":  # never followed: on a partner's machine it would point anywhere
+            problems.append(Problem(rel, 1, "is a symbolic link, not a plain file; copart does not follow links"))
+            continue
+        if mode not in ("100644", "100755"):
+            problems.append(Problem(rel, 1, "not a plain file (a submodule)"))
             continue
         data = git.file_at(tree, rel)
         if data is None:
             continue
+        if rel == CONFIG_FILE:
+            problems.extend(_config_problems(data))
+            continue
+        if kind_of_folder(rel) is None or rel.count("/") != 1 or not rel.endswith(".md"):
+            continue  # not an entry (a pathway, a template…): only that it is a plain file
         try:
             entry = _entry_from(data, rel)
         except UnicodeDecodeError:
@@ -611,6 +636,18 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
         problems.extend(structural_problems(entry))
         problems.extend(reference_problems(entry, known, members, asks))
     return problems
+
+
+def _config_problems(data: bytes) -> list[Problem]:
+    from copart_cli.repertoire import CONFIG_FILE, Config
+
+    try:
+        Config.parse(data.decode("utf-8"), "")
+    except UnicodeDecodeError:
+        return [Problem(CONFIG_FILE, 1, "not valid UTF-8 text")]
+    except InvalidEntry as exc:
+        return [Problem(CONFIG_FILE, 1, exc.message.split(": ", 1)[-1])]
+    return []
 
 
 def signature_status(rep, c: Contribution, roster: Roster, signers: Path) -> tuple[str, list[str]]:
@@ -661,7 +698,9 @@ def detail(rep, key: str, *, member: str | None = None) -> ContributionDetail:
     roster = roster_at(git, main_rev(rep))
     signers = allowed_signers_file(rep, roster)
     sig, sig_detail = signature_status(rep, c, roster, signers)
-    return ContributionDetail(c, entries, removed, diff, problems, mergeable, conflicts, sig, sig_detail)
+    links = [p for p, mode in git.modes_at(tip, c.paths).items() if mode == "120000"]
+    return ContributionDetail(c, entries, removed, diff, problems, mergeable, conflicts, sig, sig_detail,
+                              behaviour_paths(c.paths), links)
 
 
 # -- commands: contribute -------------------------------------------------------------------
@@ -772,7 +811,7 @@ def reject(rep, key: str, reason: str) -> ReviewAction:
 
 
 def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = None,
-           allow_unsigned: bool = False, message: str = "") -> ReviewAction:
+           allow_unsigned: bool = False, allow_config: bool = False, message: str = "") -> ReviewAction:
     """A signed --no-ff merge of the contribution into main, plus an accept event."""
     git = rep.git
     if prefer not in (None, "contribution", "main"):
@@ -790,10 +829,19 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
         if c.member == me and len(roster.coordinators - {me}) > 0:
             raise CheckFailed(f"{c.key} is your own contribution; another coordinator must accept it",
                               hint="ask " + ", ".join(sorted(roster.coordinators - {me})))
+        if d.links:  # not even --ignore-checks: a link on main would reach every partner's work tree
+            raise CheckFailed(f"{c.key} brings a symbolic link ({', '.join(d.links[:3])}); copart never follows "
+                              "links, and no option accepts one",
+                              hint="request changes: the author puts the file itself in place of the link")
         if d.problems and not ignore_checks:
             raise CheckFailed(f"{c.key} fails checks: {d.problems[0]}"
                               + (f" (and {len(d.problems) - 1} more)" if len(d.problems) > 1 else ""),
                               hint=f"request changes, or accept anyway with --ignore-checks")
+        if d.behaviour and not allow_config:
+            more = f" and {len(d.behaviour) - 3} more" if len(d.behaviour) > 3 else ""
+            raise CheckFailed(f"{c.key} changes how copart behaves ({', '.join(d.behaviour[:3])}{more}): "
+                              "the configuration and template overrides run on every partner's machine",
+                              hint=f"read the diff with: copart review show {c.key}; then accept with --allow-config")
         if d.signature != "signed" and not allow_unsigned:
             why = d.signature_detail[0] if d.signature_detail else d.signature
             raise CheckFailed(f"{c.key} is not properly signed ({d.signature}): {why}",

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli import index_store as ixs
-from copart_cli.errors import NotFound, UsageError
+from copart_cli.errors import LinkRefused, NotFound, UsageError
+from copart_cli.files import list_dir, read_bytes
 from copart_cli.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
 FOLDERS = tuple(KIND_FOLDERS.values())
@@ -59,8 +60,8 @@ def _entry_paths(root: Path) -> list[str]:
     out = []
     for folder in FOLDERS:
         try:
-            names = os.listdir(root / folder)
-        except OSError:
+            names = list_dir(root / folder, folder)
+        except (OSError, LinkRefused):  # a linked kind folder is never read
             continue
         out.extend(f"{folder}/{n}" for n in sorted(names) if is_entry_name(n))
     return out
@@ -267,8 +268,8 @@ def _stem(word: str) -> str:
 def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int = 240) -> list[Passage]:
     """The best `count` windows of the entry's body for these (stemmed) terms."""
     try:
-        data = (root / rel).read_bytes()[: ixs.MAX_BODY_CHARS * 2]
-    except OSError:
+        data = read_bytes(root / rel, rel, ixs.MAX_BODY_CHARS * 2)
+    except (OSError, LinkRefused):
         return []
     body = ixs.split_body(data.decode("utf-8", errors="replace"))[1][: ixs.MAX_BODY_CHARS]
     if not body.strip():

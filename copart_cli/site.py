@@ -337,7 +337,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
     from copart_cli import pathways as pathway_mod
 
     paths_found = pathway_mod.load_all(rep)
-    renderer = templating.Renderer(rep.root / ".copart" / "templates", autoescape=True)
+    renderer = templating.Renderer(rep.root, autoescape=True)
     safe = renderer.safe
     intro = HtmlRenderer(known, root="")
     site = {
@@ -444,10 +444,10 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
         static = tmp / "static"
         static.mkdir()
         for name in ("site.css", "search.js"):
-            src = renderer.source_path(f"site/static/{name}")
-            if src is None:
+            data = renderer.source_bytes(f"site/static/{name}")
+            if data is None:
                 raise CopartError(f"the site template file site/static/{name} is missing", hint="reinstall copart")
-            shutil.copyfile(src, static / name)
+            (static / name).write_bytes(data)
         index = {
             "fields": ["title", "url", "kind", "author", "labels", "words", "summary"],
             "docs": [

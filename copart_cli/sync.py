@@ -16,6 +16,7 @@ A network failure at any step keeps every local commit; they go out next time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from copart_cli import conflicts
 from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
+from copart_cli.files import guard, list_dir
 from copart_cli.model import FOLDER_KINDS, Problem
 from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from
 
@@ -187,6 +189,11 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
         full = rep.root / path
         if not os.path.lexists(full):
             todo.append(path)  # a deletion
+            continue
+        try:
+            guard(full, path.rstrip("/"))  # a link is never committed: on partners' machines it would point anywhere
+        except InvalidEntry as exc:
+            result.invalid.append(problem_from(exc, path))
             continue
         name = path.rsplit("/", 1)[-1]
         if top in FOLDER_KINDS and path.count("/") == 1 and name.endswith(".md") and not conflicts.is_copy(path):
@@ -359,6 +366,14 @@ def _describe(rep: Repertoire, old: str | None, new: str | None) -> tuple[list[C
     return changes, len(commits), people
 
 
+def _links_brought(rep: Repertoire, head: str, incoming: list[Change]) -> list[Problem]:
+    """A partner's commit that brings a symbolic link: copart never follows it, and says so."""
+    brought = {c.path for c in incoming if c.change != "removed"}
+    links = rep.git.links_at(head) if brought else []
+    return [Problem(p, 1, "is a symbolic link (brought by a partner's commit); copart does not follow links")
+            for p in links if p in brought]
+
+
 def _refresh_index(rep: Repertoire) -> str:
     """Bring the search index up to date (incremental: it follows the change, not the repertoire)."""
     from copart_cli import search
@@ -475,6 +490,7 @@ def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: Sy
     if head != start:
         # start..head holds only partners' commits: ours are all behind start
         result.incoming, result.incoming_commits, result.incoming_by = _describe(rep, start, head)
+        result.warnings.extend(_links_brought(rep, head, result.incoming))
         result.index = _refresh_index(rep)
     elif result.committed:
         result.index = _refresh_index(rep)
@@ -662,9 +678,8 @@ def status(rep: Repertoire) -> StatusResult:
         last = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.is_file() else None
         remotes.append(RemoteState(name, git.remote_url(name), ahead, behind, last))
     open_asks = 0
-    asks = rep.root / "asks"
-    if asks.is_dir():
-        for name in os.listdir(asks):
+    with contextlib.suppress(InvalidEntry):  # a linked asks/ is never read
+        for name in list_dir(rep.root / "asks", "asks"):
             if name.endswith(".md") and not conflicts.is_copy(name):
                 try:
                     if str(rep.load(f"asks/{name}").meta.get("status", "open")) == "open":
@@ -728,7 +743,7 @@ def resolve(rep: Repertoire, target: str, keep: str, copy: str | None = None, ed
             text = conflicts.combine(text, read_text(rep.root / c.copy, c.copy)) if text else read_text(rep.root / c.copy, c.copy)
     before = current
     if text is not None and text != current:
-        atomic_write(full, text)
+        atomic_write(full, text, path)
     if editor is not None and text is not None:
         editor(full)
         text = read_text(full, path)
@@ -741,7 +756,7 @@ def resolve(rep: Repertoire, target: str, keep: str, copy: str | None = None, ed
             found = [problem_from(exc, path)]
         if found:
             if before is not None and text != before:
-                atomic_write(full, before)
+                atomic_write(full, before, path)
             raise InvalidEntry(f"the result would not be a valid entry: {found[0]}; nothing was changed",
                                hint="choose another --keep, or fix the copy first")
     cleared = [c.copy for c in chosen]

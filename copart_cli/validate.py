@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from copart_cli import frontmatter, ids
-from copart_cli.errors import InvalidEntry
+from copart_cli.errors import InvalidEntry, LinkRefused
 from copart_cli.model import (
     ASK_STATUSES,
     KIND_REQUIRED_KEYS,
@@ -104,18 +104,19 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
 
 
 def check_repertoire(rep: Repertoire) -> CheckResult:
-    problems: list[Problem] = []
+    linked = rep.links()  # each reported once here; copart reads none of them
+    problems = [Problem(rel, 1, LinkRefused.REASON) for rel in linked]
     try:
         rep.config  # noqa: B018 - loading is the check
     except InvalidEntry as exc:
-        problems.append(Problem(CONFIG_FILE, 1, exc.message.split(": ", 1)[-1]))
+        if CONFIG_FILE not in linked:
+            problems.append(Problem(CONFIG_FILE, 1, exc.message.split(": ", 1)[-1]))
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     checked = 0
     for rel in rep.entry_paths():
         checked += 1
-        if (rep.root / rel).is_symlink():
-            problems.append(Problem(rel, 1, "is a symbolic link; copart does not follow links"))
+        if rel in linked:
             continue
         try:
             entry = rep.load(rel)
@@ -139,7 +140,7 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     problems.extend(conflicts.problems(rep.root))
     from copart_cli import pathways  # reading lists for newcomers must name real entries
 
-    problems.extend(pathways.check(rep))
+    problems.extend(p for p in pathways.check(rep) if p.path not in linked)
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
 

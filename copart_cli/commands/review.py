@@ -152,13 +152,14 @@ def review_accept(
     ignore_checks: Annotated[bool, typer.Option("--ignore-checks", help="Accept although copart check finds problems.")] = False,
     prefer: Annotated[Optional[str], typer.Option("--prefer", help="On conflicts take whole files from 'contribution' or 'main'.")] = None,
     allow_unsigned: Annotated[bool, typer.Option("--allow-unsigned", help="Accept commits not signed by the author.")] = False,
+    allow_config: Annotated[bool, typer.Option("--allow-config", help="Accept changes to how copart behaves: copart.yaml, .copart/templates/, .gitattributes.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Merge a contribution into main (signed, --no-ff, Reviewed-by); exit 4 if a gate fails."""
     from copart_cli import review
 
     result = review.accept(repertoire(ctx), key, ignore_checks=ignore_checks, prefer=prefer,
-                           allow_unsigned=allow_unsigned, message=message or "")
+                           allow_unsigned=allow_unsigned, allow_config=allow_config, message=message or "")
     emit(ctx, result, json)
 
 

@@ -88,6 +88,7 @@ def json_ContributionDetail(r) -> dict[str, Any]:
         "conflicts": r.conflicts,
         "signature": r.signature,
         "signature_problems": r.signature_detail,
+        "behaviour": r.behaviour,
     }
 
 
@@ -102,6 +103,10 @@ def text_ContributionDetail(r, out: Out) -> None:
         out.line(f"  {p}")
     for d in r.signature_detail:
         out.line(f"  {d}")
+    if r.behaviour:
+        out.line("changes to how copart behaves (code every partner runs; accept needs --allow-config):", style="bold")
+        for path in r.behaviour:
+            out.line(f"  {path}")
     for e in r.entries:
         out.line()
         out.heading(f"{e.title} ({e.path})")

@@ -35,6 +35,7 @@ def json_SyncResult(r) -> dict[str, Any]:
         "head": r.head,
         "committed": {"commit": r.committed, "paths": r.committed_paths} if r.committed else None,
         "invalid": [j.problem(p) for p in r.invalid],
+        "warnings": [j.problem(p) for p in r.warnings],
         "skipped": r.skipped,
         "incoming": {"commits": r.incoming_commits, "by": r.incoming_by, "files": [_change(c) for c in r.incoming]},
         "outgoing": {"commits": r.outgoing_commits, "pushed": r.pushed, "files": [_change(c) for c in r.outgoing],
@@ -56,6 +57,8 @@ def json_SyncResult(r) -> dict[str, Any]:
 def text_SyncResult(r, out: Out) -> None:
     for p in r.invalid:
         warn(f"{p} (not committed, not synced: fix it, then sync again)")
+    for p in r.warnings:
+        warn(str(p))
     if r.committed:
         out.line(f"committed {_plural(len(r.committed_paths), 'edit')} made outside copart ({r.committed[:10]})")
     if r.mode == "bundle-out":
