@@ -17,7 +17,7 @@ from typing import Any
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, InvalidEntry, NotFound, RepertoireNotFound
 from copart_cli.files import inside, locked, read_text
-from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
+from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
@@ -335,8 +335,9 @@ def outgoing_links(entry: Entry, known: set[str]) -> set[str]:
         resolved = resolve_link(target, known)
         if resolved:
             targets.add(resolved)
-    if entry.kind == Kind.answer.value and entry.meta.get("answers"):
-        targets.add(str(entry.meta["answers"]))
+    ask = as_text(entry.meta.get("answers")) if entry.kind == Kind.answer.value else ""
+    if ask in known:  # an ask that is not there (or a mapping in its place) is no link
+        targets.add(ask)
     return targets
 
 
