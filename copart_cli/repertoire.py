@@ -45,15 +45,15 @@ class Config:
         review = str(data.get("review") or "open")
         if review not in REVIEW_POLICIES:
             raise InvalidEntry(f"{rel}: review must be one of {', '.join(REVIEW_POLICIES)}, not '{review}'")
-        return cls(
-            name=str(data.get("name") or path.parent.name),
-            domain=str(data.get("domain") or ""),
-            description=str(data.get("description") or ""),
+        return cls(  # a value of the wrong type (a list for a name) reads as missing
+            name=as_text(data.get("name")) or path.parent.name,
+            domain=as_text(data.get("domain")),
+            description=as_text(data.get("description")),
             topics=[str(t) for t in (data.get("topics") or []) if t is not None]
             if isinstance(data.get("topics"), list)
             else [],
             review=review,
-            default_remote=str(data.get("default_remote") or "origin"),
+            default_remote=as_text(data.get("default_remote")) or "origin",
             raw=data,
         )
 
