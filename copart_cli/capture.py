@@ -14,7 +14,7 @@ from typing import Any
 from copart_cli import frontmatter, ids
 from copart_cli.errors import AlreadyExists, CopartError, InputNeeded, InvalidEntry, UsageError
 from copart_cli.files import atomic_write, read_bytes, remove
-from copart_cli.model import Entry, Kind, Problem, iso, utcnow
+from copart_cli.model import Entry, Kind, Problem, iso, type_problem, utcnow
 from copart_cli.repertoire import Repertoire, raise_kept
 from copart_cli.validate import validate_new
 
@@ -51,6 +51,8 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
     """`key=value` pairs; the value read as YAML so `expertise=[pricing, vat]` is a list."""
     import yaml
 
+    from copart_cli.yamlio import StrictLoader
+
     fields: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -62,7 +64,7 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
         if key in RESERVED_FIELDS:
             raise UsageError(f"--field cannot set '{key}'", hint="ids and kinds are chosen by copart")
         try:
-            parsed = yaml.safe_load(value) if value.strip() else ""
+            parsed = yaml.load(value, Loader=StrictLoader) if value.strip() else ""  # noqa: S506 - a safe loader
         except yaml.YAMLError:
             opened = value.lstrip()[:1]
             if opened in ("[", "{") and {"[": "]", "{": "}"}[opened] not in value:  # a list left open
@@ -70,6 +72,11 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
                                  hint=f"close it, e.g. --field '{key}=[pricing, vat]', or quote it to keep "
                                       f"it as text: --field '{key}=\"{value}\"'") from None
             parsed = value  # not YAML: keep it as the text the user typed
+        why = type_problem(key, parsed)
+        if why:
+            raise UsageError(f"--field {key}: '{value}' {why}",
+                             hint="a date is written 2026-02-28 or 2026-02-28T10:00:00Z" if why == "is not a date"
+                             else f"quote it to keep it as text: --field '{key}=\"{value}\"'")
         fields[key] = parsed
     return fields
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from typing import Annotated, Optional
@@ -234,6 +235,10 @@ def _run(argv: list[str] | None) -> None:
         if isinstance(exc, OSError) and is_disk_full(exc):  # not a bug: the disk filled up
             error(f"the disk is full ({exc.strerror})", "free some space, then run the command again")
             sys.exit(int(ExitCode.ERROR))
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:  # a 4,000-character -R or DIR
+            name = str(exc.filename or "")
+            error(f"a file name is too long: {name[:60] + '…' if len(name) > 60 else name}", "use a shorter path")
+            sys.exit(int(ExitCode.USAGE))
         error(f"internal error: {type(exc).__name__}: {exc}", "run again with --debug and report the traceback")
         sys.exit(int(ExitCode.ERROR))
     sys.exit(code if isinstance(code, int) else 0)

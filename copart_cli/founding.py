@@ -47,6 +47,9 @@ def init_repertoire(path: Path, name: str | None, domain: str = "", example: boo
         raise AlreadyExists(f"{path} is already a repertoire ({CONFIG_FILE} exists); nothing was changed")
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path} exists and is not a folder")
+    for what, text in (("community name", name or ""), ("domain", domain)):
+        if len(text) > 300:  # it heads every page and digest: a 4,000-character one is a mistake
+            raise UsageError(f"the {what} is {len(text)} characters; keep it under 300")
     sample = data_dir("repertoire") if example else None
     if not name:
         if sample is None:

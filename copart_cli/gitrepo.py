@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteUnreachable
+from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteUnreachable, UsageError
 from copart_cli.files import remove
 
 _BASE_ENV = {
@@ -25,7 +25,20 @@ _BASE_ENV = {
     # read-only commands (status, diff) must not take index.lock to refresh the index:
     # they would collide with a concurrent copart commit
     "GIT_OPTIONAL_LOCKS": "0",
+    # the transports a repertoire travels over; none that runs a program (ext::) or reads a
+    # file descriptor (fd::), whatever address a partner, a remote or a submodule names
+    "GIT_ALLOW_PROTOCOL": "file:git:ssh:http:https",
 }
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)(::|://)")
+_URL_SCHEMES = ("file", "git", "ssh", "git+ssh", "ssh+git", "http", "https")
+
+
+def check_address(url: str) -> None:
+    """A UsageError unless `url` is a path, a bundle, or a file://, git://, ssh or http(s) address."""
+    m = _URL.match(url)
+    if m and (m.group(2) == "::" or m.group(1).lower() not in _URL_SCHEMES):
+        raise UsageError(f"'{url}' uses the '{m.group(1)}' transport, which copart does not use",
+                         hint="give a folder, a bundle file, or a file://, git://, ssh:// (host:path) or https:// address")
 
 
 def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -514,6 +527,7 @@ class GitRepo:
 
     @staticmethod
     def clone(url: str, dest: Path, *, branch: str | None = None, timeout: float = 600) -> "GitRepo":
+        check_address(url)
         args = ["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60", "clone", "-q", "--origin", "origin"]
         if branch:
             args += ["--branch", branch]

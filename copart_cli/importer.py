@@ -26,7 +26,7 @@ from typing import Any
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, InvalidEntry, UsageError
 from copart_cli.files import MAX_ENTRY_BYTES, open_new, read_bytes
-from copart_cli.model import Entry, Kind, iso, utcnow
+from copart_cli.model import Entry, Kind, iso, type_problem, utcnow
 from copart_cli.repertoire import Repertoire
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -238,6 +238,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     with rep.write_lock():
         earlier = _imported_before(rep)
         unreadable: list[str] = []
+        mistyped: list[str] = []  # a date that is none, a list for a title: read as missing
         bulk = rep.bulk_write()
         try:
             author, profile = _author(rep)
@@ -263,6 +264,9 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                     continue
                 if parsed.unreadable_fm:
                     unreadable.append(rel_src)
+                wrong = [f"'{k}' {why}" for k, v in parsed.meta.items() if (why := type_problem(k, v))]
+                if wrong:
+                    mistyped.append(f"{rel_src} ({', '.join(wrong)})")
                 entry_text, entry = _convert(parsed, rel_src, kind, author, now, taken)
                 claimed.add(entry.id)
                 if create(entry.path, entry_text):
@@ -294,6 +298,10 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
         shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
         result.notes.append(f"{len(unreadable)} file{'s have' if len(unreadable) > 1 else ' has'} frontmatter that is "
                             f"not valid YAML, imported as text: {shown}")
+    if mistyped:
+        shown = "; ".join(mistyped[:3]) + (f" and {len(mistyped) - 3} more" if len(mistyped) > 3 else "")
+        result.notes.append(f"{len(mistyped)} file{'s have values' if len(mistyped) > 1 else ' has a value'} copart "
+                            f"cannot read, imported and read as missing: {shown}")
     links = sum(1 for e in result.imported if "[[" in e.body)
     if links:
         result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "

@@ -35,6 +35,7 @@ from typing import Any
 
 from copart_cli.errors import CopartError, LinkRefused
 from copart_cli.files import MAX_ENTRY_BYTES, open_read, read_bytes
+from copart_cli.model import as_datetime, as_list, as_text
 
 SCHEMA_VERSION = 7  # 7: segments as plain files (whoosh copies a compound segment into memory at each open)
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
@@ -85,31 +86,11 @@ def split_body(text: str) -> tuple[str, str]:
     return "", t
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v is not None and not isinstance(v, (dict, list))]
-    return [str(value)]
-
-
 def _epoch(value: Any) -> int:
-    import datetime as dt
-
-    if isinstance(value, dt.datetime):
-        v = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        return max(0, int(v.timestamp()))
-    if isinstance(value, dt.date):
-        return max(0, int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp()))
-    if isinstance(value, str):
-        try:
-            text = value.strip().replace("Z", "+00:00")
-            v = dt.datetime.fromisoformat(text)
-            v = v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
-            return max(0, int(v.timestamp()))
-        except ValueError:
-            return 0
-    return 0
+    """A frontmatter date as seconds since 1970 (0 for none): the model's reading, so a date
+    that is no date (2026-02-30) is missing here too, never an error."""
+    when = as_datetime(value)
+    return max(0, int(when.timestamp())) if when else 0
 
 
 def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -143,35 +124,36 @@ def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
         body = body[:MAX_BODY_CHARS]
         note = f"only the first {MAX_BODY_CHARS // 1024} KiB indexed"
     stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
-    kind = str(meta.get("kind") or _folder_kind(rel))
-    topics = _as_list(meta.get("topics"))
-    tags = _as_list(meta.get("tags"))
-    expertise = _as_list(meta.get("expertise")) if kind == "member" else []
-    title = str(meta.get("title") or meta.get("name") or stem)
+    text = lambda key: as_text(meta.get(key))  # noqa: E731 - a value of the wrong type reads as missing
+    kind = text("kind") or _folder_kind(rel)
+    topics = as_list(meta.get("topics"))
+    tags = as_list(meta.get("tags"))
+    expertise = as_list(meta.get("expertise")) if kind == "member" else []
+    title = text("title") or text("name") or stem
     stored = {
         "topics": topics,
         "tags": tags,
-        "source": str(meta["source"]) if meta.get("source") else None,
-        "status": str(meta.get("status") or ("open" if kind == "ask" else "")),
-        "answers": str(meta.get("answers") or ""),
+        "source": text("source") or None,
+        "status": text("status") or ("open" if kind == "ask" else ""),
+        "answers": text("answers"),
         "accepted": meta.get("accepted") is True,
-        "name": str(meta.get("name") or title) if kind == "member" else "",
+        "name": (text("name") or title) if kind == "member" else "",
         "expertise": expertise,
-        "offers": _as_list(meta.get("offers"))[:20] if kind == "member" else [],
+        "offers": as_list(meta.get("offers"))[:20] if kind == "member" else [],
     }
     doc = {
         "path": rel,
-        "id": str(meta.get("id") or stem),
+        "id": text("id") or stem,
         "kind": kind,
         "title": title,
         "topics": " ".join(topics + expertise),
         "tags": " ".join(tags),
         "tagx": ",".join(t.lower() for t in tags) or None,
         "topicx": ",".join(t.lower() for t in topics + expertise) or None,
-        "author": str(meta.get("author") or ""),
+        "author": text("author"),
         "status": stored["status"] or None,
         "created": _epoch(meta.get("created")),
-        "body": body + ("\n" + " ".join(_as_list(meta.get("offers"))) if kind == "member" else ""),
+        "body": body + ("\n" + " ".join(as_list(meta.get("offers"))) if kind == "member" else ""),
         "meta": stored,
     }
     return {k: v for k, v in doc.items() if v is not None and v != ""}, note

@@ -39,6 +39,13 @@ KIND_REQUIRED_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.answer: ("answers",),
 }
 LIST_KEYS = ("topics", "tags", "links", "aliases")
+# The type of every key copart reads (pushed by partners, so any of them may be wrong).
+# A value of the wrong type is a `check` problem; everything else reads it as missing.
+TEXT_KEYS = ("id", "kind", "title", "author", "name", "status", "answers", "source")
+WORD_LIST_KEYS = (*LIST_KEYS, "expertise", "roles", "email", "ssh_keys", "offers")  # a list, or one text
+DATE_KEYS = ("created", "updated", "joined", "review_by", "reviewed", "date", "accepted_at")
+BOOL_KEYS = ("accepted",)
+_SCALARS = (str, int, float, dt.date)
 ASK_STATUSES = ("open", "answered", "closed")
 MEMBER_STATUSES = ("active", "alumni")
 MEMBER_ROLES = ("partner", "coordinator", "core")
@@ -50,38 +57,77 @@ def is_entry_name(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".") and ".conflict-" not in name
 
 
+def as_text(value: Any) -> str:
+    """A frontmatter text key; anything but text (a list, a mapping, a number) reads as missing."""
+    return value if isinstance(value, str) else ""
+
+
 def as_list(value: Any) -> list[str]:
-    """A frontmatter list key, tolerant of a bare string or nothing."""
-    if value is None:
+    """A frontmatter list key, tolerant of a bare string or nothing; a mapping, or a list or
+    mapping inside the list, reads as missing."""
+    if value is None or isinstance(value, dict):
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v is not None]
+        return [str(v) for v in value if isinstance(v, _SCALARS)]
     return [str(value)]
 
 
 def as_datetime(value: Any) -> dt.datetime | None:
-    """A frontmatter date as an aware UTC datetime, or None if it does not parse."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    """A frontmatter date as an aware datetime (UTC if it names no offset), or None if it is no real date."""
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
         try:
-            parsed = dt.datetime.fromisoformat(text)
+            value = dt.datetime.fromisoformat(text)
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        try:  # 0001-01-01T00:00+05:00 has no UTC time, so it is no date
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            return None
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
     return None
+
+
+def type_problem(key: str, value: Any) -> str | None:
+    """What is wrong with `value` for `key` (e.g. "is not a date"), or None if copart can read it."""
+    if value is None or value == "":
+        return None
+    if key in DATE_KEYS and as_datetime(value) is None:
+        return "is not a date"
+    if key in TEXT_KEYS and not isinstance(value, str):
+        return f"should be text, not {_type_name(value)}"
+    if key in WORD_LIST_KEYS and not (isinstance(value, _SCALARS) or isinstance(value, list)
+                                      and all(isinstance(v, _SCALARS) for v in value)):
+        return "should be a list of words"
+    if key in BOOL_KEYS and not isinstance(value, bool):
+        return "must be true or false"
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
 def iso(value: dt.datetime | None) -> str | None:
     """ISO-8601 UTC with a Z, the one time format copart writes and prints."""
     if value is None:
         return None
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:  # 0001-01-01T00:00+05:00, as YAML reads it: no time UTC can show
+        return None
 
 
 def utcnow() -> dt.datetime:
@@ -100,19 +146,19 @@ class Entry:
 
     @property
     def id(self) -> str:
-        return str(self.meta.get("id") or self.path.rsplit("/", 1)[-1].removesuffix(".md"))
+        return as_text(self.meta.get("id")) or self.path.rsplit("/", 1)[-1].removesuffix(".md")
 
     @property
     def kind(self) -> str:
-        return str(self.meta.get("kind") or "")
+        return as_text(self.meta.get("kind"))
 
     @property
     def title(self) -> str:
-        return str(self.meta.get("title") or self.id)
+        return as_text(self.meta.get("title")) or self.id
 
     @property
     def author(self) -> str:
-        return str(self.meta.get("author") or "")
+        return as_text(self.meta.get("author"))
 
     @property
     def created(self) -> dt.datetime | None:
@@ -132,8 +178,7 @@ class Entry:
 
     @property
     def source(self) -> str | None:
-        src = self.meta.get("source")
-        return str(src) if src else None
+        return as_text(self.meta.get("source")) or None
 
 
 @dataclass
@@ -157,11 +202,11 @@ class Member:
         m = entry.meta
         return cls(
             id=entry.id,
-            name=str(m.get("name") or entry.title),
+            name=as_text(m.get("name")) or entry.title,
             emails=[e.lower() for e in as_list(m.get("email"))],
             roles=as_list(m.get("roles")),
             expertise=as_list(m.get("expertise")),
-            status=str(m.get("status") or "active"),
+            status=as_text(m.get("status")) or "active",
             ssh_keys=[" ".join(k.split()) for k in as_list(m.get("ssh_keys")) if k.strip()],
         )
 
@@ -182,6 +227,8 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     """'7d', '2w', '3m', '1y', 'today', 'yesterday' or an ISO date, as a UTC datetime."""
     import re
 
+    from copart_cli.errors import UsageError
+
     now = now or utcnow()
     t = text.strip().lower()
     if t == "today":
@@ -192,10 +239,11 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     if m:
         n, unit = int(m.group(1)), m.group(2)
         days = {"h": n / 24, "d": n, "w": 7 * n, "m": 30 * n, "y": 365 * n}[unit]
-        return now - dt.timedelta(days=days)
+        try:
+            return now - dt.timedelta(days=days)
+        except OverflowError:  # 99999y: before the year 1
+            raise UsageError(f"'{text}' reaches back before the year 1", hint="use e.g. 7d, 2w, 3m or 10y") from None
     parsed = as_datetime(text.strip())
     if parsed is None:
-        from copart_cli.errors import UsageError
-
         raise UsageError(f"cannot read '{text}' as a time", hint="use e.g. 7d, 2w, 3m, 1y or 2026-11-01")
     return parsed

@@ -17,7 +17,7 @@ from typing import Any
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
 from copart_cli.files import find_links, guard, list_dir, locked, read_text, remove
-from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, is_entry_name
+from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
@@ -50,15 +50,15 @@ class Config:
         review = str(data.get("review") or "open")
         if review not in REVIEW_POLICIES:
             raise InvalidEntry(f"{rel}: review must be one of {', '.join(REVIEW_POLICIES)}, not '{review}'")
-        return cls(
-            name=str(data.get("name") or default_name),
-            domain=str(data.get("domain") or ""),
-            description=str(data.get("description") or ""),
+        return cls(  # a value of the wrong type (a list for a name) reads as missing
+            name=as_text(data.get("name")) or default_name,
+            domain=as_text(data.get("domain")),
+            description=as_text(data.get("description")),
             topics=[str(t) for t in (data.get("topics") or []) if t is not None]
             if isinstance(data.get("topics"), list)
             else [],
             review=review,
-            default_remote=str(data.get("default_remote") or "origin"),
+            default_remote=as_text(data.get("default_remote")) or "origin",
             raw=data,
         )
 
@@ -459,8 +459,9 @@ def outgoing_links(entry: Entry, known: set[str]) -> set[str]:
         resolved = resolve_link(target, known)
         if resolved:
             targets.add(resolved)
-    if entry.kind == Kind.answer.value and entry.meta.get("answers"):
-        targets.add(str(entry.meta["answers"]))
+    ask = as_text(entry.meta.get("answers")) if entry.kind == Kind.answer.value else ""
+    if ask in known:  # an ask that is not there (or a mapping in its place) is no link
+        targets.add(ask)
     return targets
 
 

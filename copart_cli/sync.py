@@ -413,6 +413,9 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
             raise CopartError(f"no bundle at {bundle_in}")
     else:
         mode, name = "remote", _pick_remote(rep, remote)
+        from copart_cli.gitrepo import check_address  # git refuses other transports; this says so
+
+        check_address(git.remote_url(name) or "")
     result = SyncResult(mode=mode, remote=name, branch=branch)
     with rep.write_lock(wait_for_git=True):
         commit_outside_edits(rep, rep.pending_paths(), result)

@@ -9,18 +9,16 @@ from copart_cli.errors import InvalidEntry, LinkRefused
 from copart_cli.model import (
     ASK_STATUSES,
     KIND_REQUIRED_KEYS,
-    LIST_KEYS,
     MEMBER_STATUSES,
     REQUIRED_KEYS,
     Entry,
     Kind,
     Member,
     Problem,
-    as_datetime,
+    as_text,
+    type_problem,
 )
 from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from, kind_of_folder, resolve_link, wiki_links
-
-DATE_KEYS = ("created", "updated", "joined", "review_by", "date")
 
 
 @dataclass
@@ -43,9 +41,14 @@ def structural_problems(entry: Entry) -> list[Problem]:
     folder_kind = kind_of_folder(rel)
     kind_value = entry.meta.get("kind")
     kind: Kind | None = None
+    # a value of the wrong type (a date that is none, a list for a title): one problem, at its line
+    wrong = {key: why for key, value in entry.meta.items() if (why := type_problem(key, value))}
+    for key, why in wrong.items():
+        shown = repr(entry.meta[key]) if why == "is not a date" and isinstance(entry.meta[key], str) else ""
+        problems.append(Problem(rel, at(key), f"'{key}' {why}" + (f": {shown}" if shown else "")))
     if kind_value is None:
         problems.append(Problem(rel, 1, "missing required key 'kind'"))
-    else:
+    elif "kind" not in wrong:
         try:
             kind = Kind(str(kind_value))
         except ValueError:
@@ -60,24 +63,16 @@ def structural_problems(entry: Entry) -> list[Problem]:
             problems.append(Problem(rel, at(key) if key in lines else 1, f"missing required key '{key}'"))
     stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
     entry_id = entry.meta.get("id")
-    if entry_id is not None:
+    if entry_id is not None and "id" not in wrong:
         if str(entry_id) != stem:
             problems.append(Problem(rel, at("id"), f"id '{entry_id}' does not match the file name '{stem}.md'"))
         elif not ids.is_valid(str(entry_id)):
             problems.append(Problem(rel, at("id"), f"'{entry_id}' is not a valid id (lowercase, digits, hyphens)"))
-    for key in DATE_KEYS:
-        if key in entry.meta and entry.meta[key] not in (None, "") and as_datetime(entry.meta[key]) is None:
-            problems.append(Problem(rel, at(key), f"'{key}' is not a date: {entry.meta[key]!r}"))
-    for key in LIST_KEYS:
-        value = entry.meta.get(key)
-        if value is not None and not isinstance(value, (list, str)):
-            problems.append(Problem(rel, at(key), f"'{key}' should be a list"))
-    if kind == Kind.ask and entry.meta.get("status") not in (None, *ASK_STATUSES):
+    status = entry.meta.get("status") if "status" not in wrong else None
+    if kind == Kind.ask and status not in (None, *ASK_STATUSES):
         problems.append(Problem(rel, at("status"), f"ask status must be one of {', '.join(ASK_STATUSES)}"))
-    if kind == Kind.member and entry.meta.get("status") not in (None, *MEMBER_STATUSES):
+    if kind == Kind.member and status not in (None, *MEMBER_STATUSES):
         problems.append(Problem(rel, at("status"), f"member status must be one of {', '.join(MEMBER_STATUSES)}"))
-    if kind == Kind.answer and not isinstance(entry.meta.get("accepted", False), bool):
-        problems.append(Problem(rel, at("accepted"), "'accepted' must be true or false"))
     return problems
 
 
@@ -86,8 +81,8 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
     rel = entry.path
     lines = frontmatter.key_lines(entry.raw_frontmatter)
     problems: list[Problem] = []
-    author = entry.meta.get("author")
-    if author and entry.kind != Kind.member.value and str(author) not in members:
+    author = entry.author
+    if author and entry.kind != Kind.member.value and author not in members:
         problems.append(Problem(rel, lines.get("author", 1), f"author '{author}' is not a member"))
     for link in entry.links:
         if resolve_link(link, known) is None:
@@ -97,8 +92,8 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
         if resolve_link(target, known) is None:
             problems.append(Problem(rel, body_line + offset, f"wiki-link [[{target}]] does not resolve to an entry"))
     if entry.kind == Kind.answer.value:
-        ask = entry.meta.get("answers")
-        if ask and str(ask) not in asks:
+        ask = as_text(entry.meta.get("answers"))
+        if ask and ask not in asks:
             problems.append(Problem(rel, lines.get("answers", 1), f"answers '{ask}', which is not an ask"))
     return problems
 

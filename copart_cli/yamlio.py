@@ -45,6 +45,19 @@ else:  # pragma: no cover - PyYAML built without libyaml
     FastLoader = StrictLoader  # type: ignore[misc,assignment]
 
 
+def _timestamp(loader, node):
+    """A timestamp that is no real date (2026-02-30, year 0, a +99:00 offset) stays the text
+    it was: `check` reports it, everything else reads the key as missing, nothing crashes."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+for _loader in {StrictLoader, FastLoader}:
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 class Dumper(yaml.SafeDumper):
     pass
 

@@ -297,13 +297,14 @@ def test_entries_get_ordinary_file_modes(alice, sample):
 
 
 def test_an_edit_by_options_that_fails_leaves_the_entry_as_it_was(alice, sample):
-    path = sample / "stories" / "pricing-a-first-workshop.md"
+    ask = "how-should-i-price-a-half-day-workshop-for-a-traders-group"
+    path = sample / "asks" / f"{ask}.md"
     before = path.read_bytes()
-    r = alice.copart("edit", "pricing-a-first-workshop", "--field", "created=banana", cwd=sample)
-    assert r.code == 1 and "not a date" in r.stderr and "nothing was changed" in r.stderr
+    r = alice.copart("edit", ask, "--field", "status=banana", cwd=sample)
+    assert r.code == 1 and "status must be one of" in r.stderr and "nothing was changed" in r.stderr
     assert path.read_bytes() == before
     assert alice.git("status", "--porcelain", cwd=sample).strip() == ""
-    ok = alice.copart("edit", "pricing-a-first-workshop", "--tag", "revisited", cwd=sample)  # nothing stacked on it
+    ok = alice.copart("edit", ask, "--tag", "revisited", cwd=sample)  # nothing stacked on it
     assert ok.ok and "banana" not in path.read_text()
 
 

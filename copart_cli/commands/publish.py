@@ -37,7 +37,7 @@ def digest(
 def site(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="Where to write the site (new, empty, or a previous copart site).")],
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for rendering (default: all cores).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, max=64, help="Processes for rendering (default: all cores).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Export a static HTML site: entries, members, topics, open asks and an offline search."""
@@ -48,7 +48,7 @@ def site(
 
 def stats(
     ctx: typer.Context,
-    months: Annotated[int, typer.Option("--months", "-m", help="How many months of history to chart.")] = 12,
+    months: Annotated[int, typer.Option("--months", "-m", min=1, max=1200, help="How many months of history to chart.")] = 12,
     json: JsonOpt = False,
 ) -> None:
     """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
@@ -101,13 +101,10 @@ def pathway_suggest(
     ctx: typer.Context,
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="What the newcomer wants to learn.")],
     save: Annotated[Optional[str], typer.Option("--save", metavar="NAME", help="Write the draft to pathways/NAME.md and commit it.")] = None,
-    per_kind: Annotated[int, typer.Option("--limit", help="Practices and stories to include, each.")] = 5,
+    per_kind: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Practices and stories to include, each.")] = 5,
     json: JsonOpt = False,
 ) -> None:
     """Draft a pathway on a topic: practices first, then stories, then the people to meet."""
-    from copart_cli.errors import UsageError
     from copart_cli.pathways import suggest_pathway
 
-    if per_kind < 1:
-        raise UsageError("--limit must be at least 1")
     emit(ctx, suggest_pathway(repertoire(ctx), topic, save, per_kind, _now()), json)

@@ -9,9 +9,34 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
+
+
+# Text from partners reaches a terminal as text, never as commands: control characters but
+# newline and tab (ESC sequences clear the screen, write the clipboard, retitle the window; a
+# lone CR overwrites a line) become visible symbols (ESC is shown as U+241B), and the bidi
+# embeddings, overrides and isolates that make a line read differently from what it holds are
+# shown as escapes. JSON escapes the same characters the JSON way (\u001b, \u202e).
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if c not in (9, 10)} | {0x7F: "\u2421"}
+_VISIBLE |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {ord(c): f"\\u{ord(c):04x}" for c in _BIDI}
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + _BIDI + "]")  # json.dumps already escapes the rest
+
+
+def visible(text: str) -> str:
+    """`text` with every control character made visible (CRLF line ends read as newlines)."""
+    if not _UNSAFE.search(text):
+        return text
+    return text.replace("\r\n", "\n").translate(_VISIBLE)
+
+
+def json_text(payload: Any) -> str:
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
@@ -33,32 +58,49 @@ def emit(result: Any, options: Options) -> None:
     name = type(result).__name__
     if options.json:
         payload = getattr(module, f"json_{name}")(result)
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(payload) + "\n")
     else:
         getattr(module, f"text_{name}")(result, Out())
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"copart: warning: {message}\n")
+    sys.stderr.write(f"copart: warning: {visible(message)}\n")
 
 
 def note(message: str) -> None:
     """A side remark for a person (progress, hints): stderr, so stdout stays the payload."""
-    sys.stderr.write(f"{message}\n")
+    sys.stderr.write(f"{visible(message)}\n")
 
 
 def error(message: str, hint: str | None = None) -> None:
-    sys.stderr.write(f"copart: error: {message}\n")
+    sys.stderr.write(f"copart: error: {visible(message)}\n")
     if hint:
-        sys.stderr.write(f"hint: {hint}\n")
+        sys.stderr.write(f"hint: {visible(hint)}\n")
+
+
+class _Visible:
+    """A text stream that writes everything through visible()."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(visible(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 class Out:
-    """A small vocabulary for views: tables, lines, Markdown; rich only on a terminal."""
+    """A small vocabulary for views: tables, lines, Markdown; rich only on a terminal.
+
+    Whatever a view writes, to `stream` or through `console`, is passed through visible():
+    the one place that keeps partners' text from driving the terminal."""
 
     def __init__(self, stream=None):
-        self.stream = stream or sys.stdout
-        self.rich = self.stream.isatty()
+        self._raw = stream or sys.stdout
+        self.stream = _Visible(self._raw)
+        self.rich = self._raw.isatty()
         self._console = None
 
     @property
@@ -66,20 +108,25 @@ class Out:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.stream, highlight=False)
+            class VisibleConsole(Console):
+                def print(self, *objects, **kwargs):  # a string a view prints itself is text too
+                    super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+            # rich writes its own styling escapes, so it gets the raw stream and clean text
+            self._console = VisibleConsole(file=self._raw, highlight=False)
         return self._console
 
     def line(self, text: str = "", style: str | None = None) -> None:
         if self.rich:
             from rich.text import Text
 
-            self.console.print(Text(text, style=style or ""))
+            self.console.print(Text(visible(text), style=style or ""))
         else:
             self.stream.write(text + "\n")
 
     def heading(self, text: str) -> None:
         if self.rich:
-            self.console.rule(f"[bold]{_escape(text)}", align="left")
+            self.console.rule(f"[bold]{_escape(visible(text))}", align="left")
         else:
             self.stream.write(f"== {text} ==\n")
 
@@ -88,11 +135,12 @@ class Out:
         if self.rich:
             from rich.table import Table
 
-            table = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
+            table = Table(title=title and visible(title), title_justify="left", header_style="bold", box=None,
+                          pad_edge=False)
             for col in columns:
                 table.add_column(col, overflow="fold")
             for row in rows:
-                table.add_row(*(_escape(c) for c in row))
+                table.add_row(*(_escape(visible(c)) for c in row))
             self.console.print(table)
         else:
             for row in rows:
@@ -102,7 +150,7 @@ class Out:
         if self.rich:
             from rich.markdown import Markdown
 
-            self.console.print(Markdown(text))
+            self.console.print(Markdown(visible(text)))
         else:
             self.stream.write(text if text.endswith("\n") else text + "\n")
 
@@ -111,9 +159,15 @@ class Out:
         if self.rich:
             from rich.text import Text
 
-            rich_text = Text(text)
-            for start, end in marks:
-                rich_text.stylize(style, start, end)
+            # each piece made visible on its own, so the marks keep pointing at the same words
+            rich_text, at = Text(), 0
+            for start, end in sorted(marks):
+                if start < at:
+                    continue
+                rich_text.append(visible(text[at:start]))
+                rich_text.append(visible(text[start:end]), style=style)
+                at = end
+            rich_text.append(visible(text[at:]))
             self.console.print(rich_text)
         else:
             self.stream.write(text + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from copart_cli.model import Entry, Problem, iso
@@ -18,6 +19,8 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # YAML's .inf and .nan have no JSON spelling
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
