@@ -188,7 +188,8 @@ class Scale:
                 if name == RG:
                     b.measure(argv, cwd=self.rep, ok=ok)
                     continue
-                p = b.measure(argv + ["--json"] if name in (ASK, SEARCH) else argv, cwd=self.rep, ok=ok)
+                json_ = ["--limit", "10", "--json"] if name in (ASK, SEARCH) else []  # ask shows 5 by default
+                p = b.measure(argv + json_, cwd=self.rep, ok=ok)
                 judged.setdefault(name, []).append(judge(name, q, *self._found(name, q, p.stdout)))
         runs: dict[str, dict[int, list[Proc]]] = {name: {} for name in argvs[0]}
         for _ in range(b.repeat):
