@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import CORPUS
+from tests.conftest import corpus_stream
 
 
 def found(partner, rep, query):
@@ -89,8 +90,12 @@ def test_corrupt_missing_or_old_index_rebuilds_itself(alice, sample):
 
 
 def _bigger(alice, world) -> Path:
+    """The sample plus 400 real handbook pages in nested folders: a build long enough to kill midway."""
     rep = alice.init("big", example=True)
-    src = CORPUS / "sourcegraph-handbook"
+    src = world.base / "handbook"
+    for rel, data in itertools.islice(corpus_stream(), 400):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
     assert alice.copart("import", str(src), cwd=rep).ok
     return rep
 
