@@ -66,6 +66,7 @@ class Partner:
         self.email = email or f"{name}@example.org"
         self.home = world.base / "homes" / name
         self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "tmp").mkdir(exist_ok=True)
         (self.home / ".gitconfig").write_text(
             f"[user]\n\tname = {name.title()}\n\temail = {self.email}\n"
             "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
@@ -82,6 +83,7 @@ class Partner:
             XDG_STATE_HOME=str(self.home / ".local/state"),
             GIT_CONFIG_GLOBAL=str(self.home / ".gitconfig"),
             GIT_CONFIG_NOSYSTEM="1",
+            TMPDIR=str(self.home / "tmp"),  # `demo` cleans up its earlier copies in the temp dir
             EDITOR="false",  # a test that wants an editor sets one
             NO_COLOR="1",
             COLUMNS="200",
