@@ -245,3 +245,57 @@ def data_dir(name: str) -> Path:
 
 def is_disk_full(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+# Throwaway folders in the temp dir (`copart demo`): each run removes the ones earlier runs left,
+# and only those: the marker must be ours, in a folder of ours with the right prefix.
+_MADE_BY = b"copart made this throwaway folder; the next run that made it removes it\n"
+
+
+def claim_temp_folder(prefix: str, marker: str) -> tuple[Path, int]:
+    """A new folder in the temp dir, marked as copart's, and the fd that keeps its marker locked:
+    close it once the folder is complete, so a cleanup running meanwhile leaves it alone."""
+    import fcntl
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    fd = os.open(folder / f"{marker}.new", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, _MADE_BY)
+    os.rename(folder / f"{marker}.new", folder / marker)  # it appears already locked
+    return folder, fd
+
+
+def remove_old_temp_folders(prefix: str, marker: str, keep: Path) -> list[Path]:
+    """Remove the folders claim_temp_folder made before (all but `keep`, those still being filled
+    and the one holding the current directory); the ones removed."""
+    import fcntl
+    import shutil
+    import stat
+
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current directory was removed
+        here = None
+    removed = []
+    for folder in sorted(Path(tempfile.gettempdir()).glob(prefix + "*")):
+        try:
+            st = folder.lstat()
+            if folder == keep or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            fd = os.open(folder / marker, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, len(_MADE_BY) + 1) != _MADE_BY:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a run still fills it
+            if here is not None and (here == folder.resolve() or folder.resolve() in here.parents):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            if not os.path.lexists(folder):
+                removed.append(folder)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from copart_cli import templating
 from copart_cli.errors import AlreadyExists, GitError, UsageError
-from copart_cli.files import atomic_write, data_dir
+from copart_cli.files import atomic_write, claim_temp_folder, data_dir, remove_old_temp_folders
 from copart_cli.gitrepo import GitRepo
 from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member
 from copart_cli.repertoire import CONFIG_FILE, Repertoire
@@ -39,6 +39,7 @@ class Overview:
     members: list[Member]
     open_asks: list[Entry]
     answer: object = None  # search.AskResult: the demo answers a real question
+    removed: list[Path] = field(default_factory=list)  # older demo copies this one cleaned up
 
 
 def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False) -> InitResult:
@@ -105,11 +106,23 @@ def overview(rep: Repertoire, recent: int = 5) -> Overview:
     return Overview(rep.root, rep.config.name, rep.config.domain, counts, stories[:recent], members, asks)
 
 
-def demo(target: Path | None = None) -> Overview:
-    """A throwaway git copy of the sample repertoire, and what it knows."""
-    import tempfile
+DEMO_PREFIX, DEMO_MARKER = "copart-demo-", ".copart-demo"
 
-    path = target or Path(tempfile.mkdtemp(prefix="copart-demo-")) / "4xp"
+
+def demo() -> Overview:
+    """A throwaway git copy of the sample repertoire in the temp dir, and what it knows. Copies
+    earlier runs left are removed, so trying it again and again leaves one copy behind."""
+    folder, claim = claim_temp_folder(DEMO_PREFIX, DEMO_MARKER)
+    try:
+        removed = remove_old_temp_folders(DEMO_PREFIX, DEMO_MARKER, keep=folder)
+        shown = _demo_in(folder / "4xp")
+    finally:
+        os.close(claim)  # complete (or failed): the next run may remove it
+    shown.removed = removed
+    return shown
+
+
+def _demo_in(path: Path) -> Overview:
     probe = GitRepo(Path.cwd())
     try:
         probe.identity()

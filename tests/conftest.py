@@ -11,18 +11,33 @@ Tests drive the real `copart` CLI in a subprocess against real git repositories:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "repertoire"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS_SLICE = ROOT / "tests" / "data" / "corpus"  # real Markdown the clone carries (its PROVENANCE.txt)
+
+
+def corpus_stream(low: int = 0, high: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """Real Markdown without end: the slice's .md files of low..high bytes as they are, in a stable
+    order, then replica k = 1, 2, … of each as <stem>__r<k>.md with a last line '<!-- replica k -->'
+    (the 10x variant ../shared/corpus/MANIFEST.txt describes), so no two files are identical."""
+    files = sorted(p for p in CORPUS_SLICE.rglob("*.md") if low <= p.stat().st_size <= (high or 1 << 40))
+    for k in itertools.count():
+        for path in files:
+            rel, data = path.relative_to(CORPUS_SLICE).as_posix(), path.read_bytes()
+            if k:
+                rel, data = f"{rel[:-3]}__r{k}.md", data + f"\n<!-- replica {k} -->\n".encode()
+            yield rel, data
 
 
 @dataclass
@@ -51,6 +66,7 @@ class Partner:
         self.email = email or f"{name}@example.org"
         self.home = world.base / "homes" / name
         self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "tmp").mkdir(exist_ok=True)
         (self.home / ".gitconfig").write_text(
             f"[user]\n\tname = {name.title()}\n\temail = {self.email}\n"
             "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
@@ -67,6 +83,7 @@ class Partner:
             XDG_STATE_HOME=str(self.home / ".local/state"),
             GIT_CONFIG_GLOBAL=str(self.home / ".gitconfig"),
             GIT_CONFIG_NOSYSTEM="1",
+            TMPDIR=str(self.home / "tmp"),  # `demo` cleans up its earlier copies in the temp dir
             EDITOR="false",  # a test that wants an editor sets one
             NO_COLOR="1",
             COLUMNS="200",

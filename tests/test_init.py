@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import shutil
 from pathlib import Path
 
 
@@ -78,3 +82,62 @@ def test_demo_works_without_a_git_identity(world):
     r = nobody.copart("demo", "--json")
     assert r.ok, r
     assert r.json()["counts"]["member"] >= 6
+
+
+def _copy_in(text: str) -> Path:
+    return Path(re.search(r"This is a throwaway copy in (\S+) ", text).group(1))
+
+
+def test_demo_says_where_its_copy_is_and_removes_the_ones_earlier_runs_left(alice):
+    tmp = alice.home / "tmp"  # the partner's TMPDIR
+    first = _copy_in(alice.copart("demo").stdout)
+    assert first.parent.parent == tmp and (first / ".git").is_dir()
+    second = _copy_in(alice.copart("demo").stdout)
+    assert not first.parent.exists()  # the second run removed the first copy, folder and all
+    assert (second / ".git").is_dir() and alice.copart("check", cwd=second).ok
+    r = alice.copart("demo", "--json")
+    third = Path(r.json()["path"])
+    assert r.json()["removed"] == [str(second.parent)]
+    assert [p.name for p in tmp.iterdir()] == [third.parent.name]  # every run leaves one copy behind
+    r = alice.copart("demo")
+    assert f"removed 1 older demo copy from {tmp}" in r.stdout
+    assert "(the next copart demo removes it)" in r.stdout
+
+
+def test_demo_never_removes_what_it_did_not_make_or_what_is_in_use(alice, world):
+    tmp = alice.home / "tmp"
+    made = Path(alice.copart("demo", "--json").json()["path"]).parent
+    # look-alikes: a folder of notes with the prefix, a marker with other words in it, a marker
+    # that is a symlink to a real one, a symlink to a folder holding a real marker, a FIFO marker
+    outside = world.base / "precious"
+    outside.mkdir()
+    shutil.copyfile(made / ".copart-demo", outside / ".copart-demo")
+    notes = tmp / "copart-demo-notes"
+    (notes / "4xp").mkdir(parents=True)
+    (notes / "4xp" / "mine.md").write_text("my own notes\n")
+    other = tmp / "copart-demo-other"
+    other.mkdir()
+    (other / ".copart-demo").write_text("not copart's\n")
+    linked = tmp / "copart-demo-linked"
+    linked.mkdir()
+    (linked / ".copart-demo").symlink_to(outside / ".copart-demo")
+    (tmp / "copart-demo-elsewhere").symlink_to(outside)
+    fifo = tmp / "copart-demo-fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / ".copart-demo")
+    r = alice.copart("demo", "--json", timeout=60)
+    assert r.json()["removed"] == [str(made)]  # the only folder demo made
+    here = Path(r.json()["path"])
+    # copies in use: the current directory, and one whose demo is still running (its marker locked)
+    r = alice.copart("demo", "--json", cwd=here)
+    assert r.json()["removed"] == []
+    busy = Path(r.json()["path"]).parent
+    with open(busy / ".copart-demo", "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        r = alice.copart("demo", "--json", cwd=here, timeout=60)
+    assert r.ok, r
+    assert r.json()["removed"] == []
+    for kept in (notes / "4xp" / "mine.md", other / ".copart-demo", linked / ".copart-demo",
+                 outside / ".copart-demo", tmp / "copart-demo-elsewhere", fifo / ".copart-demo",
+                 busy / "4xp" / ".git", here / ".git"):
+        assert os.path.lexists(kept), kept

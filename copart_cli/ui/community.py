@@ -27,6 +27,7 @@ def json_Overview(r) -> dict[str, Any]:
         "members": [{"id": m.id, "name": m.name, "roles": m.roles, "expertise": m.expertise} for m in r.members],
         "open_asks": [j.entry(e) for e in r.open_asks],
         "answer": _demo_answer_json(r),
+        "removed": [str(p) for p in r.removed],
     }
 
 
@@ -61,7 +62,10 @@ def text_Overview(r, out: Out) -> None:
         out.heading(f'copart ask "{r.answer.question}"')
         text_AskResult(r.answer, out)
         out.line()
-    out.line(f"This is a throwaway copy in {r.path}. Try:", style="bold")
+    if r.removed:
+        n = len(r.removed)
+        out.line(f"removed {n} older demo cop{'y' if n == 1 else 'ies'} from {r.removed[0].parent}")
+    out.line(f"This is a throwaway copy in {r.path} (the next copart demo removes it). Try:", style="bold")
     out.line(f"  copart -R {r.path} list --kind story")
     out.line(f"  copart -R {r.path} show <id>")
     out.line(f'  copart -R {r.path} ask "what can a cafe do when cash is short?"')

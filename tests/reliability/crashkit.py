@@ -7,6 +7,7 @@ without manual repair, and every command that reported success must have its eff
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -70,12 +71,12 @@ def half_done(rep: Path) -> list[str]:
     return found
 
 
-def corpus_files(count: int, skip: int = 0, low: int = 1024, high: int = 6144) -> list[Path]:
-    """Real third-party Markdown of a moderate size, in a stable order."""
-    from tests.conftest import CORPUS
+def corpus_files(count: int, low: int = 1024, high: int = 6144) -> list[tuple[str, bytes]]:
+    """`count` real third-party Markdown files of a moderate size, as (file name, content), in a
+    stable order: the corpus slice's own, then replicas of them (tests/conftest.py, corpus_stream)."""
+    from tests.conftest import corpus_stream
 
-    found = sorted(p for p in CORPUS.rglob("*.md") if low <= p.stat().st_size <= high)
-    return found[skip:skip + count]
+    return [(rel.rsplit("/", 1)[-1], data) for rel, data in itertools.islice(corpus_stream(low, high), count)]
 
 
 def print_summary(capsys, line: str) -> None:

@@ -9,7 +9,6 @@ left behind as stray files or half-written entries. Share: 1/8 of COPART_CRASH_R
 from __future__ import annotations
 
 import random
-import shutil
 
 from tests.reliability.crashkit import (RUNS, CrashReport, corpus_files, half_done, print_summary,
                                         run_and_maybe_kill, typical_duration)
@@ -17,9 +16,9 @@ from tests.reliability.crashkit import (RUNS, CrashReport, corpus_files, half_do
 SHARE = 0.125
 
 
-def is_utf8(path) -> bool:
+def is_utf8(data: bytes) -> bool:
     try:
-        path.read_bytes().decode("utf-8")
+        data.decode("utf-8")
         return True
     except UnicodeDecodeError:
         return False
@@ -41,14 +40,14 @@ def test_sigkill_during_import_imports_all_or_nothing(alice, sample, world, caps
     report = CrashReport()
     runs = max(4, int(RUNS * SHARE))
     files = [f for f in corpus_files(PER_FOLDER * (runs + 1) + 50, low=512, high=8192)
-             if is_utf8(f)]
+             if is_utf8(f[1])]
     each = min(PER_FOLDER, len(files) // (runs + 1))
     sources = []
     for n in range(runs + 1):
         folder = world.base / "imports" / f"batch-{n:03d}"
         folder.mkdir(parents=True)
-        for i, src in enumerate(files[n * each:(n + 1) * each]):
-            shutil.copyfile(src, folder / f"{i:02d}-{src.name}")
+        for i, (name, data) in enumerate(files[n * each:(n + 1) * each]):
+            (folder / f"{i:02d}-{name}").write_bytes(data)
         sources.append(folder)
     span = 1.5 * typical_duration(alice, ["import", str(sources[-1])], sample)
     for n, folder in enumerate(sources[:-1]):
@@ -97,9 +96,9 @@ def test_an_import_killed_while_writing_is_rolled_back_by_the_next_writer(alice,
 
     folder = world.base / "vault"
     folder.mkdir()
-    for i, src in enumerate(corpus_files(120, low=512, high=8192)):
-        if is_utf8(src):
-            shutil.copyfile(src, folder / f"{i:03d}-{src.name}")
+    for i, (name, data) in enumerate(corpus_files(120, low=512, high=8192)):
+        if is_utf8(data):
+            (folder / f"{i:03d}-{name}").write_bytes(data)
     expected = len(list(folder.iterdir()))
     journal = sample / ".git/copart/bulk-write.journal"
     proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "import", str(folder)], cwd=sample, env=alice.env,

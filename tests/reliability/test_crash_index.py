@@ -8,7 +8,6 @@ half-built generation). Share: 1/8 of COPART_CRASH_RUNS.
 from __future__ import annotations
 
 import random
-import shutil
 
 from tests.reliability.crashkit import (RUNS, CrashReport, corpus_files, print_summary, run_and_maybe_kill,
                                         typical_duration)
@@ -21,8 +20,8 @@ def test_sigkill_during_index_rebuild_heals(alice, sample, world, capsys):
     report = CrashReport()
     vault = world.base / "vault"
     vault.mkdir()
-    for i, src in enumerate(corpus_files(180, low=512, high=8192)):  # over 200 entries: a parallel build
-        shutil.copyfile(src, vault / f"{i:03d}-{src.name}")
+    for i, (name, data) in enumerate(corpus_files(180, low=512, high=8192)):  # over 200 entries: a parallel build
+        (vault / f"{i:03d}-{name}").write_bytes(data)
     r = alice.copart("import", str(vault), cwd=sample)
     assert r.ok, r
     span = 1.5 * typical_duration(alice, ["index", "--rebuild"], sample)
