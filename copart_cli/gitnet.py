@@ -85,8 +85,10 @@ def ssh_command(user_command: str | None) -> str | None:
 
 
 def _group_activity(pgid: int) -> tuple | None:
-    """What the processes of one group have done so far (I/O counters, CPU ticks), ssh left
-    out (its keep-alives move while the git behind it is stuck); None when /proc cannot tell."""
+    """What the processes of one group have done so far, ssh left out (its keep-alives move
+    while the git behind it is stuck); None when /proc cannot tell. Bytes read and written
+    (/proc/PID/io) miss recv() on sockets, so CPU time and wake-ups count too (schedstat, in
+    ns: a process blocked on a silent server does not wake)."""
     try:
         pids = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
@@ -101,9 +103,14 @@ def _group_activity(pgid: int) -> tuple | None:
                 continue
             with open(f"/proc/{pid}/io", encoding="ascii") as fh:
                 io = tuple(line.split()[1] for line in fh if line.startswith(("rchar", "wchar")))
+            try:
+                with open(f"/proc/{pid}/schedstat", encoding="ascii") as fh:
+                    cpu = fh.read().split()
+            except OSError:
+                cpu = fields[11:13]  # utime, stime in clock ticks: coarser, but there
         except (OSError, ValueError, IndexError):
             continue
-        seen.append((pid, io, fields[11], fields[12]))  # utime, stime
+        seen.append((pid, io, cpu[0], cpu[-1]))
     return tuple(sorted(seen)) if seen else None
 
 
@@ -243,7 +250,7 @@ def failure(what: str, stderr: str | bytes, url: str, remote: str | None = None)
     if any(m in text for m in _RULES):
         return RemoteRefused(f"{label} refused this by its rules: {why}",
                              hint="ask the hub's coordinators if the rule seems wrong")
-    if any(m in text for m in _AUTH):
+    if kind != "local" and any(m in text for m in _AUTH):
         return RemoteRefused(f"{label} refused your credentials: {why}", hint=_auth_hint(kind, text, host))
     if kind != "local" and any(m in text for m in _NOT_FOUND):
         return RemoteRefused(f"{label} has no repository {f'at {shown_url}' if remote else 'there'}: {why}",

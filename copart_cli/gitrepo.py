@@ -72,7 +72,8 @@ def run_network(args: list[str], cwd: Path | None) -> subprocess.CompletedProces
 
     user_ssh = os.environ.get("GIT_SSH_COMMAND")
     if user_ssh is None:  # git's order: GIT_SSH_COMMAND, core.sshCommand, GIT_SSH
-        user_ssh = run_git(["config", "--get", "core.sshCommand"], cwd, check=False).stdout.strip() or None
+        # a clone reads no repository's config: ask from / (global and system config only)
+        user_ssh = run_git(["config", "--get", "core.sshCommand"], cwd or Path("/"), check=False).stdout.strip() or None
         if user_ssh is None and os.environ.get("GIT_SSH"):
             user_ssh = shlex.quote(os.environ["GIT_SSH"])
     ssh = gitnet.ssh_command(user_ssh)

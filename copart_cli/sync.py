@@ -508,7 +508,7 @@ def _refused(rep: Repertoire, start: str | None, tracking: str, result: SyncResu
     """The remote said no (waiting will not help): finish what came in, and say the work is kept."""
     _finish(rep, start, tracking, result)
     n = result.local_commits
-    kept = f"your {n} local commit{'s are' if n != 1 else ' is'} kept"
+    kept = f"your {n} local commit{'s are' if n != 1 else ' is'} kept" if n else "your work is kept"
     exc.hint = f"{exc.hint}; {kept}" if exc.hint else kept
     return exc
 

@@ -335,3 +335,13 @@ def test_a_forge_that_denies_a_push_is_quoted(world):
     assert line == ("copart: error: origin refused main: FATAL: W refs/heads/main 4xp alice DENIED by fallthru; "
                     "(or you mis-spelled the reponame); ([remote rejected] (pre-receive hook declined))")
     _story_kept(alice, rep, before, story)
+
+
+def test_a_slow_line_that_keeps_moving_is_not_cut_short(world, git_http):
+    alice, bob = world.partner("alice"), world.partner("bob")
+    git_http.bare("hub.git")
+    _, url = start_hub(world, alice, url=git_http.url("hub.git"))
+    git_http.trickle = 3.0  # each answer takes longer than the bound, but something arrives every 0.15 s
+    started = time.monotonic()
+    r = bob.copart("join", url, str(world.base / "bob" / "4xp"), env={"COPART_NET_TIMEOUT": "2"})
+    assert r.ok and time.monotonic() - started > 5, r

@@ -7,7 +7,8 @@
   request (a network that went away); `server.refuse_push = True` drops only pushes
   (the remote disappearing between the fetch and the push of one sync);
   `server.users = {"name": "password"}` asks for HTTP Basic auth (401 without it, or with
-  a wrong password), as a hub behind a web server does.
+  a wrong password), as a hub behind a web server does; `server.trickle = S` sends every
+  answer in small pieces over S seconds (a slow line that keeps moving).
 
 Use them by importing the fixtures into a test module:
     from tests.transports import git_daemon, git_http  # noqa: F401
@@ -160,7 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if not owner.trickle:
+            self.wfile.write(payload)
+            return
+        step = max(1, len(payload) // 20)  # a slow line that keeps moving: 20 pieces over `trickle` s
+        for start in range(0, len(payload), step):
+            self.wfile.write(payload[start:start + step])
+            self.wfile.flush()
+            time.sleep(owner.trickle / 20)
 
 
 class GitHttpServer:
@@ -172,6 +180,7 @@ class GitHttpServer:
         self.refuse_push = False
         self.before_push = None  # called once, before the first push is served (a partner pushing first)
         self.users: dict[str, str] | None = None  # Basic auth: {user: password}; None lets everyone in
+        self.trickle = 0.0  # > 0: every answer takes this many seconds, sent in small pieces
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
