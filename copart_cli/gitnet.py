@@ -221,8 +221,9 @@ _HOST_KEY = ("Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHA
 _AUTH = ("Permission denied", "Authentication failed", "could not read Username", "could not read Password",
          "returned error: 401", "returned error: 403", "Access denied", "Invalid username or password",
          "Too many authentication failures", "HTTP Basic", "invalid credentials")
-_NOT_FOUND = ("does not appear to be a git repository", "' not found", "Repository not found", "returned error: 404", "no such repository",
-              "access denied or repository not exported", "not a git repository", "could not be found")
+_NOT_FOUND = ("does not appear to be a git repository", "' not found", "Repository not found", "returned error: 404",
+              "no such repository", "access denied or repository not exported", "not a git repository",
+              "could not be found")
 _RULES = ("DENIED", "hook declined", "copart hub: refused")
 
 

@@ -610,7 +610,8 @@ def join(url: str, dest: Path | None, branch: str | None = None) -> JoinResult:
             raise RemoteUnreachable(f"cannot clone {shown}: {exc.message}",
                                     hint="check the URL and your network; nothing was created") from None
         except RemoteRefused as exc:
-            raise RemoteRefused(f"cannot clone {shown}: {exc.message}", hint=f"{exc.hint}; nothing was created") from None
+            raise RemoteRefused(f"cannot clone {shown}: {exc.message}",
+                                hint=f"{exc.hint}; nothing was created") from None
         if not (dest / CONFIG_FILE).is_file():
             raise CopartError(f"{shown} is not a repertoire (no {CONFIG_FILE} at its top); nothing was kept",
                               hint="ask your partners for the repertoire's URL")

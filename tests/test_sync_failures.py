@@ -113,7 +113,8 @@ def test_a_scheme_typo_is_a_usage_error(world, git_http):
     r = world.partner("carol").copart("join", url.replace("http:", "htp:"), str(world.base / "c"))
     assert r.code == 2, r
     line, hint = _said(r)
-    assert line == f"copart: error: {url.replace('http:', 'htp:')} is not a URL copart can use: git has no 'htp://' transport"
+    typo = url.replace("http:", "htp:")
+    assert line == f"copart: error: {typo} is not a URL copart can use: git has no 'htp://' transport"
     assert "https://" in hint and "copart join URL" in hint and not (world.base / "c").exists()
     bob.git("remote", "set-url", "origin", url.replace("http:", "htp:"), cwd=rep)
     r = bob.copart("sync", cwd=rep)
@@ -162,7 +163,8 @@ def test_a_key_that_is_not_authorised(world, sshd):
     r = bob.copart("sync", cwd=rep)
     assert r.code == 1, r
     line, hint = _said(r)
-    assert line == f"copart: error: origin refused your credentials: {sshd.user}@127.0.0.1: Permission denied (publickey)."
+    assert line == ("copart: error: origin refused your credentials: "
+                    f"{sshd.user}@127.0.0.1: Permission denied (publickey).")
     assert "does not accept your ssh key" in hint and "id_ed25519.pub" in hint and "1 local commit is kept" in hint
     _story_kept(bob, rep, before, story)
 
