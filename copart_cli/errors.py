@@ -80,6 +80,15 @@ class RemoteUnreachable(SyncError):
     """A fetch, push or clone could not reach the remote (offline, gone, refused)."""
 
 
+class RemoteRefused(CopartError):
+    """The remote answered, and the answer will not change by waiting: credentials refused, no
+    such repository, an unknown or changed ssh host key, the hub's rules (work kept)."""
+
+
+class BadRemoteUrl(UsageError):
+    """A remote URL git cannot use: an unknown scheme (`htp://`), a malformed address."""
+
+
 class CheckFailed(CopartError):
     exit_code = ExitCode.CHECK
 

@@ -3,7 +3,8 @@
 It runs the git binary directly: the plumbing copart needs (commit a path, read a
 tree, merge-tree, bundles) is one subprocess each, and importing GitPython would
 cost more start-up time than all of them together on the capture path.
-git failures leave here as GitError with git's own first line.
+git failures leave here as GitError with git's own first line; a fetch, push or clone that
+fails is named by gitnet.failure (unreachable, refused, bad URL), with all of git's reasons.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteUnreachable, UsageError
+from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteRefused, UsageError
 from copart_cli.files import remove
 
 _BASE_ENV = {
@@ -56,7 +58,6 @@ def run_git(
     input: str | bytes | None = None,
     check: bool = True,
     env: dict[str, str] | None = None,
-    timeout: float | None = None,
 ) -> subprocess.CompletedProcess:
     """Run `git ARGS` and return the completed process (text output unless input is bytes)."""
     text = not isinstance(input, bytes)
@@ -70,15 +71,36 @@ def run_git(
             encoding="utf-8" if text else None,
             errors="replace" if text else None,
             env=_git_env(env),
-            timeout=timeout,
         )
     except FileNotFoundError:
         raise _git_missing() from None
-    except subprocess.TimeoutExpired:
-        raise GitError(f"git {args[0]} took longer than {timeout:.0f} s and was stopped") from None
     if check and proc.returncode != 0:
         raise disk_full(args[0], proc.stderr) or GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
     return proc
+
+
+def run_network(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess:
+    """Run a git command that talks to a remote: bounded (gitnet), in a process group of its
+    own so that a stalled one is stopped with its ssh or http helper. Text output."""
+    from copart_cli import gitnet
+
+    user_ssh = os.environ.get("GIT_SSH_COMMAND")
+    if user_ssh is None:  # git's order: GIT_SSH_COMMAND, core.sshCommand, GIT_SSH
+        # a clone reads no repository's config: ask from / (global and system config only)
+        user_ssh = run_git(["config", "--get", "core.sshCommand"], cwd or Path("/"), check=False).stdout.strip() or None
+        if user_ssh is None and os.environ.get("GIT_SSH"):
+            user_ssh = shlex.quote(os.environ["GIT_SSH"])
+    ssh = gitnet.ssh_command(user_ssh)
+    command = ["git", *gitnet.config_args(), *args]
+    try:
+        proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=_git_env({"GIT_SSH_COMMAND": ssh} if ssh else None),
+                                process_group=0)
+    except FileNotFoundError:
+        raise _git_missing() from None
+    out, err = gitnet.watch(proc, args[0])
+    return subprocess.CompletedProcess(command, proc.returncode, out.decode("utf-8", "replace"),
+                                       err.decode("utf-8", "replace"))
 
 
 _DISK_FULL = ("No space left on device", "Disk quota exceeded", "Out of diskspace")
@@ -168,8 +190,8 @@ class GitRepo:
     def __init__(self, root: Path):
         self.root = root
 
-    def git(self, *args: str, input: str | bytes | None = None, check: bool = True, env=None, timeout=None) -> str:
-        proc = run_git(list(args), self.root, input=input, check=check, env=env, timeout=timeout)
+    def git(self, *args: str, input: str | bytes | None = None, check: bool = True, env=None) -> str:
+        proc = run_git(list(args), self.root, input=input, check=check, env=env)
         return proc.stdout
 
     @property
@@ -292,6 +314,20 @@ class GitRepo:
         proc = run_git(["remote", "get-url", "--", name], self.root, check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
+    def bundle_remote(self, name: str) -> Path | None:
+        """The bundle file a remote stands for (joined from one, or a URL naming one), else None."""
+        from copart_cli.gitnet import is_bundle
+
+        pattern = "^remote\\." + name.replace(".", "[.]") + "\\.(url|copartbundle)$"
+        found = dict(line.split(" ", 1) for line in run_git(["config", "--get-regexp", pattern], self.root,
+                                                              check=False).stdout.splitlines() if " " in line)
+        url = found.get(f"remote.{name}.url", "").removeprefix("file://")
+        if not url or "://" in url:
+            return None
+        path = (self.root / url).resolve() if not os.path.isabs(url) else Path(url)
+        marked = found.get(f"remote.{name}.copartbundle") == "true"
+        return path if marked or is_bundle(path) else None
+
     @staticmethod
     def valid_ref_name(name: str) -> bool:
         if not name or name.startswith("-"):
@@ -315,41 +351,53 @@ class GitRepo:
         left, right = out.split()
         return int(left), int(right)
 
-    def fetch(self, source: str, refspecs: list[str], *, timeout: float = 300) -> None:
-        """Fetch refspecs from a remote name, URL or bundle file; RemoteUnreachable if it cannot."""
-        proc = run_git(["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60",
-                        "fetch", "-q", "--prune", "--no-tags", "--no-write-fetch-head", "--end-of-options",
-                        source, *refspecs], self.root, check=False, timeout=timeout)
+    def fetch(self, source: str, refspecs: list[str]) -> None:
+        """Fetch refspecs from a remote name, URL or bundle file; RemoteUnreachable if it cannot be
+        reached, RemoteRefused/BadRemoteUrl when it answered no (see gitnet.failure)."""
+        proc = run_network(["fetch", "-q", "--prune", "--no-tags", "--no-write-fetch-head", "--end-of-options",
+                            source, *refspecs], self.root)
         if proc.returncode != 0:
-            raise disk_full("fetch", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
+            raise disk_full("fetch", proc.stderr) or self._failure("fetch", proc.stderr, source)
 
-    def push(self, remote: str, refspecs: list[str], *, timeout: float = 300,
-             options: list[str] | None = None) -> list[str]:
+    def push(self, remote: str, refspecs: list[str], *, options: list[str] | None = None) -> list[str]:
         """Push; returns the refs the remote rejected because it has work we lack (fetch first).
 
-        `options` become push options (`-o`), e.g. GitLab's merge_request.create.
+        `options` become push options (`-o`), e.g. GitLab's merge_request.create. A ref the
+        remote refused for another reason (its hooks, its rules) is RemoteRefused with every
+        `remote:` line the hub gave as its reason.
         """
         opts = [f"--push-option={o}" for o in options or []]
-        proc = run_git(["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60",
-                        "push", "--porcelain", *opts, "--end-of-options", remote, *refspecs],
-                       self.root, check=False, timeout=timeout)
-        rejected = []
+        proc = run_network(["push", "--porcelain", *opts, "--end-of-options", remote, *refspecs], self.root)
+        rejected, refused = [], []
         for line in proc.stdout.splitlines():
             parts = line.split("\t")
             if len(parts) >= 3 and parts[0] == "!":
+                branch = parts[1].split(":")[-1].removeprefix("refs/heads/")
                 if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
                     rejected.append(parts[1].split(":")[-1])
                 elif "checked out" in parts[2]:  # a partner's work tree, not a hub
-                    branch = parts[1].split(":")[-1].removeprefix("refs/heads/")
                     raise GitError(f"{remote} is a partner's working copy with {branch} checked out, "
                                    "so it cannot take pushes; your commits are kept",
                                    hint="share through a bare hub (copart hub init PATH), or sync with --no-push "
                                         "and let that partner sync from you")
                 else:
-                    raise GitError(f"the remote refused {parts[1].split(':')[-1]}: {parts[2]}")
+                    refused.append((branch, parts[2]))
+        if refused:
+            from copart_cli.gitnet import reasons
+
+            said = [r.removeprefix("remote: ") for r in reasons(proc.stderr) if r.startswith("remote:")]
+            why = "; ".join(said + [f"({', '.join(dict.fromkeys(w for _, w in refused))})"])
+            raise RemoteRefused(f"{remote} refused {', '.join(b for b, _ in refused)}: {why}",
+                                hint="the hub's rules decide what it takes; ask its coordinators if this seems wrong")
         if proc.returncode != 0 and not rejected:
-            raise disk_full("push", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
+            raise disk_full("push", proc.stderr) or self._failure("push", proc.stderr, remote)
         return rejected
+
+    def _failure(self, what: str, stderr: str, source: str) -> CopartError:
+        from copart_cli.gitnet import failure
+
+        url = self.remote_url(source) if source in self.remotes() else None
+        return failure(what, stderr, url or source, remote=source if url else None)
 
     def merge_trees(self, ours: str, theirs: str) -> "TreeMerge":
         """A three-way merge done in the object store only: work tree and index untouched."""
@@ -526,14 +574,16 @@ class GitRepo:
         self.git("update-index", "-q", "--refresh", check=False)
 
     @staticmethod
-    def clone(url: str, dest: Path, *, branch: str | None = None, timeout: float = 600) -> "GitRepo":
+    def clone(url: str, dest: Path, *, branch: str | None = None) -> "GitRepo":
+        args = ["clone", "-q", "--origin", "origin"]
         check_address(url)
-        args = ["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60", "clone", "-q", "--origin", "origin"]
         if branch:
             args += ["--branch", branch]
-        proc = run_git([*args, "--", url, str(dest)], None, check=False, timeout=timeout)
+        proc = run_network([*args, "--", url, str(dest)], None)
         if proc.returncode != 0:
-            raise disk_full("clone", proc.stderr) or RemoteUnreachable(_first_line(proc.stderr))
+            from copart_cli.gitnet import failure
+
+            raise disk_full("clone", proc.stderr) or failure("clone", proc.stderr, url)
         return GitRepo(dest)
 
     # -- writing ------------------------------------------------------------------

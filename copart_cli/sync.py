@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from copart_cli import conflicts
-from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, RemoteUnreachable, SyncError, UsageError
+from copart_cli.errors import (BadRemoteUrl, CopartError, DiskFull, GitError, InvalidEntry, RemoteRefused,
+                               RemoteUnreachable, SyncError, UsageError)
 from copart_cli.files import guard, list_dir
 from copart_cli.model import FOLDER_KINDS, Problem
 from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from
@@ -412,17 +413,24 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
         if not bundle_in.is_file():
             raise CopartError(f"no bundle at {bundle_in}")
     else:
-        mode, name = "remote", _pick_remote(rep, remote)
-        from copart_cli.gitrepo import check_address  # git refuses other transports; this says so
+        name = _pick_remote(rep, remote)
+        bundle_in = git.bundle_remote(name)  # joined from a bundle: refresh from it, never push into it
+        mode = "remote" if bundle_in is None else "bundle-in"
+        if bundle_in is not None and not bundle_in.is_file():
+            raise CopartError(f"{name} is the bundle {bundle_in}, which is not there now",
+                              hint="plug in the disk that holds it, take a newer one in with: copart sync "
+                                   "--from-bundle FILE, or write yours for partners with: copart sync --bundle FILE")
+        if bundle_in is None:
+            from copart_cli.gitrepo import check_address  # git refuses other transports; this says so
 
-        check_address(git.remote_url(name) or "")
+            check_address(git.remote_url(name) or "")
     result = SyncResult(mode=mode, remote=name, branch=branch)
     with rep.write_lock(wait_for_git=True):
         commit_outside_edits(rep, rep.pending_paths(), result)
         if bundle_out is not None:
             _write_bundle(rep, bundle_out, result)
         elif bundle_in is not None:
-            _take_bundle(rep, bundle_in, branch, result)
+            _take_bundle(rep, bundle_in, branch, result, name or BUNDLE_REMOTE)
         else:
             _round(rep, name, branch, push, result)
     result.head = result.head or git.head()
@@ -445,6 +453,8 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
         except RemoteUnreachable as exc:
             _offline(rep, tracking, exc, result)
             break
+        except (RemoteRefused, BadRemoteUrl) as exc:
+            raise _refused(rep, start, tracking, result, exc) from None
         _record_fetch(rep, name)
         _set_aside(rep)
         extra: list[str] = []
@@ -468,6 +478,8 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
         except RemoteUnreachable as exc:
             _offline(rep, tracking, exc, result)
             break
+        except (RemoteRefused, BadRemoteUrl) as exc:
+            raise _refused(rep, start, tracking, result, exc) from None
         if not rejected:
             outgoing, count, _ = _describe(rep, remote_head, head)
             result.outgoing.extend(outgoing)
@@ -503,6 +515,15 @@ def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: Sy
         result.local_commits = _local_commits(rep, tracking) if tracking else 0
 
 
+def _refused(rep: Repertoire, start: str | None, tracking: str, result: SyncResult, exc: CopartError) -> CopartError:
+    """The remote said no (waiting will not help): finish what came in, and say the work is kept."""
+    _finish(rep, start, tracking, result)
+    n = result.local_commits
+    kept = f"your {n} local commit{'s are' if n != 1 else ' is'} kept" if n else "your work is kept"
+    exc.hint = f"{exc.hint}; {kept}" if exc.hint else kept
+    return exc
+
+
 def _offline(rep: Repertoire, tracking: str, exc: RemoteUnreachable, result: SyncResult) -> None:
     result.offline = True
     result.offline_reason = exc.message
@@ -536,20 +557,22 @@ def _write_bundle(rep: Repertoire, path: Path, result: SyncResult) -> None:
     result.outgoing_commits = git.count_commits("HEAD")
 
 
-def _take_bundle(rep: Repertoire, path: Path, branch: str, result: SyncResult) -> None:
+def _take_bundle(rep: Repertoire, path: Path, branch: str, result: SyncResult, name: str = BUNDLE_REMOTE) -> None:
+    """Fetch a bundle into refs/remotes/NAME/* and integrate it (`--from-bundle`, or a remote that is a bundle)."""
     git = rep.git
     heads = git.bundle_heads(path.resolve())
     if f"refs/heads/{branch}" not in heads:
         raise CopartError(f"{path} does not carry the branch '{branch}' (it has: {', '.join(heads) or 'nothing'})")
     start = git.head()
-    git.fetch(str(path.resolve()), _refspecs(BUNDLE_REMOTE))
+    git.fetch(str(path.resolve()), _refspecs(name))
     result.bundle = str(path)
     _set_aside(rep)
+    tracking = f"refs/remotes/{name}/{branch}"
     try:
-        integrate(rep, f"refs/remotes/{BUNDLE_REMOTE}/{branch}", f"the bundle {path.name}", result)
+        integrate(rep, tracking, f"the bundle {path.name}", result)
     finally:
-        _review_refs(rep, BUNDLE_REMOTE)
-    _finish(rep, start, None, result)
+        _review_refs(rep, name)
+    _finish(rep, start, tracking, result)
 
 
 # -- join -------------------------------------------------------------------------------
@@ -569,6 +592,7 @@ class JoinResult:
 
 
 def join(url: str, dest: Path | None, branch: str | None = None) -> JoinResult:
+    from copart_cli.gitnet import is_bundle, mask_url
     from copart_cli.gitrepo import GitRepo
 
     if not url or url.startswith("-"):
@@ -586,20 +610,29 @@ def join(url: str, dest: Path | None, branch: str | None = None) -> JoinResult:
         raise CopartError(f"{dest} already exists and is not empty; nothing was changed",
                           hint="give another folder: copart join URL DIR")
     created = not dest.exists()
+    shown = mask_url(url)
     try:
         try:
             GitRepo.clone(url, dest, branch=branch)
+        except BadRemoteUrl as exc:
+            exc.hint = f"{exc.hint}; nothing was created"
+            raise
         except RemoteUnreachable as exc:
-            raise RemoteUnreachable(f"cannot clone {url}: {exc.message}",
+            raise RemoteUnreachable(f"cannot clone {shown}: {exc.message}",
                                     hint="check the URL and your network; nothing was created") from None
+        except RemoteRefused as exc:
+            raise RemoteRefused(f"cannot clone {shown}: {exc.message}",
+                                hint=f"{exc.hint}; nothing was created") from None
         if not (dest / CONFIG_FILE).is_file():
-            raise CopartError(f"{url} is not a repertoire (no {CONFIG_FILE} at its top); nothing was kept",
+            raise CopartError(f"{shown} is not a repertoire (no {CONFIG_FILE} at its top); nothing was kept",
                               hint="ask your partners for the repertoire's URL")
         rep = Repertoire(dest.resolve())
+        if is_bundle(url):  # so that sync knows, even while the disk that holds it is away
+            rep.git.set_config("remote.origin.copartBundle", "true")
         try:
             name = rep.config.name
         except CopartError as exc:
-            raise CopartError(f"{url} has a {CONFIG_FILE} copart cannot read: {exc.message}") from None
+            raise CopartError(f"{shown} has a {CONFIG_FILE} copart cannot read: {exc.message}") from None
     except BaseException:
         if created:
             shutil.rmtree(dest, ignore_errors=True)
@@ -616,7 +649,7 @@ def join(url: str, dest: Path | None, branch: str | None = None) -> JoinResult:
         member = m.id if m else None
     except CopartError:
         pass
-    return JoinResult(path=rep.root, url=url, name=name, entries=sum(1 for _ in rep.entry_paths()),
+    return JoinResult(path=rep.root, url=shown, name=name, entries=sum(1 for _ in rep.entry_paths()),
                       head=rep.git.head(), member=member, email=email, index=index)
 
 
@@ -649,6 +682,7 @@ class StatusResult:
 
 
 def status(rep: Repertoire) -> StatusResult:
+    from copart_cli.gitnet import mask_url
     from copart_cli.validate import structural_problems
 
     git = rep.git
@@ -679,7 +713,8 @@ def status(rep: Repertoire) -> StatusResult:
             ahead = None
         stamp_file = rep.state_dir / f"last-fetch-{name.replace('/', '_')}"
         last = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.is_file() else None
-        remotes.append(RemoteState(name, git.remote_url(name), ahead, behind, last))
+        url = git.remote_url(name)
+        remotes.append(RemoteState(name, url and mask_url(url), ahead, behind, last))
     open_asks = 0
     with contextlib.suppress(InvalidEntry):  # a linked asks/ is never read
         for name in list_dir(rep.root / "asks", "asks"):

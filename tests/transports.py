@@ -5,7 +5,10 @@
 - `git_http` fixture: git's smart HTTP (`git http-backend`, a CGI program) behind a small
   threaded HTTP server in the test process. `server.down = True` makes it drop every
   request (a network that went away); `server.refuse_push = True` drops only pushes
-  (the remote disappearing between the fetch and the push of one sync).
+  (the remote disappearing between the fetch and the push of one sync);
+  `server.users = {"name": "password"}` asks for HTTP Basic auth (401 without it, or with
+  a wrong password), as a hub behind a web server does; `server.trickle = S` sends every
+  answer in small pieces over S seconds (a slow line that keeps moving).
 
 Use them by importing the fixtures into a test module:
     from tests.transports import git_daemon, git_http  # noqa: F401
@@ -53,16 +56,18 @@ def make_bare(base: Path, name: str) -> Path:
 class GitDaemon:
     """`git daemon` on 127.0.0.1 serving `base`; `url(name)` is git://127.0.0.1:PORT/name."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, informative: bool = True):
         self.base = base
         self.port = 0
+        self.informative = informative  # False: a missing repository is "access denied or not exported"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.port = self.port or free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.proc = subprocess.Popen(
-            ["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", "--informative-errors",
+            ["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
+             *(["--informative-errors"] if self.informative else []),
              f"--base-path={self.base}", "--listen=127.0.0.1", f"--port={self.port}", str(self.base)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )
@@ -117,6 +122,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        user = owner.authorised(self.headers.get("Authorization", ""))
+        if user is None:
+            if self.command == "POST":
+                self._body()  # read what was sent before answering
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="hub"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if owner.before_push and "git-receive-pack" in path + query:
             hook, owner.before_push = owner.before_push, None
             hook()
@@ -125,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
         env.update(
             GIT_PROJECT_ROOT=str(owner.base), GIT_HTTP_EXPORT_ALL="1", REQUEST_METHOD=self.command,
             PATH_INFO=path, QUERY_STRING=query, CONTENT_TYPE=self.headers.get("Content-Type", ""),
-            CONTENT_LENGTH=str(len(body)), REMOTE_USER="tester", REMOTE_ADDR="127.0.0.1",
+            CONTENT_LENGTH=str(len(body)), REMOTE_USER=user, REMOTE_ADDR="127.0.0.1",
             GATEWAY_INTERFACE="CGI/1.1", SERVER_PROTOCOL="HTTP/1.1",
         )
         for key, value in self.headers.items():
@@ -147,7 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if not owner.trickle:
+            self.wfile.write(payload)
+            return
+        step = max(1, len(payload) // 20)  # a slow line that keeps moving: 20 pieces over `trickle` s
+        for start in range(0, len(payload), step):
+            self.wfile.write(payload[start:start + step])
+            self.wfile.flush()
+            time.sleep(owner.trickle / 20)
 
 
 class GitHttpServer:
@@ -158,12 +179,28 @@ class GitHttpServer:
         self.down = False
         self.refuse_push = False
         self.before_push = None  # called once, before the first push is served (a partner pushing first)
+        self.users: dict[str, str] | None = None  # Basic auth: {user: password}; None lets everyone in
+        self.trickle = 0.0  # > 0: every answer takes this many seconds, sent in small pieces
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+
+    def authorised(self, header: str) -> str | None:
+        """The user a request's Authorization header proves, or None (always "tester" without auth)."""
+        if self.users is None:
+            return "tester"
+        import base64
+        import binascii
+
+        scheme, _, token = header.partition(" ")
+        try:
+            user, _, password = base64.b64decode(token).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if scheme.lower() == "basic" and self.users.get(user) == password else None
 
     def stop(self) -> None:
         self.httpd.shutdown()

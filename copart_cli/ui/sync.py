@@ -97,6 +97,9 @@ def text_SyncResult(r, out: Out) -> None:
             out.line(f"nothing new from {source}; {_plural(r.local_commits, 'local commit')} not sent (--no-push)")
         else:
             out.line(f"up to date with {source}")
+    if r.mode == "bundle-in" and r.local_commits:  # a bundle is read, never written into
+        out.line(f"{_plural(r.local_commits, 'local commit')} not in {r.bundle}; to send them, write a bundle "
+                 "for your partners: copart sync --bundle FILE")
     waiting = [c for c in r.waiting if c not in r.new_conflicts]
     if waiting:
         out.line(f"{_plural(len(waiting), 'conflict')} still waiting: see copart status")
