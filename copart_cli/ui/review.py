@@ -88,6 +88,7 @@ def json_ContributionDetail(r) -> dict[str, Any]:
         "conflicts": r.conflicts,
         "signature": r.signature,
         "signature_problems": r.signature_detail,
+        "authorship": r.authorship,
     }
 
 
@@ -102,6 +103,8 @@ def text_ContributionDetail(r, out: Out) -> None:
         out.line(f"  {p}")
     for d in r.signature_detail:
         out.line(f"  {d}")
+    for note in r.authorship:
+        out.line(f"  author mismatch: {note}")
     for e in r.entries:
         out.line()
         out.heading(f"{e.title} ({e.path})")
