@@ -103,18 +103,13 @@ def _status_paths(out: str) -> list[str]:
 _SIMPLE_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 
 
+_TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.S)
+
+
 def parse_tree(raw: bytes) -> list[tuple[str, str, str]]:
     """(mode, name, object id) of each entry of a raw tree object (`<mode> <name>\\0<20-byte id>`)."""
-    entries = []
-    pos = 0
-    while pos < len(raw):
-        space = raw.index(b" ", pos)
-        nul = raw.index(b"\0", space)
-        mode = raw[pos:space].decode("ascii")
-        name = raw[space + 1:nul].decode("utf-8", "surrogateescape")
-        entries.append((mode, name, raw[nul + 1:nul + 21].hex()))
-        pos = nul + 21
-    return entries
+    return [(m.decode("ascii"), n.decode("utf-8", "surrogateescape"), oid.hex())
+            for m, n, oid in _TREE_ENTRY.findall(raw)]
 
 
 def _first_line(stderr: str | bytes) -> str:
@@ -243,14 +238,18 @@ class GitRepo:
 
         return result
 
-    def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD") -> list[LoggedCommit]:
-        """Every commit reachable from `rev` touching `pathspec`, newest first, in ONE `git log` call."""
+    def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD",
+                added: bool = False) -> list[LoggedCommit]:
+        """Every commit reachable from `rev` touching `pathspec` (only adding files: `added`), newest
+        first, in ONE `git log` call."""
         if self.head() is None:
             return []
         args = ["log", rev, "--no-renames", "--no-merges", "--name-status", "-z",
                 "--format=%x1e%H%x1f%aI%x1f%cI%x1f%an%x1f%ae"]
         if since:
             args.append(f"--since={since}")
+        if added:
+            args.append("--diff-filter=A")
         proc = run_git([*args, "--", *pathspec], self.root, check=False)
         if proc.returncode != 0:
             return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def parse_key(text: str) -> str:
     return f"{kind} {b64}"
 
 
+@functools.lru_cache(maxsize=65536)  # a verify over a long history meets the same keys in every roster
 def fingerprint(key: str) -> str:
     """SHA256:… the way ssh-keygen and git (%GK) print it."""
     blob = base64.b64decode(key.split()[1])
@@ -67,29 +69,35 @@ class Roster:
 
     members: dict[str, Member] = field(default_factory=dict)
     keys: dict[str, list[str]] = field(default_factory=dict)  # member id -> valid keys
-    problems: list[str] = field(default_factory=list)  # malformed keys, "path: message"
     paths: dict[str, str] = field(default_factory=dict)  # member id -> profile path
-    _owners: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    files: dict[str, str] = field(default_factory=dict)  # profile file name -> blob id, as read
+    _coordinators: set[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def problems(self) -> list[str]:
+        """Malformed keys, as "path: message"."""
+        return [p for name, oid in sorted(self.files.items()) for p in _PROFILES[(name, oid)][2]]
 
     @property
     def coordinators(self) -> set[str]:
-        return {m.id for m in self.members.values() if m.is_coordinator}
+        if self._coordinators is None:  # a roster is read once and never changed: worked out once
+            self._coordinators = {m.id for m in self.members.values() if m.is_coordinator}
+        return self._coordinators
+
+    def is_coordinator(self, member_id: str | None) -> bool:
+        member = self.members.get(member_id or "")
+        return bool(member and member.is_coordinator)
 
     def owners(self, fp: str) -> list[str]:
-        """Every member whose profile lists the key with this fingerprint (more than one is a problem)."""
-        if self._owners is None:
-            self._owners = {}
-            for member_id in sorted(self.keys):
-                for key in self.keys[member_id]:
-                    found = self._owners.setdefault(fingerprint(key), [])
-                    if member_id not in found:
-                        found.append(member_id)
-        return self._owners.get(fp, [])
+        """Every member whose profile lists the key with this fingerprint (more than one is a problem).
+        Looked up in the profile versions that list it, not by going through every profile."""
+        return sorted({_PROFILES[(name, oid)][0].id for name, oid in _HOLDERS.get(fp, ())
+                       if self.files.get(name) == oid})
 
     def duplicates(self) -> dict[str, list[str]]:
         """fingerprint -> the members sharing it: a key in two profiles would sign for both."""
-        self.owners("")
-        return {fp: ids for fp, ids in (self._owners or {}).items() if len(ids) > 1}
+        fps = {fingerprint(key) for keys in self.keys.values() for key in keys}
+        return {fp: ids for fp in fps if len(ids := self.owners(fp)) > 1}
 
     def duplicate_problems(self) -> list[str]:
         return [" and ".join(self.paths.get(m, m) for m in ids) + f" list the same key ({fp})"
@@ -105,9 +113,11 @@ class Roster:
         return "\n".join(lines) + ("\n" if lines else "")
 
 
-# Parsed profiles by (file name, blob id) and rosters by members/ tree id: within one process
-# (a verify over a long history, one hub push), each profile version is parsed once.
+# Parsed profiles by (file name, blob id), which of them list each key, and rosters by members/
+# tree id: within one process (a verify over a long history, one hub push), each profile
+# version is parsed once.
 _PROFILES: dict[tuple[str, str], tuple[Member | None, list[str], list[str]]] = {}
+_HOLDERS: dict[str, list[tuple[str, str]]] = {}  # key fingerprint -> (file name, blob id) listing it
 _ROSTERS: dict[str, Roster] = {}
 
 
@@ -127,23 +137,106 @@ def rosters_at(git, revs: list[str]) -> list[Roster]:
     for tree, raw in git.read_objects(todo).items():
         listings[tree] = [(name, oid) for mode, name, oid in parse_tree(raw)
                           if mode in ("100644", "100755") and name.endswith(".md")]
-    unparsed = {(name, oid) for files in listings.values() for name, oid in files} - _PROFILES.keys()
-    blobs = git.read_objects([oid for _, oid in unparsed])
-    for name, oid in unparsed:
-        _PROFILES[(name, oid)] = _profile(f"{folder}/{name}", blobs.get(oid))
-    for tree, files in listings.items():
-        roster = Roster()
-        for name, oid in sorted(files):
-            member, good, problems = _PROFILES[(name, oid)]
-            roster.problems.extend(problems)
-            if member is None:
-                continue
+    used = {(name, oid) for files in listings.values() for name, oid in files}
+    unparsed = used - _PROFILES.keys()
+    if unparsed:
+        cache = _ProfileCache(git)
+        blobs = git.read_objects([oid for name, oid in unparsed if cache.get(name, oid) is None])
+        for name, oid in unparsed:
+            profile = cache.get(name, oid)
+            if profile is None:
+                profile = cache.put(name, oid, _profile(f"{folder}/{name}", blobs.get(oid)))
+            _PROFILES[(name, oid)] = profile
+            if profile[0] is not None:
+                for key in profile[1]:
+                    _HOLDERS.setdefault(fingerprint(key), []).append((name, oid))
+        cache.save(used)
+    previous = None
+    for tree, files in listings.items():  # in history order: each roster is mostly the one before
+        previous = _ROSTERS[tree] = _patched(previous, dict(files)) or _built(dict(files))
+    return [_ROSTERS[t] if t else Roster() for t in trees]
+
+
+def _built(files: dict[str, str]) -> Roster:
+    roster = Roster(files=files)
+    folder = KIND_FOLDERS[Kind.member]
+    for name, oid in sorted(files.items()):
+        member, good, _ = _PROFILES[(name, oid)]
+        if member is not None:
             roster.members[member.id] = member
             roster.paths[member.id] = f"{folder}/{name}"
             if good:
                 roster.keys[member.id] = good
-        _ROSTERS[tree] = roster
-    return [_ROSTERS[t] if t else Roster() for t in trees]
+    return roster
+
+
+def _patched(base: Roster | None, files: dict[str, str]) -> Roster | None:
+    """FILES' roster as BASE with the few profiles that differ swapped, or None to build it whole."""
+    if base is None:
+        return None
+    gone, came = base.files.items() - files.items(), files.items() - base.files.items()
+    if len(gone) + len(came) > 64:
+        return None
+    folder = KIND_FOLDERS[Kind.member]
+    changed = [(name, _PROFILES[(name, oid)][0]) for name, oid in (*gone, *came)]
+    if any(m is not None and base.paths.get(m.id, f"{folder}/{name}") != f"{folder}/{name}" for name, m in changed):
+        return None  # one member id in two files: let the whole build decide which counts
+    roster = Roster(dict(base.members), dict(base.keys), dict(base.paths), files)
+    for name, oid in gone:
+        member = _PROFILES[(name, oid)][0]
+        if member is not None:
+            for table in (roster.members, roster.keys, roster.paths):
+                table.pop(member.id, None)
+    for name, oid in came:
+        member, good, _ = _PROFILES[(name, oid)]
+        if member is not None:
+            if member.id in roster.members:
+                return None  # two files claim this id now
+            roster.members[member.id] = member
+            roster.paths[member.id] = f"{folder}/{name}"
+            if good:
+                roster.keys[member.id] = good
+    return roster
+
+
+_PROFILE_CACHE_VERSION = "1"
+
+
+class _ProfileCache:
+    """Profiles parsed by earlier runs, kept beside the objects they come from (.git/copart/, or
+    copart/ in a bare hub): YAML is most of the cost of reading 1,000 of them. A blob never changes."""
+
+    LIMIT = 20_000  # profile versions kept; beyond that, only those the last run used
+
+    def __init__(self, git):
+        from copart_cli.files import read_cache
+
+        self.path = Path(git.git("rev-parse", "--absolute-git-dir").strip()) / "copart" / "profiles.json"
+        self.items = read_cache(self.path, _PROFILE_CACHE_VERSION)
+        self.changed = False
+
+    def get(self, name: str, oid: str) -> tuple | None:
+        item = self.items.get(f"{name}/{oid}")
+        try:
+            return (Member(**item[0]) if item[0] else None), list(item[1]), list(item[2])
+        except (TypeError, IndexError, KeyError):
+            return None  # not there, or written by another copart: parse it again
+
+    def put(self, name: str, oid: str, profile: tuple) -> tuple:
+        from dataclasses import asdict
+
+        self.items[f"{name}/{oid}"] = [asdict(profile[0]) if profile[0] else None, profile[1], profile[2]]
+        self.changed = True
+        return profile
+
+    def save(self, used: set[tuple[str, str]]) -> None:
+        from copart_cli.files import write_cache
+
+        if not self.changed:
+            return
+        if len(self.items) > self.LIMIT:
+            self.items = {k: v for k, v in self.items.items() if tuple(k.split("/", 1)) in used}
+        write_cache(self.path, _PROFILE_CACHE_VERSION, self.items)
 
 
 def _profile(rel: str, data: bytes | None) -> tuple[Member | None, list[str], list[str]]:
@@ -339,7 +432,7 @@ def verify(rep, since: str | None = None) -> VerifyResult:
         problem = classify(s, roster, where)
         if problem is None:
             who = signer(s, roster)
-            if s["commit"] in first_parent and who not in roster.coordinators:
+            if s["commit"] in first_parent and not roster.is_coordinator(who):
                 problem = ("wrong-member", f"on main's first-parent line but signed by {who}, not a coordinator")
             elif s["commit"] in expected_member and who != expected_member[s["commit"]]:
                 want = expected_member[s["commit"]]
@@ -380,3 +473,29 @@ def require_member_key(roster: Roster, member_id: str) -> None:
             f"{member_id} has no ssh_keys in members/{member_id}.md on main",
             hint="a coordinator adds the member's public key to the profile first",
         )
+
+
+def signature_key(raw_commit: bytes) -> str | None:
+    """The fingerprint of the key an SSH-signed commit SAYS signed it (read, not checked), else None."""
+    head = raw_commit.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    armored, inside = [], False
+    for line in head.split("\n"):
+        if line.startswith("gpgsig ") or line.startswith("gpgsig-sha256 "):
+            inside, line = True, line.split(" ", 1)[1]
+        elif not line.startswith(" "):
+            inside = False
+        if inside:
+            armored.append(line.strip())
+    if not armored or armored[0] != "-----BEGIN SSH SIGNATURE-----":
+        return None
+    try:
+        blob = base64.b64decode("".join(a for a in armored if not a.startswith("-----")))
+        if blob[:6] != b"SSHSIG":
+            return None
+        n = int.from_bytes(blob[10:14], "big")  # after the magic and a uint32 version: the public key
+        key = blob[14:14 + n]
+    except (binascii.Error, ValueError):
+        return None
+    if len(key) != n or not n:
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(key).digest()).decode().rstrip("=")

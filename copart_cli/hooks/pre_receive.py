@@ -158,23 +158,28 @@ def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str
 
     git, roster = push.git, push.roster
     gained = new if old == ZERO else f"{old}..{new}"
-    sigs = git.signatures(gained, allowed_signers=push.signers)
-    _signed_by_member(push, ref, sigs)
-    records = {rec[0].strip(): rec for rec in git.log(gained, fmt="%H|%T|%B")}
-    for s in sigs:
-        sha, tree, message = records[s["commit"]][0].strip(), records[s["commit"]][1], "\x1f".join(records[s["commit"]][2:])
+    events = {}
+    for rec in git.log(gained, fmt="%H|%T|%P|%B"):  # what the commits are first: no signature checked yet
+        sha, tree, parents, message = rec[0].strip(), rec[1], rec[2].split(), "\x1f".join(rec[3:])
         if tree != EMPTY_TREE:
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} carries files; review events have empty trees")
         ev = parse_event(sha, message)
-        if len(s["parents"]) > 1:
+        if len(parents) > 1:
             if ev is None or ev.type != "merge":
                 raise Refusal(ref, "not-an-event", f"merge {sha[:10]} is not a copart merge of review events")
-            continue  # joins two lines of events: signed by a member, nothing more to say
+            continue  # joins two lines of events: signed by a member (below), nothing more to say
         if ev is None or ev.type == "merge":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is not a copart review event")
         contribution = _trailers(message).get("copart-contribution")
         if contribution != f"{owner}/{cid}":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is an event of {contribution}, not {owner}/{cid}")
+        events[sha] = ev
+    sigs = git.signatures(gained, allowed_signers=push.signers)
+    _signed_by_member(push, ref, sigs)
+    for s in sigs:
+        sha, ev = s["commit"], events.get(s["commit"])
+        if ev is None:
+            continue
         who = signer(s, roster)
         if ev.by != who:
             raise Refusal(ref, "impersonation", f"event {sha[:10]} says it is by {ev.by!r} but {who} signed it")
