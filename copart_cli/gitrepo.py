@@ -139,6 +139,15 @@ def _status_paths(out: str) -> list[str]:
 _SIMPLE_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 
 
+_TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.S)
+
+
+def parse_tree(raw: bytes) -> list[tuple[str, str, str]]:
+    """(mode, name, object id) of each entry of a raw tree object (`<mode> <name>\\0<20-byte id>`)."""
+    return [(m.decode("ascii"), n.decode("utf-8", "surrogateescape"), oid.hex())
+            for m, n, oid in _TREE_ENTRY.findall(raw)]
+
+
 def _first_line(stderr: str | bytes) -> str:
     if isinstance(stderr, bytes):
         stderr = stderr.decode("utf-8", "replace")
@@ -265,14 +274,18 @@ class GitRepo:
 
         return result
 
-    def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD") -> list[LoggedCommit]:
-        """Every commit reachable from `rev` touching `pathspec`, newest first, in ONE `git log` call."""
+    def history(self, *pathspec: str, since: str | None = None, rev: str = "HEAD",
+                added: bool = False) -> list[LoggedCommit]:
+        """Every commit reachable from `rev` touching `pathspec` (only adding files: `added`), newest
+        first, in ONE `git log` call."""
         if self.head() is None:
             return []
         args = ["log", rev, "--no-renames", "--no-merges", "--name-status", "-z",
                 "--format=%x1e%H%x1f%aI%x1f%cI%x1f%an%x1f%ae"]
         if since:
             args.append(f"--since={since}")
+        if added:
+            args.append("--diff-filter=A")
         proc = run_git([*args, "--", *pathspec], self.root, check=False)
         if proc.returncode != 0:
             return []
@@ -779,11 +792,40 @@ class GitRepo:
             return []
         return [rec.split("\x1f") for rec in proc.stdout.split("\0") if rec]
 
+    def object_ids(self, specs: list[str]) -> list[str | None]:
+        """The object each spec (`rev`, `rev:path`) names, None where there is none: ONE `cat-file --batch-check`."""
+        if not specs:
+            return []
+        if any("\n" in s for s in specs):
+            raise GitError("an object name holds a line break")
+        out = run_git(["cat-file", "--batch-check=%(objectname)"], self.root,
+                      input=("\n".join(specs) + "\n").encode()).stdout.decode("ascii", "replace").splitlines()
+        return [None if line.endswith(" missing") or line.endswith(" ambiguous") else line for line in out]
+
+    def read_objects(self, oids: list[str]) -> dict[str, bytes]:
+        """The raw content of each object (tree, blob, commit), ONE `cat-file --batch` for all of them."""
+        wanted = list(dict.fromkeys(oids))
+        if not wanted:
+            return {}
+        data = run_git(["cat-file", "--batch"], self.root, input=("\n".join(wanted) + "\n").encode()).stdout
+        found: dict[str, bytes] = {}
+        pos = 0
+        while pos < len(data):
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode("ascii", "replace").split()
+            pos = end + 1
+            if len(header) != 3:  # "<oid> missing"
+                continue
+            size = int(header[2])
+            found[header[0]] = data[pos:pos + size]
+            pos += size + 1
+        return found
+
     def signatures(self, *revs: str, allowed_signers: Path, first_parent: bool = False) -> list[dict[str, str]]:
-        """Each commit in REVS with its signature: status (G/U/N/B/E…), signer principal, key, parents, subject."""
+        """Each commit in REVS with its signature: status (G/U/N/B/E…), signer principal, key, parents, author, email, subject."""
         proc = run_git(
             ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "-c", "gpg.format=ssh", "log", "-z",
-             "--format=%H%x1f%G?%x1f%GS%x1f%GK%x1f%P%x1f%an%x1f%s", *(["--first-parent"] if first_parent else []),
+             "--format=%H%x1f%G?%x1f%GS%x1f%GK%x1f%P%x1f%an%x1f%ae%x1f%s", *(["--first-parent"] if first_parent else []),
              *revs, "--"],
             self.root,
             check=False,
@@ -795,9 +837,9 @@ class GitRepo:
             rec = rec.strip("\n")
             if not rec:
                 continue
-            sha, status, signer, key, parents, author, subject = (rec.split("\x1f") + [""] * 7)[:7]
+            sha, status, signer, key, parents, author, email, subject = (rec.split("\x1f", 7) + [""] * 8)[:8]
             found.append({"commit": sha, "status": status, "signer": signer, "key": key,
-                          "parents": parents.split(), "author": author, "subject": subject})
+                          "parents": parents.split(), "author": author, "email": email, "subject": subject})
         return found
 
     def signing_configured(self) -> bool:

@@ -1,14 +1,15 @@
 """`copart hub init PATH`: a bare hub repository that enforces the community's policy.
 
-The hub is an ordinary bare git repository with receive.denyDeletes,
-receive.denyNonFastForwards and receive.fsckObjects set, seeded with the repertoire's
-main, and a `pre-receive` hook (copart_cli/hooks/pre_receive.py) that judges every push
-against the member profiles on the hub's current main.
+The hub is an ordinary bare git repository with receive.denyNonFastForwards and
+receive.fsckObjects set, seeded with the repertoire's main, and a `pre-receive` hook
+(copart_cli/hooks/pre_receive.py) that judges every ref update of every push against the
+member profiles on the hub's current main; deletions only in signed pushes (push certificates).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,12 @@ sys.exit(main())
 """
 
 HUB_CONFIG = {
-    "receive.denyDeletes": "true",
+    # deletions reach the hook, which allows them only in a push signed by the ref's member
+    # or a coordinator; git checks that push certificate against an empty allowed_signers
+    # file (a good signature shows its key) and the hook finds whose key it is on main
+    "receive.denyDeletes": "false",
+    "receive.certNonceSlop": "120",  # smart HTTP asks for the nonce and pushes in two requests
+    "gpg.format": "ssh",
     "receive.denyNonFastForwards": "true",
     "receive.fsckObjects": "true",
     "transfer.fsckObjects": "true",
@@ -61,6 +67,7 @@ def install_hook(hub: Path) -> Path:
 
 
 def init_hub(rep, path: str) -> HubResult:
+    from copart_cli.files import atomic_write
     from copart_cli.gitrepo import GitRepo
     from copart_cli.signing import MAIN, roster_at
 
@@ -76,10 +83,14 @@ def init_hub(rep, path: str) -> HubResult:
     hub = GitRepo.init_bare(target.resolve())
     for key, value in HUB_CONFIG.items():
         hub.set_config(key, value)
+    hub.set_config("receive.certNonceSeed", secrets.token_hex(32))  # nonces only this hub issues
+    nobody = target.resolve() / "copart-no-signers"
+    atomic_write(nobody, "")
+    hub.set_config("gpg.ssh.allowedSignersFile", str(nobody))
     # Seed main before the hook exists: the hub's members are the ones on this main.
     source.push_to(str(target.resolve()), [f"{MAIN}:{MAIN}"])
     install_hook(target.resolve())
-    warnings = list(roster.problems)
+    warnings = list(roster.problems) + roster.duplicate_problems()
     with_keys = [c for c in sorted(roster.coordinators) if c in roster.keys]
     if not with_keys:
         warnings.append("no coordinator on main has ssh_keys: nobody can push to the hub's main yet")

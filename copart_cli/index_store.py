@@ -971,6 +971,16 @@ class Reading:
         results = self.searcher.search(wq.Term("author", author), limit=limit, sortedby="created", reverse=True)
         return [self._hit(r.docnum, 1.0, set(), 0.0) for r in results]
 
+    def by_paths(self, paths: list[str]) -> list[Hit]:
+        """The entries at these paths (those in the index), newest first."""
+        from whoosh import query as wq
+
+        if not paths:
+            return []
+        results = self.searcher.search(wq.Or([wq.Term("path", p) for p in paths]), limit=len(paths),
+                                       sortedby="created", reverse=True)
+        return [self._hit(r.docnum, 1.0, set(), 0.0) for r in results]
+
 
 def _posting_blocks(matcher) -> Iterator[tuple[Any, Any]]:
     """A posting list as (docnums, weights) a block at a time.

@@ -9,6 +9,7 @@ times, and imports keep the original dates there), never from file times.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -62,6 +63,8 @@ class Snapshot:
             answers.sort(key=lambda a: (a.created or _EPOCH, a.id))
         self._edits: list[Edit] | None = None
         self._kinds: dict[str, list[Entry]] | None = None
+        self._credits = None  # attribution.Credits, read with the history
+        self._added_by: dict[str, str | None] = {}  # path -> signer of the newest commit adding it
 
     def of_kind(self, kind: str) -> list[Entry]:
         if self._kinds is None:
@@ -80,18 +83,35 @@ class Snapshot:
     def edits(self, since: dt.datetime | None = None) -> list[Edit]:
         """Every change to an entry file, newest first, from ONE `git log`."""
         if self._edits is None:
+            from copart_cli import attribution
+
             found: list[Edit] = []
             folders = [f + "/" for f in KIND_FOLDERS.values()]
-            for commit in self.rep.git.history(*KIND_FOLDERS.values()):
+            commits = self.rep.git.history(*KIND_FOLDERS.values())
+            self._credits = attribution.credits(self.rep, commits)
+            for commit in commits:
                 when = as_datetime(commit.authored) or _EPOCH
-                member = self.member_of(commit.author_name, commit.author_email)
+                signer = self._credits.by_commit.get(commit.sha)
+                member = signer or self.member_of(commit.author_name, commit.author_email)
                 for status, path in commit.changes:
                     if path.endswith(".md") and path.startswith(tuple(folders)):
                         found.append(Edit(path, status, when, member))
+                        if status == "A":
+                            self._added_by.setdefault(path, signer)
             self._edits = found
         if since is None:
             return self._edits
         return [e for e in self._edits if e.when >= since]
+
+    def author_of(self, e: Entry) -> str:
+        """Who is credited with an entry: the member who signed the commit that added it (attribution.py)."""
+        self.edits()
+        return self._credits.author(e.author, self._added_by.get(e.path))
+
+    def credited(self, e: Entry) -> Entry:
+        """The entry as shown: its `author` is the member credited with it."""
+        who = self.author_of(e)
+        return e if who == e.author else dataclasses.replace(e, meta={**e.meta, "author": who})
 
     def last_touched(self) -> dict[str, dt.datetime]:
         """For each entry path, the newest commit that modified it (adding it does not count)."""
@@ -281,7 +301,8 @@ def digest(
     def inside(t: dt.datetime | None) -> bool:
         return t is not None and start <= t <= end
 
-    new = sorted((e for e in snap.entries if inside(e.created)), key=lambda e: (_when(e), e.id), reverse=True)
+    new = sorted((snap.credited(e) for e in snap.entries if inside(e.created)), key=lambda e: (_when(e), e.id),
+                 reverse=True)
     new_ids = {e.id for e in new}
     people: dict[str, Contributor] = {}
 
@@ -537,10 +558,11 @@ def stats(rep: Repertoire, months: int = 12, now: dt.datetime | None = None) -> 
             continue
         mon = _month(created)
         per_kind[mon][e.kind] += 1
-        if e.author:
-            active[mon].add(e.author)
+        author = snap.author_of(e)
+        if author:
+            active[mon].add(author)
             if created >= recent_cut:
-                recent.add(e.author)
+                recent.add(author)
     for ed in snap.edits():
         if ed.status != "M" or ed.when > now:
             continue

@@ -35,7 +35,7 @@ from pathlib import Path
 from copart_cli import frontmatter, ids
 from copart_cli.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
 from copart_cli.model import Entry, Kind, Problem, as_datetime, iso, utcnow
-from copart_cli.signing import MAIN, Roster, allowed_signers_file, classify, main_rev, roster_at
+from copart_cli.signing import MAIN, Roster, allowed_signers_file, classify, main_rev, roster_at, signer
 
 CONTRIB_PREFIX = "refs/heads/contrib/"
 REVIEWS_PREFIX = "refs/copart/reviews/"
@@ -122,6 +122,7 @@ class ContributionDetail:
     signature_detail: list[str] = field(default_factory=list)
     behaviour: list[str] = field(default_factory=list)  # paths that change how copart behaves (behaviour_paths)
     links: list[str] = field(default_factory=list)  # symbolic links it brings: no option accepts those
+    authorship: list[str] = field(default_factory=list)  # author fields that disagree with the signer
 
 
 @dataclass
@@ -598,7 +599,7 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     every one must be a plain file, each entry a valid entry, copart.yaml a valid config."""
     from copart_cli.model import KIND_FOLDERS
     from copart_cli.repertoire import CONFIG_FILE, kind_of_folder
-    from copart_cli.validate import reference_problems, structural_problems
+    from copart_cli.validate import reference_problems, shared_key_problems, structural_problems
 
     all_paths = git.paths_at(tree, *KIND_FOLDERS.values())
     stems = lambda folder: {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths  # noqa: E731
@@ -607,6 +608,7 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     members, asks = stems(KIND_FOLDERS[Kind.member]), stems(KIND_FOLDERS[Kind.ask])
     problems: list[Problem] = []
     modes = git.modes_at(tree, paths)
+    roster = roster_at(git, tree) if any(p.startswith(KIND_FOLDERS[Kind.member] + "/") for p in paths) else None
     for rel in paths:
         mode = modes.get(rel, "100644")
         if mode == "120000":  # never followed: on a partner's machine it would point anywhere
@@ -635,6 +637,8 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
             continue
         problems.extend(structural_problems(entry))
         problems.extend(reference_problems(entry, known, members, asks))
+        if roster is not None and entry.kind == Kind.member.value:
+            problems.extend(shared_key_problems(entry, roster.owners))
     return problems
 
 
@@ -650,20 +654,23 @@ def _config_problems(data: bytes) -> list[Problem]:
     return []
 
 
-def signature_status(rep, c: Contribution, roster: Roster, signers: Path) -> tuple[str, list[str]]:
-    """signed | unsigned | unknown-key | bad-signature | wrong-member | no-key, with details."""
-    git = rep.git
+def _contribution_signatures(rep, c: Contribution, signers: Path) -> list[dict]:
+    main_sha = rep.git.rev(main_rev(rep))
+    return rep.git.signatures(f"{main_sha}..{c.latest.tip}" if main_sha else c.latest.tip, allowed_signers=signers)
+
+
+def signature_status(rep, c: Contribution, roster: Roster, signers: Path,
+                     sigs: list[dict] | None = None) -> tuple[str, list[str]]:
+    """signed | unsigned | unknown-key | duplicate-key | bad-signature | wrong-member | no-key, with details."""
     if c.member not in roster.keys:
         return "no-key", [f"{c.member} has no ssh_keys on main"]
-    main_sha = git.rev(main_rev(rep))
-    rng = f"{main_sha}..{c.latest.tip}" if main_sha else c.latest.tip
-    sigs = git.signatures(rng, allowed_signers=signers)
+    sigs = _contribution_signatures(rep, c, signers) if sigs is None else sigs
     worst, details = "signed", []
-    order = ["signed", "wrong-member", "unknown-key", "unsigned", "bad-signature"]
+    order = ["signed", "wrong-member", "unknown-key", "duplicate-key", "unsigned", "bad-signature"]
     for s in sigs:
         problem = classify(s, roster)
-        if problem is None and s["signer"] != c.member:
-            problem = ("wrong-member", f"signed by {s['signer']}, not {c.member}")
+        if problem is None and signer(s, roster) != c.member:
+            problem = ("wrong-member", f"signed by {signer(s, roster)}, not {c.member}")
         if problem:
             details.append(f"{s['commit'][:10]} {problem[0]}: {problem[1]}")
             if order.index(problem[0]) > order.index(worst):
@@ -697,10 +704,34 @@ def detail(rep, key: str, *, member: str | None = None) -> ContributionDetail:
                                  body=data.decode("utf-8", "replace"), pending=True))
     roster = roster_at(git, main_rev(rep))
     signers = allowed_signers_file(rep, roster)
-    sig, sig_detail = signature_status(rep, c, roster, signers)
     links = [p for p, mode in git.modes_at(tip, c.paths).items() if mode == "120000"]
+    sigs = _contribution_signatures(rep, c, signers)
+    sig, sig_detail = signature_status(rep, c, roster, signers, sigs)
+    added = [e for e in entries if base is None or git.file_at(base, e.path) is None]
     return ContributionDetail(c, entries, removed, diff, problems, mergeable, conflicts, sig, sig_detail,
-                              behaviour_paths(c.paths), links)
+                              behaviour_paths(c.paths), links, authorship(roster, sigs, added))
+
+
+def authorship(roster: Roster, sigs: list[dict], added: list[Entry]) -> list[str]:
+    """Where the author field (a commit's author email, a new entry's `author:`) names another member than
+    the one whose key signed: anybody can type any author, so copart credits the signer."""
+    by_email = {mail: m.id for m in roster.members.values() for mail in m.emails}
+    notes = []
+    signers = set()
+    for s in sigs:
+        who = signer(s, roster)
+        claimed = by_email.get(s["email"].lower())
+        if who:
+            signers.add(who)
+        if who and claimed and claimed != who:
+            notes.append(f"{s['commit'][:10]}: author email {s['email']} is {claimed}'s, but {who} signed it")
+    only = signers.pop() if len(signers) == 1 else None
+    if only is None or only in roster.coordinators:  # coordinators may record work on someone's behalf
+        return notes
+    for e in added:
+        if e.author and e.kind != Kind.member.value and e.author != only:
+            notes.append(f"{e.path} says author: {e.author}, but {only} signed it; it will be credited to {only}")
+    return notes
 
 
 # -- commands: contribute -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -498,16 +498,39 @@ def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) ->
     with _snapshot(rep, progress) as (index, state):
         found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
         hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
+        credit = _Credit(rep)
+        hits = [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
         people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
 
 
+class _Credit:
+    """Who is credited with a hit: the member who signed the commit that added it (attribution.py)."""
+
+    def __init__(self, rep):
+        from copart_cli import attribution
+
+        self.added, self.credits = attribution.added_by(rep)
+
+    def __call__(self, h: ixs.Hit) -> str:
+        return self.credits.author(h.author, self.added.get(h.path))
+
+    def written_by(self, index: ixs.Reading, member: str) -> list[ixs.Hit]:
+        """What MEMBER is credited with, newest first: what names them and is not someone else's
+        signed work, and what names someone else but was added by a commit they signed."""
+        written = [h for h in index.by_author(member) if self(h) == member]
+        have = {h.path for h in written}
+        signed = [p for p, who in self.added.items() if who == member and p not in have]
+        others = [h for h in index.by_paths(signed) if self(h) == member]
+        return sorted(written + others, key=lambda h: -h.created) if others else written
+
+
 def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
     with _snapshot(rep, progress) as (index, state):
-        return _who_member(index, member, state)
+        return _who_member(index, member, state, _Credit(rep))
 
 
-def _who_member(index: ixs.Reading, member: str, state) -> WhoResult:
+def _who_member(index: ixs.Reading, member: str, state, credit: _Credit) -> WhoResult:
     members = index.members()
     if member not in members:
         shown = member if len(member) <= 60 else member[:57] + "..."
@@ -516,7 +539,7 @@ def _who_member(index: ixs.Reading, member: str, state) -> WhoResult:
     evidence = []
     if info.get("expertise"):
         evidence.append("profile expertise: " + ", ".join(info["expertise"]))
-    written = index.by_author(member)
+    written = credit.written_by(index, member)
     accepted = [h for h in written if h.kind == "answer" and h.meta.get("accepted")]
     for h in accepted[:5]:
         evidence.append(f"accepted answer: {h.title} ({h.id})")

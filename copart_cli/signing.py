@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def parse_key(text: str) -> str:
     return f"{kind} {b64}"
 
 
+@functools.lru_cache(maxsize=65536)  # a verify over a long history meets the same keys in every roster
 def fingerprint(key: str) -> str:
     """SHA256:… the way ssh-keygen and git (%GK) print it."""
     blob = base64.b64decode(key.split()[1])
@@ -63,61 +65,203 @@ def fingerprint(key: str) -> str:
 
 @dataclass
 class Roster:
-    """The members on main, as far as signing is concerned."""
+    """The members on main (or at any commit), as far as signing is concerned."""
 
     members: dict[str, Member] = field(default_factory=dict)
     keys: dict[str, list[str]] = field(default_factory=dict)  # member id -> valid keys
-    problems: list[str] = field(default_factory=list)  # malformed keys, "path: message"
+    paths: dict[str, str] = field(default_factory=dict)  # member id -> profile path
+    files: dict[str, str] = field(default_factory=dict)  # profile file name -> blob id, as read
+    _coordinators: set[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def problems(self) -> list[str]:
+        """Malformed keys, as "path: message"."""
+        return [p for name, oid in sorted(self.files.items()) for p in _PROFILES[(name, oid)][2]]
 
     @property
     def coordinators(self) -> set[str]:
-        return {m.id for m in self.members.values() if m.is_coordinator}
+        if self._coordinators is None:  # a roster is read once and never changed: worked out once
+            self._coordinators = {m.id for m in self.members.values() if m.is_coordinator}
+        return self._coordinators
+
+    def is_coordinator(self, member_id: str | None) -> bool:
+        member = self.members.get(member_id or "")
+        return bool(member and member.is_coordinator)
+
+    def owners(self, fp: str) -> list[str]:
+        """Every member whose profile lists the key with this fingerprint (more than one is a problem).
+        Looked up in the profile versions that list it, not by going through every profile."""
+        return sorted({_PROFILES[(name, oid)][0].id for name, oid in _HOLDERS.get(fp, ())
+                       if self.files.get(name) == oid})
+
+    def duplicates(self) -> dict[str, list[str]]:
+        """fingerprint -> the members sharing it: a key in two profiles would sign for both."""
+        fps = {fingerprint(key) for keys in self.keys.values() for key in keys}
+        return {fp: ids for fp in fps if len(ids := self.owners(fp)) > 1}
+
+    def duplicate_problems(self) -> list[str]:
+        return [" and ".join(self.paths.get(m, m) for m in ids) + f" list the same key ({fp})"
+                for fp, ids in sorted(self.duplicates().items())]
 
     def allowed_signers(self) -> str:
+        shared = self.duplicates()
         lines = []
         for member_id in sorted(self.keys):
             for key in self.keys[member_id]:
-                lines.append(f'{member_id} namespaces="git" {key}')
+                if fingerprint(key) not in shared:  # a shared key names nobody
+                    lines.append(f'{member_id} namespaces="git" {key}')
         return "\n".join(lines) + ("\n" if lines else "")
 
-    def owner_of(self, fp: str) -> list[str]:
-        return sorted(mid for mid, keys in self.keys.items() if any(fingerprint(k) == fp for k in keys))
+
+# Parsed profiles by (file name, blob id), which of them list each key, and rosters by members/
+# tree id: within one process (a verify over a long history, one hub push), each profile
+# version is parsed once.
+_PROFILES: dict[tuple[str, str], tuple[Member | None, list[str], list[str]]] = {}
+_HOLDERS: dict[str, list[tuple[str, str]]] = {}  # key fingerprint -> (file name, blob id) listing it
+_ROSTERS: dict[str, Roster] = {}
 
 
 def roster_at(git, rev: str = MAIN) -> Roster:
-    """The member profiles in commit REV (main by default), read from git objects, not the work tree."""
-    roster = Roster()
-    if git.rev(rev) is None:
-        return roster
+    """The member profiles in commit (or tree) REV, main by default, read from git objects, not the work tree."""
+    return rosters_at(git, [rev])[0]
+
+
+def rosters_at(git, revs: list[str]) -> list[Roster]:
+    """The roster at each of REVS: a handful of git calls however many commits and profiles there are."""
+    from copart_cli.gitrepo import parse_tree
+
     folder = KIND_FOLDERS[Kind.member]
-    for rel in git.paths_at(rev, folder):
-        if not rel.endswith(".md") or rel.count("/") != 1:
-            continue
-        data = git.file_at(rev, rel)
-        if data is None:
-            continue
-        try:
-            text = data.decode("utf-8")
-            parts = frontmatter.split(text, rel)
-            meta = frontmatter.load(parts.frontmatter, rel)
-        except (UnicodeDecodeError, InvalidEntry):
-            continue
-        if not isinstance(meta, dict):
-            continue
-        entry = Entry(path=rel, meta=meta, body=parts.body)
-        if entry.kind != Kind.member.value:
-            continue
-        member = Member.from_entry(entry)
-        roster.members[member.id] = member
-        good = []
-        for i, key in enumerate(member.ssh_keys, 1):
-            try:
-                good.append(parse_key(key))
-            except ValueError as exc:
-                roster.problems.append(f"{rel}: ssh_keys item {i} is not an SSH public key ({exc})")
-        if good:
-            roster.keys[member.id] = good
+    trees = git.object_ids([f"{rev}:{folder}" for rev in revs])
+    todo = [t for t in dict.fromkeys(trees) if t and t not in _ROSTERS]
+    listings = {}
+    for tree, raw in git.read_objects(todo).items():
+        listings[tree] = [(name, oid) for mode, name, oid in parse_tree(raw)
+                          if mode in ("100644", "100755") and name.endswith(".md")]
+    used = {(name, oid) for files in listings.values() for name, oid in files}
+    unparsed = used - _PROFILES.keys()
+    if unparsed:
+        cache = _ProfileCache(git)
+        blobs = git.read_objects([oid for name, oid in unparsed if cache.get(name, oid) is None])
+        for name, oid in unparsed:
+            profile = cache.get(name, oid)
+            if profile is None:
+                profile = cache.put(name, oid, _profile(f"{folder}/{name}", blobs.get(oid)))
+            _PROFILES[(name, oid)] = profile
+            if profile[0] is not None:
+                for key in profile[1]:
+                    _HOLDERS.setdefault(fingerprint(key), []).append((name, oid))
+        cache.save(used)
+    previous = None
+    for tree, files in listings.items():  # in history order: each roster is mostly the one before
+        previous = _ROSTERS[tree] = _patched(previous, dict(files)) or _built(dict(files))
+    return [_ROSTERS[t] if t else Roster() for t in trees]
+
+
+def _built(files: dict[str, str]) -> Roster:
+    roster = Roster(files=files)
+    folder = KIND_FOLDERS[Kind.member]
+    for name, oid in sorted(files.items()):
+        member, good, _ = _PROFILES[(name, oid)]
+        if member is not None:
+            roster.members[member.id] = member
+            roster.paths[member.id] = f"{folder}/{name}"
+            if good:
+                roster.keys[member.id] = good
     return roster
+
+
+def _patched(base: Roster | None, files: dict[str, str]) -> Roster | None:
+    """FILES' roster as BASE with the few profiles that differ swapped, or None to build it whole."""
+    if base is None:
+        return None
+    gone, came = base.files.items() - files.items(), files.items() - base.files.items()
+    if len(gone) + len(came) > 64:
+        return None
+    folder = KIND_FOLDERS[Kind.member]
+    changed = [(name, _PROFILES[(name, oid)][0]) for name, oid in (*gone, *came)]
+    if any(m is not None and base.paths.get(m.id, f"{folder}/{name}") != f"{folder}/{name}" for name, m in changed):
+        return None  # one member id in two files: let the whole build decide which counts
+    roster = Roster(dict(base.members), dict(base.keys), dict(base.paths), files)
+    for name, oid in gone:
+        member = _PROFILES[(name, oid)][0]
+        if member is not None:
+            for table in (roster.members, roster.keys, roster.paths):
+                table.pop(member.id, None)
+    for name, oid in came:
+        member, good, _ = _PROFILES[(name, oid)]
+        if member is not None:
+            if member.id in roster.members:
+                return None  # two files claim this id now
+            roster.members[member.id] = member
+            roster.paths[member.id] = f"{folder}/{name}"
+            if good:
+                roster.keys[member.id] = good
+    return roster
+
+
+_PROFILE_CACHE_VERSION = "1"
+
+
+class _ProfileCache:
+    """Profiles parsed by earlier runs, kept beside the objects they come from (.git/copart/, or
+    copart/ in a bare hub): YAML is most of the cost of reading 1,000 of them. A blob never changes."""
+
+    LIMIT = 20_000  # profile versions kept; beyond that, only those the last run used
+
+    def __init__(self, git):
+        from copart_cli.files import read_cache
+
+        self.path = Path(git.git("rev-parse", "--absolute-git-dir").strip()) / "copart" / "profiles.json"
+        self.items = read_cache(self.path, _PROFILE_CACHE_VERSION)
+        self.changed = False
+
+    def get(self, name: str, oid: str) -> tuple | None:
+        item = self.items.get(f"{name}/{oid}")
+        try:
+            return (Member(**item[0]) if item[0] else None), list(item[1]), list(item[2])
+        except (TypeError, IndexError, KeyError):
+            return None  # not there, or written by another copart: parse it again
+
+    def put(self, name: str, oid: str, profile: tuple) -> tuple:
+        from dataclasses import asdict
+
+        self.items[f"{name}/{oid}"] = [asdict(profile[0]) if profile[0] else None, profile[1], profile[2]]
+        self.changed = True
+        return profile
+
+    def save(self, used: set[tuple[str, str]]) -> None:
+        from copart_cli.files import write_cache
+
+        if not self.changed:
+            return
+        if len(self.items) > self.LIMIT:
+            self.items = {k: v for k, v in self.items.items() if tuple(k.split("/", 1)) in used}
+        write_cache(self.path, _PROFILE_CACHE_VERSION, self.items)
+
+
+def _profile(rel: str, data: bytes | None) -> tuple[Member | None, list[str], list[str]]:
+    """(member, valid keys, problems) of one profile file; (None, [], []) if it is not a member profile."""
+    if data is None:
+        return None, [], []
+    try:
+        text = data.decode("utf-8")
+        parts = frontmatter.split(text, rel)
+        meta = frontmatter.load(parts.frontmatter, rel)
+    except (UnicodeDecodeError, InvalidEntry):
+        return None, [], []
+    if not isinstance(meta, dict):
+        return None, [], []
+    entry = Entry(path=rel, meta=meta, body=parts.body)
+    if entry.kind != Kind.member.value:
+        return None, [], []
+    member = Member.from_entry(entry)
+    good, problems = [], []
+    for i, key in enumerate(member.ssh_keys, 1):
+        try:
+            good.append(parse_key(key))
+        except ValueError as exc:
+            problems.append(f"{rel}: ssh_keys item {i} is not an SSH public key ({exc})")
+    return member, good, problems
 
 
 def main_rev(rep) -> str:
@@ -220,30 +364,41 @@ class VerifyResult:
         return not self.problems
 
 
-def classify(sig: dict, roster: Roster) -> tuple[str, str] | None:
-    """(problem, detail) for a commit that is not validly signed by a member, else None."""
-    status = sig["status"]
+def classify(sig: dict, roster: Roster, where: str = "on main") -> tuple[str, str] | None:
+    """(problem, detail) for a commit that is not validly signed by a member of ROSTER, else None.
+
+    The member is found by the fingerprint of the key that made a good signature (git's G, or U:
+    good but not in the allowed_signers file used), so any roster can judge any commit."""
+    status, fp = sig["status"], sig["key"]
     if status == "N":
         return "unsigned", "the commit is not signed"
     if status == "B":
         return "bad-signature", "the signature does not match the commit (tampered or corrupt)"
-    if status != "G" or not sig["signer"]:
-        fp = sig["key"] or "an unknown key"
-        return "unknown-key", f"signed with {fp}, which is in no member profile on main"
-    if sig["signer"] not in roster.keys:
-        return "unknown-key", f"signed as '{sig['signer']}', who is not a member on main"
+    if status not in ("G", "U") or not fp:
+        return "unknown-key", f"signed with {fp or 'a key git cannot check'}, which is in no member profile {where}"
+    owners = roster.owners(fp)
+    if len(owners) > 1:
+        return "duplicate-key", f"signed with {fp}, which is in the profiles of {' and '.join(owners)} {where}"
+    if not owners:
+        return "unknown-key", f"signed with {fp}, which is in no member profile {where}"
     return None
 
 
+def signer(sig: dict, roster: Roster) -> str | None:
+    """The one member of ROSTER whose key validly signed this commit, else None."""
+    return None if classify(sig, roster) else roster.owners(sig["key"])[0]
+
+
 def verify(rep, since: str | None = None) -> VerifyResult:
-    """Every commit on main: first-parent ones signed by a coordinator, the rest by a member;
-    commits merged from a contribution signed by that contribution's member."""
+    """Every commit on main, each judged by the roster on its FIRST PARENT (the founding commit by
+    its own): first-parent ones signed by a coordinator, the rest by a member, commits merged from
+    a contribution by that contribution's member. A commit cannot authorise its own signer."""
     git = rep.git
     main = main_rev(rep)
     if git.rev(main) is None:
         return VerifyResult(0)
-    roster = roster_at(git, main)
-    path = allowed_signers_file(rep, roster)
+    tip_roster = roster_at(git, main)
+    path = allowed_signers_file(rep, tip_roster)
     rng = main
     if since:
         base = git.rev(since)
@@ -251,11 +406,15 @@ def verify(rep, since: str | None = None) -> VerifyResult:
             raise UsageError(f"'{since}' is not a commit here", hint="give a commit id, tag or branch")
         rng = f"{base}..{main}"
     sigs = git.signatures(rng, allowed_signers=path)
-    first_parent = {s["commit"] for s in git.signatures(rng, allowed_signers=path, first_parent=True)}
     result = VerifyResult(checked=len(sigs))
-    for text in roster.problems:
+    for text in tip_roster.problems:
         result.problems.append(SignatureProblem("", "", "malformed-key", text))
+    for text in tip_roster.duplicate_problems():
+        result.problems.append(SignatureProblem("", "", "duplicate-key", text))
     by_commit = {s["commit"]: s for s in sigs}
+    first_parent, founding = first_parent_line(git.rev(main), by_commit)
+    judged_by = [s["parents"][0] if s["parents"] else s["commit"] for s in sigs]
+    rosters = dict(zip(judged_by, rosters_at(git, judged_by)))
     expected_member: dict[str, str] = {}
     for s in sigs:
         if s["commit"] in first_parent and len(s["parents"]) == 2:
@@ -264,18 +423,35 @@ def verify(rep, since: str | None = None) -> VerifyResult:
                 for rec in git.log(f"{s['parents'][0]}..{s['parents'][1]}", fmt="%H"):
                     expected_member.setdefault(rec[0].strip(), contributor.split("/", 1)[0])
     for s in sigs:
-        problem = classify(s, roster)
+        if s["parents"]:
+            roster, where = rosters[s["parents"][0]], "on its first parent"
+        elif s["commit"] == founding:
+            roster, where = rosters[s["commit"]], "in the founding commit"
+        else:  # a root that is not main's founding commit: nobody was a member before it
+            roster, where = Roster(), "before it (a second root commit)"
+        problem = classify(s, roster, where)
         if problem is None:
-            signer = s["signer"]
-            if s["commit"] in first_parent and signer not in roster.coordinators:
-                problem = ("wrong-member", f"on main's first-parent line but signed by {signer}, not a coordinator")
-            elif s["commit"] in expected_member and signer != expected_member[s["commit"]]:
+            who = signer(s, roster)
+            if s["commit"] in first_parent and not roster.is_coordinator(who):
+                problem = ("wrong-member", f"on main's first-parent line but signed by {who}, not a coordinator")
+            elif s["commit"] in expected_member and who != expected_member[s["commit"]]:
                 want = expected_member[s["commit"]]
-                problem = ("wrong-member", f"part of {want}'s contribution but signed by {signer}")
+                problem = ("wrong-member", f"part of {want}'s contribution but signed by {who}")
         if problem:
             result.problems.append(SignatureProblem(s["commit"], s["subject"], *problem))
-    del by_commit
     return result
+
+
+def first_parent_line(tip: str, by_commit: dict[str, dict]) -> tuple[set[str], str | None]:
+    """The commits of the range on main's first-parent line, and the founding commit if the range reaches it."""
+    line, sha = set(), tip
+    while sha in by_commit:
+        line.add(sha)
+        parents = by_commit[sha]["parents"]
+        if not parents:
+            return line, sha
+        sha = parents[0]
+    return line, None
 
 
 def _trailer(message: str, key: str) -> str | None:
@@ -297,3 +473,29 @@ def require_member_key(roster: Roster, member_id: str) -> None:
             f"{member_id} has no ssh_keys in members/{member_id}.md on main",
             hint="a coordinator adds the member's public key to the profile first",
         )
+
+
+def signature_key(raw_commit: bytes) -> str | None:
+    """The fingerprint of the key an SSH-signed commit SAYS signed it (read, not checked), else None."""
+    head = raw_commit.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    armored, inside = [], False
+    for line in head.split("\n"):
+        if line.startswith("gpgsig ") or line.startswith("gpgsig-sha256 "):
+            inside, line = True, line.split(" ", 1)[1]
+        elif not line.startswith(" "):
+            inside = False
+        if inside:
+            armored.append(line.strip())
+    if not armored or armored[0] != "-----BEGIN SSH SIGNATURE-----":
+        return None
+    try:
+        blob = base64.b64decode("".join(a for a in armored if not a.startswith("-----")))
+        if blob[:6] != b"SSHSIG":
+            return None
+        n = int.from_bytes(blob[10:14], "big")  # after the magic and a uint32 version: the public key
+        key = blob[14:14 + n]
+    except (binascii.Error, ValueError):
+        return None
+    if len(key) != n or not n:
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(key).digest()).decode().rstrip("=")

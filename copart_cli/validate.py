@@ -129,7 +129,11 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
     for entry in entries:
         problems.extend(reference_problems(entry, known, members, asks))
-    problems.extend(_shared_emails([e for e in entries if e.kind == Kind.member.value]))
+    profiles = [e for e in entries if e.kind == Kind.member.value]
+    problems.extend(_shared_emails(profiles))
+    owners = key_owners(profiles)
+    for entry in profiles:
+        problems.extend(shared_key_problems(entry, lambda fp: owners.get(fp, [])))
     from copart_cli import conflicts  # conflict copies sync saved, waiting for `copart resolve`
 
     problems.extend(conflicts.problems(rep.root))
@@ -150,6 +154,38 @@ def _shared_emails(profiles: list[Entry]) -> list[Problem]:
                 line = frontmatter.key_lines(entry.raw_frontmatter).get("email", 1)
                 problems.append(Problem(entry.path, line, f"email '{email}' is also in the profile of '{owner[email]}'"))
             owner.setdefault(email, entry.id)
+    return problems
+
+
+def key_owners(profiles: list[Entry]) -> dict[str, list[str]]:
+    """Key fingerprint -> the ids of the profiles that list it."""
+    from copart_cli.signing import fingerprint, parse_key
+
+    owners: dict[str, list[str]] = {}
+    for entry in profiles:
+        for key in Member.from_entry(entry).ssh_keys:
+            try:
+                owners.setdefault(fingerprint(parse_key(key)), []).append(entry.id)
+            except ValueError:
+                continue  # not a key at all: verify and hub init report those
+    return owners
+
+
+def shared_key_problems(entry: Entry, owners_of) -> list[Problem]:
+    """A key names one member: listed in another profile too, one member's signatures would count as the other's."""
+    from copart_cli.signing import fingerprint, parse_key
+
+    problems = []
+    line = frontmatter.key_lines(entry.raw_frontmatter).get("ssh_keys", 1)
+    for i, key in enumerate(Member.from_entry(entry).ssh_keys, 1):
+        try:
+            fp = fingerprint(parse_key(key))
+        except ValueError:
+            continue
+        others = sorted({m for m in owners_of(fp) if m != entry.id})
+        if others:
+            problems.append(Problem(entry.path, line, f"ssh_keys item {i} is also in the profile of "
+                                                      + ", ".join(f"'{m}'" for m in others)))
     return problems
 
 

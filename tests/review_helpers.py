@@ -62,8 +62,10 @@ class Community:
         return r
 
 
-def community(world, *, keys=("judith", "anjali"), coordinators=("judith",), hub: bool = True) -> Community:
-    """judith (coordinator) founds a signed, reviewed 4XP; anjali joins through the hub."""
+def community(world, *, keys=("judith", "anjali"), coordinators=("judith",), hub: bool = True,
+              hub_path: Path | None = None, url: str | None = None) -> Community:
+    """judith (coordinator) founds a signed, reviewed 4XP; anjali joins through the hub
+    (made at HUB_PATH, reached at URL when the test serves it over a network transport)."""
     judith = person(world, "judith")
     rep = judith.init("4xp", example=True)
     for who in keys:
@@ -79,22 +81,23 @@ def community(world, *, keys=("judith", "anjali"), coordinators=("judith",), hub
     judith.git("commit", "-qam", "4XP: members' keys, review by coordinators", cwd=rep)
     r = judith.copart("setup-signing", cwd=rep)  # again: allowed_signers now has the keys on main
     assert r.ok, r
-    hub_path = world.base / "remotes" / "hub.git"
+    hub_path = hub_path or world.base / "remotes" / "hub.git"
     partner_rep = None
     if hub:
         r = judith.copart("hub", "init", str(hub_path), cwd=rep)
         assert r.ok, r
-        judith.git("remote", "add", "origin", str(hub_path), cwd=rep)
+        judith.git("config", "http.receivepack", "true", cwd=hub_path)  # for a hub served over smart HTTP
+        judith.git("remote", "add", "origin", url or str(hub_path), cwd=rep)
         judith.git("fetch", "-q", "origin", cwd=rep)
         judith.git("branch", "-q", "--set-upstream-to=origin/main", "main", cwd=rep)
         anjali = person(world, "anjali")
-        partner_rep = join(anjali, hub_path, world.base / "anjali" / "4xp")
+        partner_rep = join(anjali, url or hub_path, world.base / "anjali" / "4xp")
     else:
         anjali = person(world, "anjali")
     return Community(world, hub_path, judith, anjali, rep, partner_rep)
 
 
-def join(partner, hub: Path, dest: Path) -> Path:
+def join(partner, hub: Path | str, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     partner.git("clone", "-q", str(hub), str(dest), cwd=dest.parent)
     if (partner.home / ".ssh" / "id_ed25519").exists():
@@ -106,3 +109,32 @@ def join(partner, hub: Path, dest: Path) -> Path:
 def refs(partner, rep: Path, pattern: str) -> dict[str, str]:
     out = partner.git("for-each-ref", "--format=%(refname) %(objectname)", pattern, cwd=rep)
     return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+
+def push(partner, rep: Path, *args: str) -> tuple[int, str]:
+    proc = subprocess.run(["git", "push", *args], cwd=rep, capture_output=True, text=True, env=partner.env)
+    return proc.returncode, proc.stderr
+
+
+def refused(partner, rep: Path, hub: Path, rule: str, *args: str) -> str:
+    """Push ARGS from REP and check the hub refused it by RULE with nothing let in."""
+    before = refs(partner, hub, "refs/")
+    code, err = push(partner, rep, *args)
+    assert code != 0, err
+    assert rule in err, err
+    assert refs(partner, hub, "refs/") == before  # nothing got in
+    return err
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def event(partner, rep: Path, kind: str, key: str, by: str, parent: str | None = None, sign: bool = True,
+          tree: str = EMPTY_TREE) -> str:
+    """A review event commit made by hand with git (what copart would write, or a forgery of it)."""
+    message = (f"{kind} {key}\n\ntext\n\nCopart-Event: {kind}\nCopart-Contribution: {key}\nCopart-Version: 1\n"
+               f"Copart-By: {by}\nCopart-At: 2026-01-01T00:00:00Z\n")
+    args = ["commit-tree", tree] + (["-p", parent] if parent else []) + (["-S"] if sign else [])
+    proc = subprocess.run(["git", *args], cwd=rep, input=message, capture_output=True, text=True, env=partner.env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()

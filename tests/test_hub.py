@@ -5,38 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.review_helpers import community, join, keygen, person, refs
-
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
-
-def _push(partner, rep, *args):
-    proc = subprocess.run(["git", "push", *args], cwd=rep, capture_output=True, text=True, env=partner.env)
-    return proc.returncode, proc.stderr
-
-
-def _refused(partner, rep, hub, rule, *args):
-    before = refs(partner, hub, "refs/")
-    code, err = _push(partner, rep, *args)
-    assert code != 0, err
-    assert rule in err, err
-    assert refs(partner, hub, "refs/") == before  # nothing got in
-    return err
-
-
-def _event(partner, rep, kind, key, by, parent=None, sign=True):
-    message = (f"{kind} {key}\n\ntext\n\nCopart-Event: {kind}\nCopart-Contribution: {key}\nCopart-Version: 1\n"
-               f"Copart-By: {by}\nCopart-At: 2026-01-01T00:00:00Z\n")
-    args = ["commit-tree", EMPTY_TREE] + (["-p", parent] if parent else []) + (["-S"] if sign else [])
-    proc = subprocess.run(["git", *args], cwd=rep, input=message, capture_output=True, text=True, env=partner.env)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
+from tests.review_helpers import EMPTY_TREE, community, event, join, keygen, person, push, refs, refused
 
 
 def test_hub_init_sets_policy_and_seeds_main(world):
     c = community(world)
     cfg = lambda key: c.judith.git("config", "--get", key, cwd=c.hub).strip()  # noqa: E731
-    assert (cfg("receive.denyDeletes"), cfg("receive.denyNonFastForwards"), cfg("receive.fsckObjects")) == ("true",) * 3
+    assert (cfg("receive.denyNonFastForwards"), cfg("receive.fsckObjects")) == ("true",) * 2
+    # deletions reach the hook, which wants a signed push; the nonces are this hub's own
+    assert cfg("receive.denyDeletes") == "false" and len(cfg("receive.certNonceSeed")) == 64
     hook = c.hub / "hooks" / "pre-receive"
     assert os.access(hook, os.X_OK) and "copart_cli.hooks.pre_receive" in hook.read_text()
     assert c.judith.git("rev-parse", "main", cwd=c.hub) == c.judith.git("rev-parse", "main", cwd=c.coord_rep)
@@ -54,15 +31,15 @@ def test_intruders_are_refused(world):
     r = mallory.copart("new", "story", "Buy my course", "--no-edit", "--body", "Spam.", cwd=mrep)
     assert r.ok, r
     branch = "refs/heads/contrib/mallory/buy-my-course/v1"
-    _refused(mallory, mrep, c.hub, "non-member", "origin", f"{branch}:{branch}")
+    refused(mallory, mrep, c.hub, "non-member", "origin", f"{branch}:{branch}")
     # posing as a member: same branch name in anjali's namespace, still her own key
-    _refused(mallory, mrep, c.hub, "non-member", "origin", f"{branch}:refs/heads/contrib/apatel/buy-my-course/v1")
+    refused(mallory, mrep, c.hub, "non-member", "origin", f"{branch}:refs/heads/contrib/apatel/buy-my-course/v1")
     # unsigned work, straight onto main
     mallory.git("config", "commit.gpgsign", "false", cwd=mrep)
     (mrep / "stories" / "spam.md").write_text("spam\n")
     mallory.git("add", "stories/spam.md", cwd=mrep)
     mallory.git("commit", "-qm", "spam", cwd=mrep)
-    _refused(mallory, mrep, c.hub, "unsigned", "origin", "main:main")
+    refused(mallory, mrep, c.hub, "unsigned", "origin", "main:main")
     # a tampered commit: anjali's real signed commit with its text changed keeps her signature, which no longer fits
     anjali, prep = c.anjali, c.partner_rep
     assert anjali.copart("new", "story", "Honest story", "--no-edit", "--body", "True.", cwd=prep).ok
@@ -70,7 +47,7 @@ def test_intruders_are_refused(world):
     raw = anjali.git("cat-file", "commit", tip, cwd=prep).replace("story: add honest-story", "story: add evil-story")
     forged = subprocess.run(["git", "hash-object", "-w", "-t", "commit", "--stdin"], cwd=prep, input=raw,
                             capture_output=True, text=True, env=anjali.env).stdout.strip()
-    _refused(anjali, prep, c.hub, "bad-signature", "origin", f"{forged}:refs/heads/contrib/apatel/honest-story/v1")
+    refused(anjali, prep, c.hub, "bad-signature", "origin", f"{forged}:refs/heads/contrib/apatel/honest-story/v1")
 
 
 def test_members_overstepping_are_refused(world):
@@ -79,34 +56,34 @@ def test_members_overstepping_are_refused(world):
     assert anjali.copart("new", "story", "Pricing a market stall", "--no-edit", "--body", "Hi.", cwd=prep).ok
     mine = "refs/heads/contrib/apatel/pricing-a-market-stall/v1"
     # into another member's namespace
-    _refused(anjali, prep, hub, "namespace", "origin", f"{mine}:refs/heads/contrib/jfawcett/pricing-a-market-stall/v1")
+    refused(anjali, prep, hub, "namespace", "origin", f"{mine}:refs/heads/contrib/jfawcett/pricing-a-market-stall/v1")
     # unknown ref names: a feature branch, a tag
-    _refused(anjali, prep, hub, "unknown-ref", "origin", f"{mine}:refs/heads/feature")
+    refused(anjali, prep, hub, "unknown-ref", "origin", f"{mine}:refs/heads/feature")
     anjali.git("tag", "v1", mine, cwd=prep)
-    _refused(anjali, prep, hub, "unknown-ref", "origin", "refs/tags/v1:refs/tags/v1")
+    refused(anjali, prep, hub, "unknown-ref", "origin", "refs/tags/v1:refs/tags/v1")
     # a signed commit of hers straight onto main's first-parent line
-    _refused(anjali, prep, hub, "main-needs-coordinator", "origin", f"{mine}:refs/heads/main")
+    refused(anjali, prep, hub, "main-needs-coordinator", "origin", f"{mine}:refs/heads/main")
     # her own branch is fine
-    code, err = _push(anjali, prep, "origin", f"{mine}:{mine}")
+    code, err = push(anjali, prep, "origin", f"{mine}:{mine}")
     assert code == 0, err
     # deleting it, or rewriting it, is not
-    _refused(anjali, prep, hub, "deletion", "origin", f":{mine}")
-    _refused(anjali, prep, hub, "non-fast-forward", "origin", f"+main:{mine}")
+    refused(anjali, prep, hub, "deletion", "origin", f":{mine}")
+    refused(anjali, prep, hub, "non-fast-forward", "origin", f"+main:{mine}")
     # deciding on her own contribution: an accept event signed by a partner
     key = "apatel/pricing-a-market-stall"
-    accept = _event(anjali, prep, "accept", key, "apatel")
-    _refused(anjali, prep, hub, "partner-decision", "origin", f"{accept}:refs/copart/reviews/{key}")
+    accept = event(anjali, prep, "accept", key, "apatel")
+    refused(anjali, prep, hub, "partner-decision", "origin", f"{accept}:refs/copart/reviews/{key}")
     # claiming to be the coordinator in the event does not help: the signer counts, not the claim
-    fake = _event(anjali, prep, "comment", key, "jfawcett")
-    _refused(anjali, prep, hub, "impersonation", "origin", f"{fake}:refs/copart/reviews/{key}")
+    fake = event(anjali, prep, "comment", key, "jfawcett")
+    refused(anjali, prep, hub, "impersonation", "origin", f"{fake}:refs/copart/reviews/{key}")
     # something that is not an event on a review ref
     plain = subprocess.run(["git", "commit-tree", "-S", EMPTY_TREE], cwd=prep, input="just a commit\n",
                            capture_output=True, text=True, env=anjali.env).stdout.strip()
-    _refused(anjali, prep, hub, "not-an-event", "origin", f"{plain}:refs/copart/reviews/{key}")
-    _refused(anjali, prep, hub, "refs/copart/reviews", "origin", f"{mine}:refs/copart/reviews/{key}")
+    refused(anjali, prep, hub, "not-an-event", "origin", f"{plain}:refs/copart/reviews/{key}")
+    refused(anjali, prep, hub, "refs/copart/reviews", "origin", f"{mine}:refs/copart/reviews/{key}")
     # a comment of her own is fine
-    ok = _event(anjali, prep, "comment", key, "apatel")
-    code, err = _push(anjali, prep, "origin", f"{ok}:refs/copart/reviews/{key}")
+    ok = event(anjali, prep, "comment", key, "apatel")
+    code, err = push(anjali, prep, "origin", f"{ok}:refs/copart/reviews/{key}")
     assert code == 0, err
 
 
@@ -124,3 +101,18 @@ def test_the_hook_refuses_garbage_on_stdin(world):
     proc = subprocess.run([str(hook)], cwd=c.hub, input=f"{main} {main} refs/heads/main\n".encode(),
                           capture_output=True, env=c.judith.env)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_members_delete_their_own_contributions_and_coordinators_any_in_a_signed_push(world):
+    c = community(world)
+    anjali, prep, judith, crep = c.anjali, c.partner_rep, c.judith, c.coord_rep
+    for title in ("First try", "Second try"):
+        assert anjali.copart("new", "story", title, "--no-edit", "--body", "Hm.", cwd=prep).ok
+    assert anjali.copart("sync", cwd=prep).ok
+    first, second = "refs/heads/contrib/apatel/first-try/v1", "refs/heads/contrib/apatel/second-try/v1"
+    code, err = push(anjali, prep, "--signed", "origin", f":{first}")
+    assert code == 0, err
+    assert judith.copart("sync", cwd=crep).ok
+    code, err = push(judith, crep, "--signed", "origin", f":{second}")
+    assert code == 0, err
+    assert not refs(judith, c.hub, "refs/heads/contrib/")

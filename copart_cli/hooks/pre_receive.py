@@ -2,20 +2,24 @@
 
 git runs it in the bare hub with the pushed objects quarantined and the ref updates on
 stdin ("<old> <new> <ref>" per line). Exit 0 lets the whole push in; anything else refuses
-all of it (git updates no ref), so a bug or a crash here fails closed. Every refusal names
-the rule that fired:
+all of it (git updates no ref), so a bug or a crash here fails closed. Each ref update is
+judged by what the ref would hold, not only by the objects new to the hub: pointing a ref
+at commits the hub already has is judged like pushing them. Every refusal names the rule:
 
   malformed-input        stdin is not what git sends
   unknown-ref            only main, contrib/<member>/<id>/v<N> and copart review refs are allowed
-  deletion               refs are never deleted
+  deletion               main never; contrib/<m>/… by m or a coordinator, review refs by a
+                         coordinator, each only in a signed push (git push --signed)
   non-fast-forward       history is never rewritten
   not-a-commit           a ref must point at a commit
-  unsigned               every new commit is signed
+  unsigned               every commit a ref gains is signed
   bad-signature          a signature that does not match its commit (tampered)
   non-member             signed by a key that is in no member profile on main
-  namespace              contrib/<member>/… is written only by that member (withdraw likewise)
-  main-needs-coordinator every new first-parent commit on main is signed by a coordinator
-  not-an-event           review refs hold copart review events only
+  duplicate-key          a key in two profiles signs for nobody; main may not list one twice
+  namespace              contrib/<m>/… holds only commits signed by m (withdraw/revise events likewise)
+  wrong-contribution     each commit of contrib/<m>/<id>/v<N> was made for it (its Copart- trailers)
+  main-needs-coordinator every first-parent commit main gains is signed by a coordinator
+  not-an-event           review refs hold copart review events only (empty trees)
   impersonation          an event's Copart-By must be its signer
   partner-decision       accept, reject and request-changes are coordinators' events
 """
@@ -26,20 +30,35 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _LINE = re.compile(r"^([0-9a-f]{40}) ([0-9a-f]{40}) (refs/[\x21-\x7e]{1,250})$")
-_CONTRIB = re.compile(r"^refs/heads/contrib/([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/v[1-9][0-9]{0,5}$")
+_CONTRIB = re.compile(r"^refs/heads/contrib/([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/v([1-9][0-9]{0,5})$")
 _REVIEW = re.compile(r"^refs/copart/reviews/([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)$")
 MAIN = "refs/heads/main"
 MAX_INPUT = 1_000_000
+_RULES = {"unknown-key": "non-member"}  # signing.classify's names, as the hub's rules
 
 
 class Refusal(Exception):
     def __init__(self, ref: str, rule: str, detail: str):
         super().__init__(f"{ref}: {rule}: {detail}")
         self.ref, self.rule, self.detail = ref, rule, detail
+
+
+@dataclass
+class Push:
+    """What every update of one push is judged with."""
+
+    git: object
+    roster: object  # signing.Roster on the hub's main
+    signers: Path  # its allowed_signers file
+    main_after: str | None  # main as it will be if this push goes in
+    pusher: str | None  # the member who signed the push certificate, if one did
+    certified: set[str]  # the "<old> <new> <ref>" lines that certificate covers
 
 
 def parse_updates(data: bytes) -> list[tuple[str, str, str]]:
@@ -60,79 +79,143 @@ def parse_updates(data: bytes) -> list[tuple[str, str, str]]:
     return updates
 
 
-def check_update(git, roster, signers: Path, old: str, new: str, ref: str) -> None:
-    """Raise Refusal if this one ref update breaks the policy."""
-    from copart_cli.review import COORDINATOR_EVENTS, parse_event
+def _signed_by_member(push: Push, ref: str, sigs: list[dict]) -> None:
     from copart_cli.signing import classify
 
-    contrib = _CONTRIB.match(ref)
-    review = _REVIEW.match(ref)
+    for s in sigs:
+        problem = classify(s, push.roster)
+        if problem:
+            raise Refusal(ref, _RULES.get(problem[0], problem[0]), f"commit {s['commit'][:10]}: {problem[1]}")
+
+
+def check_update(push: Push, old: str, new: str, ref: str) -> None:
+    """Raise Refusal if this one ref update breaks the policy."""
+    git = push.git
+    contrib, review = _CONTRIB.match(ref), _REVIEW.match(ref)
     if ref != MAIN and not contrib and not review:
         raise Refusal(ref, "unknown-ref", "the hub takes main, contrib/<member>/<id>/v<N> and review refs only")
     if new == ZERO:
-        raise Refusal(ref, "deletion", "refs are never deleted on the hub")
+        return _check_deletion(push, old, ref, contrib, review)
     if git.git("cat-file", "-t", new, check=False).strip() != "commit":
         raise Refusal(ref, "not-a-commit", f"{new[:10]} is not a commit")
     if old != ZERO and not git.is_ancestor(old, new):
         raise Refusal(ref, "non-fast-forward", "this would rewrite history the hub already has")
-    sigs = git.signatures(new, "--not", "--all", allowed_signers=signers)
-    for s in sigs:
-        problem = classify(s, roster)
-        if problem:
-            rule = {"unknown-key": "non-member"}.get(problem[0], problem[0])
-            raise Refusal(ref, rule, f"commit {s['commit'][:10]}: {problem[1]}")
+    # each rule below judges every commit the ref gains, new to the hub or not
     if ref == MAIN:
-        if old == ZERO:
-            line = git.signatures(new, "--not", "--all", allowed_signers=signers, first_parent=True)
-        else:
-            line = git.signatures(f"{old}..{new}", allowed_signers=signers, first_parent=True)
-        for s in line:
-            if s["signer"] not in roster.coordinators:
-                raise Refusal(ref, "main-needs-coordinator",
-                              f"commit {s['commit'][:10]} on main is signed by {s['signer'] or 'nobody'}, not a coordinator")
-        return
+        return _check_main(push, old, new)
     if contrib:
-        owner = contrib.group(1)
-        if owner not in roster.members:
-            raise Refusal(ref, "namespace", f"'{owner}' is not a member")
-        for s in sigs:
-            if s["signer"] != owner:
-                raise Refusal(ref, "namespace", f"commit {s['commit'][:10]} is signed by {s['signer']}, "
-                                                f"but contrib/{owner}/ is {owner}'s")
-        return
-    owner, cid = review.group(1), review.group(2)
-    # every commit the ref gains must be an event, even ones the hub already holds elsewhere
-    gained = git.signatures(new if old == ZERO else f"{old}..{new}", allowed_signers=signers)
-    for s in gained:
-        problem = classify(s, roster)
-        if problem:
-            rule = {"unknown-key": "non-member"}.get(problem[0], problem[0])
-            raise Refusal(ref, rule, f"commit {s['commit'][:10]}: {problem[1]}")
-    for s in gained:
-        if len(s["parents"]) > 1:
-            continue  # a merge joining two lines of events; already checked as signed by a member
-        ev = parse_event(s["commit"], git.commit_message(s["commit"]))
+        return _check_contribution(push, new, ref, contrib.group(1), contrib.group(2), contrib.group(3))
+    return _check_events(push, old, new, ref, review.group(1), review.group(2))
+
+
+def _check_main(push: Push, old: str, new: str) -> None:
+    from copart_cli.signing import first_parent_line, roster_at, signer
+
+    git, ref = push.git, MAIN
+    sigs = git.signatures(new if old == ZERO else f"{old}..{new}", allowed_signers=push.signers)
+    _signed_by_member(push, ref, sigs)
+    line, _ = first_parent_line(new, {s["commit"]: s for s in sigs})
+    for s in sigs:
+        who = signer(s, push.roster)
+        if s["commit"] in line and who not in push.roster.coordinators:
+            raise Refusal(ref, "main-needs-coordinator",
+                          f"commit {s['commit'][:10]} on main is signed by {who or 'nobody'}, not a coordinator")
+    shared = roster_at(git, new).duplicate_problems()
+    if shared:
+        raise Refusal(ref, "duplicate-key", f"{shared[0]}: a key belongs to one member")
+
+
+def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, version: str) -> None:
+    """Every commit the contribution holds beyond main is its member's and was made for it."""
+    from copart_cli.review import _trailers
+    from copart_cli.signing import signer
+
+    git = push.git
+    since = [new, "--not", push.main_after] if push.main_after else [new]
+    if not git.log(*since, "-1", fmt="%H"):
+        since = [new, "-1"]  # a contribution main already holds (accepted): its tip is judged
+    sigs = git.signatures(*since, allowed_signers=push.signers)
+    _signed_by_member(push, ref, sigs)
+    if owner not in push.roster.members:
+        raise Refusal(ref, "namespace", f"'{owner}' is not a member")
+    for s in sigs:
+        who = signer(s, push.roster)
+        if who != owner:
+            raise Refusal(ref, "namespace", f"commit {s['commit'][:10]} is signed by {who}, but contrib/{owner}/ is {owner}'s")
+    for rec in git.log(*since, fmt="%H|%B"):
+        sha, message = rec[0].strip(), "\x1f".join(rec[1:])
+        t = _trailers(message)
+        made_for = (t.get("copart-contribution"), t.get("copart-version"))
+        if made_for != (f"{owner}/{cid}", version):
+            shown = f"{made_for[0]} v{made_for[1]}" if made_for[0] else "no contribution"
+            raise Refusal(ref, "wrong-contribution", f"commit {sha[:10]} was made for {shown}, not {owner}/{cid} v{version}")
+
+
+def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str) -> None:
+    """Every commit the review ref gains is an empty-tree event about this contribution, signed by its author."""
+    from copart_cli.review import COORDINATOR_EVENTS, _trailers, parse_event
+    from copart_cli.signing import signer
+
+    git, roster = push.git, push.roster
+    gained = new if old == ZERO else f"{old}..{new}"
+    events = {}
+    for rec in git.log(gained, fmt="%H|%T|%P|%B"):  # what the commits are first: no signature checked yet
+        sha, tree, parents, message = rec[0].strip(), rec[1], rec[2].split(), "\x1f".join(rec[3:])
+        if tree != EMPTY_TREE:
+            raise Refusal(ref, "not-an-event", f"commit {sha[:10]} carries files; review events have empty trees")
+        ev = parse_event(sha, message)
+        if len(parents) > 1:
+            if ev is None or ev.type != "merge":
+                raise Refusal(ref, "not-an-event", f"merge {sha[:10]} is not a copart merge of review events")
+            continue  # joins two lines of events: signed by a member (below), nothing more to say
         if ev is None or ev.type == "merge":
-            raise Refusal(ref, "not-an-event", f"commit {s['commit'][:10]} is not a copart review event")
-        contribution = _contribution_trailer(git.commit_message(s["commit"]))
+            raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is not a copart review event")
+        contribution = _trailers(message).get("copart-contribution")
         if contribution != f"{owner}/{cid}":
-            raise Refusal(ref, "not-an-event", f"commit {s['commit'][:10]} is an event of {contribution}, not {owner}/{cid}")
-        if ev.by != s["signer"]:
-            raise Refusal(ref, "impersonation", f"event {s['commit'][:10]} says it is by {ev.by!r} but {s['signer']} signed it")
-        if ev.type in COORDINATOR_EVENTS and s["signer"] not in roster.coordinators:
-            raise Refusal(ref, "partner-decision",
-                          f"{ev.type.replace('_', ' ')} by {s['signer']}, who is not a coordinator")
-        if ev.type in ("withdraw", "revise") and s["signer"] != owner and s["signer"] not in roster.coordinators:
+            raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is an event of {contribution}, not {owner}/{cid}")
+        events[sha] = ev
+    sigs = git.signatures(gained, allowed_signers=push.signers)
+    _signed_by_member(push, ref, sigs)
+    for s in sigs:
+        sha, ev = s["commit"], events.get(s["commit"])
+        if ev is None:
+            continue
+        who = signer(s, roster)
+        if ev.by != who:
+            raise Refusal(ref, "impersonation", f"event {sha[:10]} says it is by {ev.by!r} but {who} signed it")
+        if ev.type in COORDINATOR_EVENTS and who not in roster.coordinators:
+            raise Refusal(ref, "partner-decision", f"{ev.type.replace('_', ' ')} by {who}, who is not a coordinator")
+        if ev.type in ("withdraw", "revise") and who != owner and who not in roster.coordinators:
             raise Refusal(ref, "namespace", f"only {owner} can {ev.type} {owner}/{cid}")
 
 
-def _contribution_trailer(message: str) -> str | None:
-    from copart_cli.review import _trailers
+def _check_deletion(push: Push, old: str, ref: str, contrib, review) -> None:
+    """Deleting needs to know who asks: a push certificate (git push --signed) signed by a member."""
+    if ref == MAIN:
+        raise Refusal(ref, "deletion", "main is never deleted")
+    who = push.pusher if f"{old} {ZERO} {ref}" in push.certified else None
+    if who is None:
+        raise Refusal(ref, "deletion", "deleting needs a push signed by its member or a coordinator (git push --signed)")
+    if who in push.roster.coordinators or (contrib and contrib.group(1) == who):
+        return
+    whose = f"{contrib.group(1)}'s contribution" if contrib else "review events"
+    raise Refusal(ref, "deletion", f"{who} may not delete {whose}; its member or a coordinator may")
 
-    return _trailers(message).get("copart-contribution")
+
+def pusher(git, roster, env) -> tuple[str | None, set[str]]:
+    """The member who signed this push's certificate (checked by git, fresh nonce), and the lines it covers."""
+    cert = env.get("GIT_PUSH_CERT", "")
+    if not cert or env.get("GIT_PUSH_CERT_NONCE_STATUS") != "OK" or env.get("GIT_PUSH_CERT_STATUS") not in ("G", "U"):
+        return None, set()
+    owners = roster.owners(env.get("GIT_PUSH_CERT_KEY", ""))
+    if len(owners) != 1:
+        return None, set()
+    text = git.blob(cert).decode("utf-8", "replace")
+    body = text.split("\n\n", 1)[1] if "\n\n" in text else ""
+    return owners[0], {line.strip() for line in body.splitlines() if _LINE.match(line.strip())}
 
 
-def judge(repo: Path, data: bytes) -> list[Refusal]:
+def judge(repo: Path, data: bytes, env=None) -> list[Refusal]:
     """Every refusal for this push (empty: let it in)."""
     from copart_cli.errors import CopartError
     from copart_cli.gitrepo import GitRepo
@@ -144,13 +227,16 @@ def judge(repo: Path, data: bytes) -> list[Refusal]:
         return [exc]
     git = GitRepo(repo)
     roster = roster_at(git, MAIN_REF)
+    main_after = next((new for _, new, ref in updates if ref == MAIN and new != ZERO), None) or git.rev(MAIN_REF)
+    who, certified = pusher(git, roster, os.environ if env is None else env)
     refusals = []
     with tempfile.TemporaryDirectory(prefix="copart-hook-") as tmp:
         signers = Path(tmp) / "allowed_signers"
         signers.write_text(roster.allowed_signers(), encoding="utf-8")
+        push = Push(git, roster, signers, main_after, who, certified)
         for old, new, ref in updates:
             try:
-                check_update(git, roster, signers, old, new, ref)
+                check_update(push, old, new, ref)
             except Refusal as exc:
                 refusals.append(exc)
             except CopartError as exc:

@@ -89,6 +89,7 @@ def json_ContributionDetail(r) -> dict[str, Any]:
         "signature": r.signature,
         "signature_problems": r.signature_detail,
         "behaviour": r.behaviour,
+        "authorship": r.authorship,
     }
 
 
@@ -107,6 +108,8 @@ def text_ContributionDetail(r, out: Out) -> None:
         out.line("changes to how copart behaves (code every partner runs; accept needs --allow-config):", style="bold")
         for path in r.behaviour:
             out.line(f"  {path}")
+    for mismatch in r.authorship:
+        out.line(f"  author mismatch: {mismatch}")
     for e in r.entries:
         out.line()
         out.heading(f"{e.title} ({e.path})")
