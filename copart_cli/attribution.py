@@ -76,7 +76,10 @@ def _checked(rep, shas: list[str], signers) -> dict[str, str]:
 def added_by(rep) -> tuple[dict[str, str], Credits]:
     """For each entry path, the member who signed the newest commit adding it (where one did)."""
     from copart_cli.model import KIND_FOLDERS
+    from copart_cli.signing import main_rev, roster_at
 
+    if not roster_at(rep.git, main_rev(rep)).keys:
+        return {}, Credits()  # nobody signs: no history to read
     commits = rep.git.history(*KIND_FOLDERS.values(), added=True)
     found = credits(rep, commits)
     paths: dict[str, str | None] = {}

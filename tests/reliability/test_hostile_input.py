@@ -245,6 +245,8 @@ def test_a_malicious_contribution_is_flagged_and_runs_nothing(world, tmp_path, c
     tally.cases += 1
     if push.returncode != 0:  # the hub refused it: fetch it from anjali directly, as a peer would
         judith.git("fetch", "-q", str(prep), "contrib/apatel/trojan/v1:contrib/apatel/trojan/v1", cwd=crep)
+        anjali.git("checkout", "-q", "main", cwd=prep)
+        anjali.git("branch", "-q", "-D", "contrib/apatel/trojan/v1", cwd=prep)  # or her syncs push it again
     else:
         tally.cli(judith.copart("sync", cwd=crep))
     for args in (["review", "list", "--json"], ["review", "show", "apatel/trojan"], ["status"]):
