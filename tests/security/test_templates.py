@@ -106,7 +106,8 @@ def test_a_change_to_how_copart_behaves_is_accepted_only_on_purpose(world, path,
         text = target.read_text().replace("review: coordinators", "review: open")
     target.write_text(text)
     anjali.git("add", "-A", cwd=prep)
-    anjali.git("commit", "-q", "-S", "-m", "a small tweak", cwd=prep)
+    anjali.git("commit", "-q", "-S", "-m", "a small tweak\n\nCopart-Contribution: apatel/tweak\nCopart-Version: 1",
+               cwd=prep)  # the trailers the hub asks of a contribution's commits
     anjali.git("push", "-q", "origin", branch, cwd=prep)
     c.sync(judith, crep)
     key = "apatel/tweak"
