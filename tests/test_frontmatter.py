@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copart_cli import frontmatter, ids
-from copart_cli.capture import Changes, apply_changes
+from copart_cli.core import frontmatter, ids
+from copart_cli.services.capture import Changes, apply_changes
 
 keys = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
 scalars = st.one_of(

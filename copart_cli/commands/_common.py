@@ -20,7 +20,7 @@ def options(ctx: typer.Context, json: bool = False) -> Options:
 
 
 def repertoire(ctx: typer.Context):
-    from copart_cli.repertoire import Repertoire
+    from copart_cli.services.repertoire import Repertoire
 
     return Repertoire.locate(options(ctx).repertoire)
 

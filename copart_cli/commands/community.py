@@ -19,13 +19,13 @@ def init(
     json: JsonOpt = False,
 ) -> None:
     """Create a repertoire: copart.yaml, the kind folders, a first commit."""
-    from copart_cli.founding import init_repertoire
+    from copart_cli.services.community import init_repertoire
 
     emit(ctx, init_repertoire(directory, name, domain, example), json)
 
 
 def demo(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Make a throwaway git copy of the sample repertoire and show what it knows."""
-    from copart_cli.founding import demo as run_demo
+    from copart_cli.services.community import demo as run_demo
 
     emit(ctx, run_demo(), json)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from copart_cli.commands._common import JsonOpt, emit, options, repertoire
-from copart_cli.model import Kind
+from copart_cli.core.model import Kind
 
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Add a tag (repeatable).")]
 TopicOpt = Annotated[Optional[list[str]], typer.Option("--topic", help="Add a topic (repeatable).")]
@@ -20,9 +20,9 @@ NoEditOpt = Annotated[bool, typer.Option("--no-edit", help="Do not open $VISUAL/
 
 
 def _changes(title, body, body_file, tags, topics, fields):
-    from copart_cli.capture import Changes, parse_fields
-    from copart_cli.errors import UsageError
-    from copart_cli.files import read_input
+    from copart_cli.services.capture import Changes, parse_fields
+    from copart_cli.core.errors import UsageError
+    from copart_cli.adapters.files import read_input
 
     if body is not None and body_file is not None:
         raise UsageError("give --body or --body-file, not both")
@@ -34,7 +34,7 @@ def _changes(title, body, body_file, tags, topics, fields):
 def _editor(ctx: typer.Context, no_edit: bool, changes):
     if no_edit or changes.body is not None or not options(ctx).interactive:
         return None
-    from copart_cli.editor import edit_file
+    from copart_cli.adapters.editor import edit_file
 
     return edit_file
 
@@ -54,8 +54,8 @@ def new(
     json: JsonOpt = False,
 ) -> None:
     """Capture a new entry from its template, open your editor, validate and commit it."""
-    from copart_cli.capture import new_entry
-    from copart_cli.errors import InputNeeded
+    from copart_cli.services.capture import new_entry
+    from copart_cli.core.errors import InputNeeded
 
     rep = repertoire(ctx)
     changes = _changes(None, body, body_file, tag, topic, field)
@@ -86,7 +86,7 @@ def edit(
     json: JsonOpt = False,
 ) -> None:
     """Change an entry (options, or your editor on a terminal) and commit the change."""
-    from copart_cli.capture import edit_entry
+    from copart_cli.services.capture import edit_entry
 
     rep = repertoire(ctx)
     changes = _changes(title, body, body_file, tag, topic, field)
@@ -100,7 +100,7 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Show an entry, rendered, with its answers and the entries linking to it."""
-    from copart_cli.browse import show_entry
+    from copart_cli.services.browse import show_entry
 
     emit(ctx, show_entry(repertoire(ctx), entry_id), json)
 
@@ -115,7 +115,7 @@ def list_(
     json: JsonOpt = False,
 ) -> None:
     """List entries, newest first."""
-    from copart_cli.browse import list_entries
+    from copart_cli.services.browse import list_entries
 
     result = list_entries(repertoire(ctx), kind=kind, tag=tag, topic=topic, author=author, since=since)
     emit(ctx, result, json)
@@ -128,15 +128,15 @@ def rm(
     json: JsonOpt = False,
 ) -> None:
     """Remove an entry (one commit; git history keeps it)."""
-    from copart_cli.capture import remove_entry
+    from copart_cli.services.capture import remove_entry
 
     emit(ctx, remove_entry(repertoire(ctx), entry_id, force=force), json)
 
 
 def check(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Validate every entry; prints path:line: message and exits 4 on problems."""
-    from copart_cli.errors import CheckFailed
-    from copart_cli.validate import check_repertoire
+    from copart_cli.core.errors import CheckFailed
+    from copart_cli.services.validate import check_repertoire
 
     result = check_repertoire(repertoire(ctx))
     emit(ctx, result, json)

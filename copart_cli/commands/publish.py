@@ -11,7 +11,7 @@ from copart_cli.commands._common import JsonOpt, emit, options, repertoire
 
 
 def _now():
-    from copart_cli.publish import env_now
+    from copart_cli.services.publish import env_now
 
     return env_now()
 
@@ -27,7 +27,7 @@ def digest(
     json: JsonOpt = False,
 ) -> None:
     """What is new and changed, who contributed, open asks and accepted answers: ready to paste."""
-    from copart_cli.publish import digest as make_digest
+    from copart_cli.services.publish import digest as make_digest
 
     as_json = json or options(ctx).json
     result = make_digest(repertoire(ctx), since, until, "json" if as_json else fmt.lower(), base_url, _now())
@@ -41,7 +41,7 @@ def site(
     json: JsonOpt = False,
 ) -> None:
     """Export a static HTML site: entries, members, topics, open asks and an offline search."""
-    from copart_cli.site import build_site
+    from copart_cli.services.site import build_site
 
     emit(ctx, build_site(repertoire(ctx), directory, jobs, _now()), json)
 
@@ -52,7 +52,7 @@ def stats(
     json: JsonOpt = False,
 ) -> None:
     """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
-    from copart_cli.publish import stats as make_stats
+    from copart_cli.services.publish import stats as make_stats
 
     emit(ctx, make_stats(repertoire(ctx), months, _now()), json)
 
@@ -63,7 +63,7 @@ def stale(
     json: JsonOpt = False,
 ) -> None:
     """Entries to review: a passed `review_by` date, or no change or review for a year."""
-    from copart_cli.publish import stale as find_stale
+    from copart_cli.services.publish import stale as find_stale
 
     emit(ctx, find_stale(repertoire(ctx), older_than, _now()), json)
 
@@ -78,7 +78,7 @@ pathway_app = typer.Typer(
 @pathway_app.command("list")
 def pathway_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List the pathways in pathways/."""
-    from copart_cli.pathways import list_pathways
+    from copart_cli.services.pathways import list_pathways
 
     emit(ctx, list_pathways(repertoire(ctx)), json)
 
@@ -91,7 +91,7 @@ def pathway_show(
     json: JsonOpt = False,
 ) -> None:
     """Walk through a pathway: every step in order, or one step in full with --step N."""
-    from copart_cli.pathways import show_pathway
+    from copart_cli.services.pathways import show_pathway
 
     emit(ctx, show_pathway(repertoire(ctx), name, step), json)
 
@@ -105,6 +105,6 @@ def pathway_suggest(
     json: JsonOpt = False,
 ) -> None:
     """Draft a pathway on a topic: practices first, then stories, then the people to meet."""
-    from copart_cli.pathways import suggest_pathway
+    from copart_cli.services.pathways import suggest_pathway
 
     emit(ctx, suggest_pathway(repertoire(ctx), topic, save, per_kind, _now()), json)

@@ -19,8 +19,8 @@ hub_app = typer.Typer(help="A bare hub repository that enforces membership and r
 
 def _text(text: Optional[str], text_file: Optional[str]) -> Optional[str]:
     if text_file is not None:
-        from copart_cli.errors import UsageError
-        from copart_cli.files import read_input
+        from copart_cli.core.errors import UsageError
+        from copart_cli.adapters.files import read_input
 
         if text is not None:
             raise UsageError("give the text or --file, not both")
@@ -38,8 +38,8 @@ def contribute_list(
     json: JsonOpt = False,
 ) -> None:
     """Your contributions and where each one stands."""
-    from copart_cli import review
-    from copart_cli.errors import UsageError
+    from copart_cli.services import review
+    from copart_cli.core.errors import UsageError
 
     if state and state not in review.STATES:
         raise UsageError(f"unknown state '{state}'", hint="one of " + ", ".join(review.STATES))
@@ -49,7 +49,7 @@ def contribute_list(
 @contribute_app.command("show")
 def contribute_show(ctx: typer.Context, key: IdArg, json: JsonOpt = False) -> None:
     """One of your contributions: its entries, diff against main, checks and the coordinators' comments."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.show_mine(repertoire(ctx), key), json)
 
@@ -62,7 +62,7 @@ def contribute_withdraw(
     json: JsonOpt = False,
 ) -> None:
     """Withdraw a contribution (its branch stays; its files leave your work tree)."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.withdraw(repertoire(ctx), key, reason or ""), json)
 
@@ -75,7 +75,7 @@ def contribute_revise(
     json: JsonOpt = False,
 ) -> None:
     """Make the next version v<N+1> from today's main and your entries as they are now."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.revise(repertoire(ctx), key, message or ""), json)
 
@@ -90,7 +90,7 @@ def review_list(
     json: JsonOpt = False,
 ) -> None:
     """Open contributions: author, entries touched, age, check and signature status."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.review_list(repertoire(ctx), everything=all_), json)
 
@@ -98,7 +98,7 @@ def review_list(
 @review_app.command("show")
 def review_show(ctx: typer.Context, key: IdArg, json: JsonOpt = False) -> None:
     """The rendered entries, the diff against main, check results, mergeability and the thread."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.detail(repertoire(ctx), key), json)
 
@@ -112,7 +112,7 @@ def review_comment(
     json: JsonOpt = False,
 ) -> None:
     """Add a comment to the contribution's thread (travels with sync)."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.comment(repertoire(ctx), key, _text(text, text_file) or ""), json)
 
@@ -126,7 +126,7 @@ def review_request_changes(
     json: JsonOpt = False,
 ) -> None:
     """Send a contribution back to its author with what should change."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.request_changes(repertoire(ctx), key, _text(text, text_file) or ""), json)
 
@@ -139,7 +139,7 @@ def review_reject(
     json: JsonOpt = False,
 ) -> None:
     """Reject a contribution, saying why (nothing is deleted)."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     emit(ctx, review.reject(repertoire(ctx), key, reason or ""), json)
 
@@ -156,7 +156,7 @@ def review_accept(
     json: JsonOpt = False,
 ) -> None:
     """Merge a contribution into main (signed, --no-ff, Reviewed-by); exit 4 if a gate fails."""
-    from copart_cli import review
+    from copart_cli.services import review
 
     result = review.accept(repertoire(ctx), key, ignore_checks=ignore_checks, prefer=prefer,
                            allow_unsigned=allow_unsigned, allow_config=allow_config, message=message or "")
@@ -173,7 +173,7 @@ def setup_signing(
     json: JsonOpt = False,
 ) -> None:
     """Sign your commits with your SSH key (git gpg.format=ssh) and trust the keys on main."""
-    from copart_cli.signing import setup_signing as run
+    from copart_cli.services.signing import setup_signing as run
 
     emit(ctx, run(repertoire(ctx), key=key, member=member), json)
 
@@ -184,8 +184,8 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Check every commit on main is signed: first-parent by a coordinator, others by a member; exit 4 if not."""
-    from copart_cli.errors import CheckFailed
-    from copart_cli.signing import verify as run
+    from copart_cli.core.errors import CheckFailed
+    from copart_cli.services.signing import verify as run
 
     result = run(repertoire(ctx), since=since)
     emit(ctx, result, json)
@@ -200,7 +200,7 @@ def hub_init(
     json: JsonOpt = False,
 ) -> None:
     """Create a bare hub seeded with this repertoire's main, with copart's pre-receive policy hook."""
-    from copart_cli.hub import init_hub
+    from copart_cli.services.hub import init_hub
 
     emit(ctx, init_hub(repertoire(ctx), path), json)
 

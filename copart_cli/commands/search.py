@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from copart_cli.commands._common import JsonOpt, emit, options, repertoire
-from copart_cli.model import Kind
+from copart_cli.core.model import Kind
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="At most this many results.")]
 
@@ -31,7 +31,7 @@ def search(
     json: JsonOpt = False,
 ) -> None:
     """Full-text search of the repertoire, with highlighted passages."""
-    from copart_cli.search import search as run
+    from copart_cli.services.search import search as run
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
@@ -49,7 +49,7 @@ def ask(
     json: JsonOpt = False,
 ) -> None:
     """What do we know about this? The best passages, the people who know, similar open asks."""
-    from copart_cli.search import ask as run
+    from copart_cli.services.search import ask as run
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
@@ -68,10 +68,10 @@ def answer(
     json: JsonOpt = False,
 ) -> None:
     """Answer an ask; the answer is its own file, committed."""
-    from copart_cli.asks import answer_ask, get_ask
-    from copart_cli.capture import Changes
-    from copart_cli.errors import InputNeeded, UsageError
-    from copart_cli.files import read_input
+    from copart_cli.services.asks import answer_ask, get_ask
+    from copart_cli.services.capture import Changes
+    from copart_cli.core.errors import InputNeeded, UsageError
+    from copart_cli.adapters.files import read_input
 
     rep = repertoire(ctx)
     get_ask(rep, ask_id)  # an unknown ask fails before anything else
@@ -83,7 +83,7 @@ def answer(
     if body is None:
         if no_edit or not options(ctx).interactive:
             raise InputNeeded("the answer's text is needed", hint=f'copart answer {ask_id} --body "…" (or --body-file F)')
-        from copart_cli.editor import edit_file
+        from copart_cli.adapters.editor import edit_file
 
         editor = edit_file
     changes = Changes(body=body, tags=tag or [])
@@ -97,7 +97,7 @@ def asks(
     json: JsonOpt = False,
 ) -> None:
     """List asks waiting for an answer (or, with --status, the others)."""
-    from copart_cli.asks import list_asks
+    from copart_cli.services.asks import list_asks
 
     emit(ctx, list_asks(repertoire(ctx), status=status, author=author), json)
 
@@ -108,7 +108,7 @@ def accept(
     json: JsonOpt = False,
 ) -> None:
     """Accept an answer (the asker or a coordinator): the ask is then answered."""
-    from copart_cli.asks import accept_answer
+    from copart_cli.services.asks import accept_answer
 
     emit(ctx, accept_answer(repertoire(ctx), answer_id), json)
 
@@ -122,15 +122,15 @@ def who(
     json: JsonOpt = False,
 ) -> None:
     """Who knows about this? Members ranked by evidence, with the evidence."""
-    from copart_cli.search import who as run
-    from copart_cli.search import who_member
+    from copart_cli.services.search import who as run
+    from copart_cli.services.search import who_member
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
         if member:
             result = who_member(rep, member, progress=progress)
         elif not topic:
-            from copart_cli.errors import UsageError
+            from copart_cli.core.errors import UsageError
 
             raise UsageError("a topic is needed", hint='copart who "pricing workshops" (or --member ID)')
         else:
@@ -144,7 +144,7 @@ def index(
     json: JsonOpt = False,
 ) -> None:
     """Show the search index's state (it updates itself; --rebuild starts it afresh)."""
-    from copart_cli.search import index_status
+    from copart_cli.services.search import index_status
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
@@ -160,7 +160,7 @@ def import_(
     json: JsonOpt = False,
 ) -> None:
     """Bring a folder of Markdown in as entries: frontmatter kept, one commit."""
-    from copart_cli.importer import import_folder
+    from copart_cli.services.importer import import_folder
 
     rep = repertoire(ctx)
     with _progress("importing") as progress:

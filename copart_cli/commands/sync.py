@@ -18,7 +18,7 @@ def join(
     json: JsonOpt = False,
 ) -> None:
     """Clone a partner's or the hub's repertoire and build its index."""
-    from copart_cli.sync import join as run_join
+    from copart_cli.services.sync import join as run_join
 
     emit(ctx, run_join(url, directory, branch), json)
 
@@ -32,7 +32,7 @@ def sync(
     json: JsonOpt = False,
 ) -> None:
     """Commit edits made outside copart, fetch, integrate, push; offline-safe (exit 3 when offline or a conflict is left)."""
-    from copart_cli.sync import sync as run_sync
+    from copart_cli.services.sync import sync as run_sync
 
     result = run_sync(repertoire(ctx), remote=remote, push=not no_push, bundle_out=bundle, bundle_in=from_bundle)
     emit(ctx, result, json)
@@ -42,7 +42,7 @@ def sync(
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Local edits, commits to sync per remote, conflicts waiting, index freshness."""
-    from copart_cli.sync import status as run_status
+    from copart_cli.services.sync import status as run_status
 
     emit(ctx, run_status(repertoire(ctx)), json)
 
@@ -56,8 +56,8 @@ def resolve(
     json: JsonOpt = False,
 ) -> None:
     """Settle a conflict: keep the entry, take the conflict copy, or combine both; the copy is cleared."""
-    from copart_cli.errors import InputNeeded
-    from copart_cli.sync import resolve as run_resolve
+    from copart_cli.core.errors import InputNeeded
+    from copart_cli.services.sync import resolve as run_resolve
 
     opts = options(ctx, json)
     if keep is None:
@@ -69,7 +69,7 @@ def resolve(
     if edit:
         if not opts.interactive:
             raise InputNeeded("--edit needs a terminal", hint="drop --edit under --no-input")
-        from copart_cli.editor import edit_file
+        from copart_cli.adapters.editor import edit_file
 
         editor = edit_file
     emit(ctx, run_resolve(repertoire(ctx), target, keep, copy, editor), json)

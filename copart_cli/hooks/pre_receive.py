@@ -80,7 +80,7 @@ def parse_updates(data: bytes) -> list[tuple[str, str, str]]:
 
 
 def _signed_by_member(push: Push, ref: str, sigs: list[dict]) -> None:
-    from copart_cli.signing import classify
+    from copart_cli.services.signing import classify
 
     for s in sigs:
         problem = classify(s, push.roster)
@@ -109,7 +109,7 @@ def check_update(push: Push, old: str, new: str, ref: str) -> None:
 
 
 def _check_main(push: Push, old: str, new: str) -> None:
-    from copart_cli.signing import first_parent_line, roster_at, signer
+    from copart_cli.services.signing import first_parent_line, roster_at, signer
 
     git, ref = push.git, MAIN
     sigs = git.signatures(new if old == ZERO else f"{old}..{new}", allowed_signers=push.signers)
@@ -127,8 +127,8 @@ def _check_main(push: Push, old: str, new: str) -> None:
 
 def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, version: str) -> None:
     """Every commit the contribution holds beyond main is its member's and was made for it."""
-    from copart_cli.review import _trailers
-    from copart_cli.signing import signer
+    from copart_cli.services.review import _trailers
+    from copart_cli.services.signing import signer
 
     git = push.git
     since = [new, "--not", push.main_after] if push.main_after else [new]
@@ -153,8 +153,8 @@ def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, ve
 
 def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str) -> None:
     """Every commit the review ref gains is an empty-tree event about this contribution, signed by its author."""
-    from copart_cli.review import COORDINATOR_EVENTS, _trailers, parse_event
-    from copart_cli.signing import signer
+    from copart_cli.services.review import COORDINATOR_EVENTS, _trailers, parse_event
+    from copart_cli.services.signing import signer
 
     git, roster = push.git, push.roster
     gained = new if old == ZERO else f"{old}..{new}"
@@ -217,9 +217,9 @@ def pusher(git, roster, env) -> tuple[str | None, set[str]]:
 
 def judge(repo: Path, data: bytes, env=None) -> list[Refusal]:
     """Every refusal for this push (empty: let it in)."""
-    from copart_cli.errors import CopartError
-    from copart_cli.gitrepo import GitRepo
-    from copart_cli.signing import MAIN as MAIN_REF, roster_at
+    from copart_cli.core.errors import CopartError
+    from copart_cli.adapters.gitrepo import GitRepo
+    from copart_cli.services.signing import MAIN as MAIN_REF, roster_at
 
     try:
         updates = parse_updates(data)

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from copart_cli.model import Entry, Problem, iso
+from copart_cli.core.model import Entry, Problem, iso
 
 
 def jsonable(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.model import iso
+from copart_cli.core.model import iso
 from copart_cli.ui import Out, warn
 from copart_cli.ui import jsonout as j
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copart_cli.errors import CopartError
-from copart_cli.repertoire import Repertoire
-from copart_cli.validate import check_repertoire
+from copart_cli.core.errors import CopartError
+from copart_cli.services.repertoire import Repertoire
+from copart_cli.services.validate import check_repertoire
 
 EXAMPLES = int(os.environ.get("COPART_FUZZ_EXAMPLES", "300"))
 TALLY = {"cases": 0, "crashes": 0, "losses": 0}

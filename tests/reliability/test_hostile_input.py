@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copart_cli.errors import CopartError
+from copart_cli.core.errors import CopartError
 from tests.reliability.crashkit import print_summary
 
 EXAMPLES = int(os.environ.get("COPART_FUZZ_EXAMPLES", "300"))
@@ -69,8 +69,8 @@ def indexed(tmp_path_factory) -> Path:
 
 
 def _query_all(root: Path, text: str) -> None:
-    from copart_cli import search
-    from copart_cli.repertoire import Repertoire
+    from copart_cli.services import search
+    from copart_cli.services.repertoire import Repertoire
 
     for fn in (search.search, search.ask, search.who):
         try:

@@ -28,7 +28,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from copart_cli.errors import BadRemoteUrl, CopartError, RemoteRefused, RemoteUnreachable
+from copart_cli.core.errors import BadRemoteUrl, CopartError, RemoteRefused, RemoteUnreachable
 
 TIMEOUT_ENV = "COPART_NET_TIMEOUT"
 DEFAULT_TIMEOUT = 20.0

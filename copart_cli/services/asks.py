@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from copart_cli import ids
-from copart_cli.errors import CopartError, NotFound, UsageError
-from copart_cli.model import Entry, Kind
+from copart_cli.core import ids
+from copart_cli.core.errors import CopartError, NotFound, UsageError
+from copart_cli.core.model import Entry, Kind
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -51,7 +51,7 @@ def get_ask(rep, ask_id: str) -> Entry:
 
 def answer_ask(rep, ask_id: str, changes, *, author: str | None = None, editor=None):
     """Add an answer to an ask, as its own file, in one commit."""
-    from copart_cli.capture import new_entry
+    from copart_cli.services.capture import new_entry
 
     ask = get_ask(rep, ask_id)
     changes.fields["answers"] = ask.id
@@ -64,7 +64,7 @@ def answer_ask(rep, ask_id: str, changes, *, author: str | None = None, editor=N
     result = new_entry(rep, Kind.answer, title, changes, author=author, editor=editor,
                        template_vars={"answers": ask.id})
     if ask.meta.get("status") == "closed":
-        from copart_cli.model import Problem
+        from copart_cli.core.model import Problem
 
         result.warnings.append(Problem(ask.path, 1, "this ask is closed; your answer was added anyway"))
     return result
@@ -96,8 +96,8 @@ def list_asks(rep, status: str = "open", author: str | None = None) -> AsksList:
 
 def accept_answer(rep, answer_id: str, *, as_member: str | None = None) -> AcceptResult:
     """Mark an answer accepted and its ask answered; the asker or a coordinator only."""
-    from copart_cli.capture import Changes, apply_changes
-    from copart_cli.files import atomic_write, read_text
+    from copart_cli.services.capture import Changes, apply_changes
+    from copart_cli.adapters.files import atomic_write, read_text
 
     rel = rep.locate_id(answer_id) if ids.is_valid(answer_id) else None
     if rel is None or not rel.startswith(Kind.answer.folder + "/"):

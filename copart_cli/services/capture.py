@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import AlreadyExists, CopartError, InputNeeded, InvalidEntry, UsageError
-from copart_cli.files import atomic_write, read_bytes, remove
-from copart_cli.model import Entry, Kind, Problem, iso, type_problem, utcnow
-from copart_cli.repertoire import Repertoire, raise_kept
-from copart_cli.validate import validate_new
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import AlreadyExists, CopartError, InputNeeded, InvalidEntry, UsageError
+from copart_cli.adapters.files import atomic_write, read_bytes, remove
+from copart_cli.core.model import Entry, Kind, Problem, iso, type_problem, utcnow
+from copart_cli.services.repertoire import Repertoire, raise_kept
+from copart_cli.services.validate import validate_new
 
 Editor = Callable[[Path], None]
 RESERVED_FIELDS = ("id", "kind")  # copart owns these; --field cannot set them
@@ -51,7 +51,7 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
     """`key=value` pairs; the value read as YAML so `expertise=[pricing, vat]` is a list."""
     import yaml
 
-    from copart_cli.yamlio import StrictLoader
+    from copart_cli.core.yamlio import StrictLoader
 
     fields: dict[str, Any] = {}
     for pair in pairs:
@@ -139,7 +139,7 @@ def new_entry(
     template_vars: dict[str, Any] | None = None,
 ) -> WriteResult:
     """Create an entry from its template, let the user edit it, validate, commit."""
-    from copart_cli import templating
+    from copart_cli.adapters import templating
 
     title = " ".join(title.split())
     if not title:
@@ -241,7 +241,7 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         check_title_length(" ".join(changes.title.split()))
     rep.git.identity()
     path = rep.root / rel
-    from copart_cli.files import read_text
+    from copart_cli.adapters.files import read_text
 
     before = read_text(path, rel)
     if changes:
@@ -320,8 +320,8 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
 def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:
     """What now points at an entry that is gone (links, [[links]], answers, authorship,
     pathway steps): warnings for `rm`, the problems `check` will report."""
-    from copart_cli import pathways
-    from copart_cli.validate import reference_problems
+    from copart_cli.services import pathways
+    from copart_cli.services.validate import reference_problems
 
     paths = list(rep.entry_paths())
     stems = {p: p.rsplit("/", 1)[-1].removesuffix(".md") for p in paths}

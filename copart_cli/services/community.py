@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copart_cli import templating
-from copart_cli.errors import AlreadyExists, GitError, UsageError
-from copart_cli.files import atomic_write, claim_temp_folder, data_dir, remove_old_temp_folders
-from copart_cli.gitrepo import GitRepo
-from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member
-from copart_cli.repertoire import CONFIG_FILE, Repertoire
+from copart_cli.adapters import templating
+from copart_cli.core.errors import AlreadyExists, GitError, UsageError
+from copart_cli.adapters.files import atomic_write, claim_temp_folder, data_dir, remove_old_temp_folders
+from copart_cli.adapters.gitrepo import GitRepo
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
+from copart_cli.services.repertoire import CONFIG_FILE, Repertoire
 
 DEMO_IDENTITY = {"GIT_AUTHOR_NAME": "copart demo", "GIT_AUTHOR_EMAIL": "demo@copart.invalid",
                  "GIT_COMMITTER_NAME": "copart demo", "GIT_COMMITTER_EMAIL": "demo@copart.invalid"}
@@ -76,7 +76,7 @@ def init_repertoire(path: Path, name: str | None, domain: str = "", example: boo
                 put(src.relative_to(sample).as_posix(), src.read_text(encoding="utf-8"))
         if name:
             cfg = (path / CONFIG_FILE).read_text(encoding="utf-8")
-            from copart_cli import frontmatter
+            from copart_cli.core import frontmatter
 
             atomic_write(path / CONFIG_FILE, frontmatter.update(cfg, {"name": name}))
     else:
@@ -137,7 +137,7 @@ def _demo_in(path: Path) -> Overview:
             os.environ.pop(key, None)
     rep = Repertoire(result.path)
     shown = overview(rep)
-    from copart_cli.search import ask
+    from copart_cli.services.search import ask
 
     shown.answer = ask(rep, DEMO_QUESTION, limit=3)
     return shown

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import CopartError, InvalidEntry, UsageError
-from copart_cli.files import MAX_ENTRY_BYTES, open_new, read_bytes
-from copart_cli.model import Entry, Kind, iso, type_problem, utcnow
-from copart_cli.repertoire import Repertoire
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import CopartError, InvalidEntry, UsageError
+from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes
+from copart_cli.core.model import Entry, Kind, iso, type_problem, utcnow
+from copart_cli.services.repertoire import Repertoire
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 GENERIC_STEMS = {"readme", "index", "_index", "home", "main", "overview", "untitled"}
@@ -128,7 +128,7 @@ def _base_id(rel: str, title: str) -> str:
 
 
 def _created(meta: dict[str, Any], now):
-    from copart_cli.model import as_datetime
+    from copart_cli.core.model import as_datetime
 
     for key in ("created", "date"):
         value = as_datetime(meta.get(key))

@@ -32,10 +32,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
-from copart_cli.model import Entry, Kind, Problem, as_datetime, iso, utcnow
-from copart_cli.signing import MAIN, Roster, allowed_signers_file, classify, main_rev, roster_at, signer
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
+from copart_cli.core.model import Entry, Kind, Problem, as_datetime, iso, utcnow
+from copart_cli.services.signing import MAIN, Roster, allowed_signers_file, classify, main_rev, roster_at, signer
 
 CONTRIB_PREFIX = "refs/heads/contrib/"
 REVIEWS_PREFIX = "refs/copart/reviews/"
@@ -325,7 +325,7 @@ def find(rep, key: str, *, member: str | None = None) -> Contribution:
 
 
 def _worktree_bytes(rep, path: str) -> bytes | None:
-    from copart_cli.files import read_bytes
+    from copart_cli.adapters.files import read_bytes
 
     try:
         return read_bytes(rep.root / path, path)
@@ -432,7 +432,7 @@ def set_aside(rep) -> list[str]:
 
 def _tidy_worktree(rep, me: str | None) -> None:
     """Open contributions' files back in the work tree; closed ones (rejected, withdrawn) out of it."""
-    from copart_cli.files import atomic_write, remove
+    from copart_cli.adapters.files import atomic_write, remove
 
     if not me:
         return
@@ -588,7 +588,7 @@ def behaviour_paths(paths: list[str]) -> list[str]:
     """The paths that change how copart behaves on every partner's machine, not what the
     repertoire says: copart.yaml, .copart/ (template overrides are code) and git attributes.
     Accepting them takes --allow-config, never just --ignore-checks (which is about entries)."""
-    from copart_cli.repertoire import CONFIG_FILE
+    from copart_cli.services.repertoire import CONFIG_FILE
 
     return [p for p in paths if p == CONFIG_FILE or p.split("/", 1)[0] == ".copart"
             or p.rsplit("/", 1)[-1] == ".gitattributes"]
@@ -597,9 +597,9 @@ def behaviour_paths(paths: list[str]) -> list[str]:
 def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     """`copart check` on the touched paths as they would be in TREE (main with the contribution):
     every one must be a plain file, each entry a valid entry, copart.yaml a valid config."""
-    from copart_cli.model import KIND_FOLDERS
-    from copart_cli.repertoire import CONFIG_FILE, kind_of_folder
-    from copart_cli.validate import reference_problems, shared_key_problems, structural_problems
+    from copart_cli.core.model import KIND_FOLDERS
+    from copart_cli.services.repertoire import CONFIG_FILE, kind_of_folder
+    from copart_cli.services.validate import reference_problems, shared_key_problems, structural_problems
 
     all_paths = git.paths_at(tree, *KIND_FOLDERS.values())
     stems = lambda folder: {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths  # noqa: E731
@@ -631,7 +631,7 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
             problems.append(Problem(rel, 1, "not valid UTF-8 text"))
             continue
         except InvalidEntry as exc:
-            from copart_cli.repertoire import problem_from
+            from copart_cli.services.repertoire import problem_from
 
             problems.append(problem_from(exc, rel))
             continue
@@ -643,7 +643,7 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
 
 
 def _config_problems(data: bytes) -> list[Problem]:
-    from copart_cli.repertoire import CONFIG_FILE, Config
+    from copart_cli.services.repertoire import CONFIG_FILE, Config
 
     try:
         Config.parse(data.decode("utf-8"), "")

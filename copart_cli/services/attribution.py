@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from copart_cli.files import read_cache, write_cache
+from copart_cli.adapters.files import read_cache, write_cache
 
 CACHE = "signatures.json"
 _CACHE_VERSION = "1"
@@ -33,7 +33,7 @@ class Credits:
 
 def credits(rep, commits) -> Credits:
     """The members who validly signed these commits (gitrepo.LoggedCommit), by the profiles on main."""
-    from copart_cli.signing import allowed_signers_file, main_rev, roster_at, signature_key
+    from copart_cli.services.signing import allowed_signers_file, main_rev, roster_at, signature_key
 
     git = rep.git
     roster = roster_at(git, main_rev(rep))
@@ -75,8 +75,8 @@ def _checked(rep, shas: list[str], signers) -> dict[str, str]:
 
 def added_by(rep) -> tuple[dict[str, str], Credits]:
     """For each entry path, the member who signed the newest commit adding it (where one did)."""
-    from copart_cli.model import KIND_FOLDERS
-    from copart_cli.signing import main_rev, roster_at
+    from copart_cli.core.model import KIND_FOLDERS
+    from copart_cli.services.signing import main_rev, roster_at
 
     if not roster_at(rep.git, main_rev(rep)).keys:
         return {}, Credits()  # nobody signs: no history to read

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from copart_cli import index_store as ixs
-from copart_cli.errors import LinkRefused, NotFound, UsageError
-from copart_cli.files import list_dir, read_bytes
-from copart_cli.model import KIND_FOLDERS, Entry, Kind, is_entry_name
+from copart_cli.adapters.index import store as ixs
+from copart_cli.core.errors import LinkRefused, NotFound, UsageError
+from copart_cli.adapters.files import list_dir, read_bytes
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
 FOLDERS = tuple(KIND_FOLDERS.values())
 Progress = Callable[[int, int], None]
@@ -375,7 +375,7 @@ def _check_query(text: str, example: str = 'copart search "pricing workshop"') -
 def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
            topic: str | None = None, since: str | None = None, limit: int = 10,
            progress: Progress | None = None) -> SearchResult:
-    from copart_cli.model import parse_since
+    from copart_cli.core.model import parse_since
 
     text = _check_query(text)
     if limit < 1:
@@ -439,7 +439,7 @@ def _ask(rep, index: ixs.Reading, question: str, limit: int, state: IndexState) 
 
 def post_ask(rep, question: str, terms: list[str], author: str | None = None):
     """Record the question as an open ask (one commit)."""
-    from copart_cli.capture import Changes, new_entry
+    from copart_cli.services.capture import Changes, new_entry
 
     one_line = " ".join(question.split())
     title = one_line if len(one_line) <= 120 else one_line[:117].rsplit(" ", 1)[0] + "…"
@@ -508,7 +508,7 @@ class _Credit:
     """Who is credited with a hit: the member who signed the commit that added it (attribution.py)."""
 
     def __init__(self, rep):
-        from copart_cli import attribution
+        from copart_cli.services import attribution
 
         self.added, self.credits = attribution.added_by(rep)
 

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from copart_cli.errors import CopartError
+from copart_cli.core.errors import CopartError
 
 
 def editor_command() -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import InvalidEntry, LinkRefused
-from copart_cli.model import (
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import InvalidEntry, LinkRefused
+from copart_cli.core.model import (
     ASK_STATUSES,
     KIND_REQUIRED_KEYS,
     MEMBER_STATUSES,
@@ -18,7 +18,7 @@ from copart_cli.model import (
     as_text,
     type_problem,
 )
-from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from, kind_of_folder, resolve_link, wiki_links
+from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, problem_from, kind_of_folder, resolve_link, wiki_links
 
 
 @dataclass
@@ -134,10 +134,10 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     owners = key_owners(profiles)
     for entry in profiles:
         problems.extend(shared_key_problems(entry, lambda fp: owners.get(fp, [])))
-    from copart_cli import conflicts  # conflict copies sync saved, waiting for `copart resolve`
+    from copart_cli.services import conflicts  # conflict copies sync saved, waiting for `copart resolve`
 
     problems.extend(conflicts.problems(rep.root))
-    from copart_cli import pathways  # reading lists for newcomers must name real entries
+    from copart_cli.services import pathways  # reading lists for newcomers must name real entries
 
     problems.extend(p for p in pathways.check(rep) if p.path not in linked)
     problems.sort(key=lambda p: (p.path, p.line))
@@ -159,7 +159,7 @@ def _shared_emails(profiles: list[Entry]) -> list[Problem]:
 
 def key_owners(profiles: list[Entry]) -> dict[str, list[str]]:
     """Key fingerprint -> the ids of the profiles that list it."""
-    from copart_cli.signing import fingerprint, parse_key
+    from copart_cli.services.signing import fingerprint, parse_key
 
     owners: dict[str, list[str]] = {}
     for entry in profiles:
@@ -173,7 +173,7 @@ def key_owners(profiles: list[Entry]) -> dict[str, list[str]]:
 
 def shared_key_problems(entry: Entry, owners_of) -> list[Problem]:
     """A key names one member: listed in another profile too, one member's signatures would count as the other's."""
-    from copart_cli.signing import fingerprint, parse_key
+    from copart_cli.services.signing import fingerprint, parse_key
 
     problems = []
     line = frontmatter.key_lines(entry.raw_frontmatter).get("ssh_keys", 1)

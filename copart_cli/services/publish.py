@@ -18,11 +18,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from copart_cli import ids
-from copart_cli.errors import UsageError
-from copart_cli.files import open_read, read_cache, write_cache
-from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member, as_datetime, iso, parse_since, utcnow
-from copart_cli.repertoire import Repertoire
+from copart_cli.core import ids
+from copart_cli.core.errors import UsageError
+from copart_cli.adapters.files import open_read, read_cache, write_cache
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member, as_datetime, iso, parse_since, utcnow
+from copart_cli.services.repertoire import Repertoire
 
 KIND_ORDER = ("story", "practice", "ask", "answer", "member")
 STALE_KINDS = ("practice", "member")  # how-tos and profiles age; stories are history
@@ -83,7 +83,7 @@ class Snapshot:
     def edits(self, since: dt.datetime | None = None) -> list[Edit]:
         """Every change to an entry file, newest first, from ONE `git log`."""
         if self._edits is None:
-            from copart_cli import attribution
+            from copart_cli.services import attribution
 
             found: list[Edit] = []
             folders = [f + "/" for f in KIND_FOLDERS.values()]
@@ -133,8 +133,8 @@ def _headers(rep: Repertoire) -> list[Entry]:
     in .git/copart/, keyed by each file's size and modification time: only new or changed
     files are parsed again.
     """
-    from copart_cli import frontmatter
-    from copart_cli.errors import InvalidEntry
+    from copart_cli.core import frontmatter
+    from copart_cli.core.errors import InvalidEntry
     from copart_cli.ui.jsonout import jsonable
 
     cache_path = rep.state_dir / HEADER_CACHE
@@ -370,7 +370,7 @@ def digest(
 
 
 def render_digest(rep: Repertoire, d: Digest, fmt: str, base_url: str | None, snap: Snapshot) -> str:
-    from copart_cli import templating
+    from copart_cli.adapters import templating
 
     base = base_url.rstrip("/") + "/" if base_url else None
 

@@ -22,12 +22,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copart_cli import conflicts
-from copart_cli.errors import (BadRemoteUrl, CopartError, DiskFull, GitError, InvalidEntry, RemoteRefused,
+from copart_cli.services import conflicts
+from copart_cli.core.errors import (BadRemoteUrl, CopartError, DiskFull, GitError, InvalidEntry, RemoteRefused,
                                RemoteUnreachable, SyncError, UsageError)
-from copart_cli.files import guard, list_dir
-from copart_cli.model import FOLDER_KINDS, Problem
-from copart_cli.repertoire import CONFIG_FILE, Repertoire, problem_from
+from copart_cli.adapters.files import guard, list_dir
+from copart_cli.core.model import FOLDER_KINDS, Problem
+from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, problem_from
 
 PUSH_ATTEMPTS = 5
 BUNDLE_REMOTE = "bundle"
@@ -87,7 +87,7 @@ class SyncResult:
 
 
 def _member_of(rep: Repertoire, email: str, name: str) -> str:
-    from copart_cli import ids
+    from copart_cli.core import ids
 
     try:
         member = rep.member_for_email(email)
@@ -147,7 +147,7 @@ def _pick_remote(rep: Repertoire, given: str | None) -> str:
 def _set_aside(rep: Repertoire) -> None:
     """Under review: take pending files already on their contribution branch out of the way of main."""
     if rep.reviewed:
-        from copart_cli.review import set_aside
+        from copart_cli.services.review import set_aside
 
         set_aside(rep)
 
@@ -156,7 +156,7 @@ def _review_refs(rep: Repertoire, remote: str) -> list[str]:
     """Under review: the contribution and review refs this sync pushes."""
     if not rep.reviewed:
         return []
-    from copart_cli.review import sync_refs
+    from copart_cli.services.review import sync_refs
 
     return list(sync_refs(rep, remote))
 
@@ -198,7 +198,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
             continue
         name = path.rsplit("/", 1)[-1]
         if top in FOLDER_KINDS and path.count("/") == 1 and name.endswith(".md") and not conflicts.is_copy(path):
-            from copart_cli.validate import structural_problems
+            from copart_cli.services.validate import structural_problems
 
             try:
                 entry = rep.load(path)
@@ -210,7 +210,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
                 result.invalid.extend(found)
                 continue
         elif path == CONFIG_FILE:
-            from copart_cli.repertoire import Config
+            from copart_cli.services.repertoire import Config
 
             try:
                 Config.load(full)
@@ -308,7 +308,7 @@ def _move_to(rep: Repertoire, commit: str) -> None:
 
 def _renamed_id(path: str, b: bytes | None, o: bytes | None, t: bytes | None, taken: set[str]) -> str | None:
     """Two different new entries with the same id: a fresh id for ours."""
-    from copart_cli import ids
+    from copart_cli.core import ids
 
     folder, _, name = path.rpartition("/")
     if b is not None or o is None or t is None or o == t or folder not in FOLDER_KINDS or not name.endswith(".md"):
@@ -321,7 +321,7 @@ def _renamed_id(path: str, b: bytes | None, o: bytes | None, t: bytes | None, ta
 
 
 def _with_id(data: bytes, new_id: str) -> bytes:
-    from copart_cli import frontmatter
+    from copart_cli.core import frontmatter
 
     text = data.decode("utf-8", "replace")
     try:
@@ -377,7 +377,7 @@ def _links_brought(rep: Repertoire, head: str, incoming: list[Change]) -> list[P
 
 def _refresh_index(rep: Repertoire) -> str:
     """Bring the search index up to date (incremental: it follows the change, not the repertoire)."""
-    from copart_cli import search
+    from copart_cli.services import search
 
     rep.git.refresh_index()  # files were just checked out: later queries' `git status` stays fast
     try:
@@ -421,7 +421,7 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
                               hint="plug in the disk that holds it, take a newer one in with: copart sync "
                                    "--from-bundle FILE, or write yours for partners with: copart sync --bundle FILE")
         if bundle_in is None:
-            from copart_cli.gitrepo import check_address  # git refuses other transports; this says so
+            from copart_cli.adapters.gitrepo import check_address  # git refuses other transports; this says so
 
             check_address(git.remote_url(name) or "")
     result = SyncResult(mode=mode, remote=name, branch=branch)
@@ -470,7 +470,7 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             break
         options: list[str] = []
         if extra:  # a forge (GitLab) may open a merge request for a new contribution branch
-            from copart_cli.review import push_options
+            from copart_cli.services.review import push_options
 
             options = push_options(rep, name, extra)
         try:
@@ -530,7 +530,7 @@ def _offline(rep: Repertoire, tracking: str, exc: RemoteUnreachable, result: Syn
 
 
 def _record_fetch(rep: Repertoire, name: str) -> None:
-    from copart_cli.model import iso, utcnow
+    from copart_cli.core.model import iso, utcnow
 
     try:
         (rep.state_dir / f"last-fetch-{name.replace('/', '_')}").write_text(iso(utcnow()) or "", encoding="utf-8")
@@ -592,8 +592,8 @@ class JoinResult:
 
 
 def join(url: str, dest: Path | None, branch: str | None = None) -> JoinResult:
-    from copart_cli.gitnet import is_bundle, mask_url
-    from copart_cli.gitrepo import GitRepo
+    from copart_cli.adapters.gitnet import is_bundle, mask_url
+    from copart_cli.adapters.gitrepo import GitRepo
 
     if not url or url.startswith("-"):
         raise UsageError(f"'{url}' is not a repository URL")
@@ -682,8 +682,8 @@ class StatusResult:
 
 
 def status(rep: Repertoire) -> StatusResult:
-    from copart_cli.gitnet import mask_url
-    from copart_cli.validate import structural_problems
+    from copart_cli.adapters.gitnet import mask_url
+    from copart_cli.services.validate import structural_problems
 
     git = rep.git
     branch = git.current_branch()
@@ -735,7 +735,7 @@ def status(rep: Repertoire) -> StatusResult:
 
 def _index_state(rep: Repertoire, head: str | None) -> dict:
     """{"fresh": bool|None, "commit": str|None}: whether the search index reflects HEAD (None: not built)."""
-    from copart_cli import search
+    from copart_cli.services import search
 
     try:
         stamp = search.store_for(rep).stamp()
@@ -751,8 +751,8 @@ def _index_state(rep: Repertoire, head: str | None) -> dict:
 
 def resolve(rep: Repertoire, target: str, keep: str, copy: str | None = None, editor=None) -> conflicts.ResolveResult:
     """Settle a conflict: keep the entry as it is, take the copy, or combine both; clear the copies."""
-    from copart_cli.files import atomic_write, read_text
-    from copart_cli.validate import structural_problems
+    from copart_cli.adapters.files import atomic_write, read_text
+    from copart_cli.services.validate import structural_problems
 
     if keep not in ("entry", "copy", "both"):
         raise UsageError(f"--keep must be entry, copy or both, not '{keep}'")

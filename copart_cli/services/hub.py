@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import AlreadyExists, CopartError
+from copart_cli.core.errors import AlreadyExists, CopartError
 
 HOOK_TEMPLATE = """#!{python}
 # copart hub policy, installed by `copart hub init` (see docs/review.md in copart).
@@ -53,12 +53,12 @@ class HubResult:
 
 
 def hook_text() -> str:
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])  # the folder holding copart_cli/
     return HOOK_TEMPLATE.format(python=sys.executable, package_parent=package_parent)
 
 
 def install_hook(hub: Path) -> Path:
-    from copart_cli.files import atomic_write
+    from copart_cli.adapters.files import atomic_write
 
     hook = hub / "hooks" / "pre-receive"
     atomic_write(hook, hook_text())
@@ -67,9 +67,9 @@ def install_hook(hub: Path) -> Path:
 
 
 def init_hub(rep, path: str) -> HubResult:
-    from copart_cli.files import atomic_write
-    from copart_cli.gitrepo import GitRepo
-    from copart_cli.signing import MAIN, roster_at
+    from copart_cli.adapters.files import atomic_write
+    from copart_cli.adapters.gitrepo import GitRepo
+    from copart_cli.services.signing import MAIN, roster_at
 
     target = Path(path).expanduser()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from copart_cli.errors import CopartError, InvalidEntry, LinkRefused, UsageError
+from copart_cli.core.errors import CopartError, InvalidEntry, LinkRefused, UsageError
 
 MAX_ENTRY_BYTES = 2 * 1024 * 1024  # an "entry" larger than this is not a note
 
@@ -236,8 +236,8 @@ def locked(lock_path: Path, shared: bool = False) -> Iterator[None]:
 
 def data_dir(name: str) -> Path:
     """A bundled folder (templates, repertoire): inside the wheel, or in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / name, here.parent / name):
+    package = Path(__file__).resolve().parent.parent  # copart_cli/
+    for candidate in (package / "_data" / name, package.parent / name):
         if candidate.is_dir():
             return candidate
     raise CopartError(f"copart's bundled '{name}' folder is missing", hint="reinstall copart")

@@ -227,7 +227,7 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     """'7d', '2w', '3m', '1y', 'today', 'yesterday' or an ISO date, as a UTC datetime."""
     import re
 
-    from copart_cli.errors import UsageError
+    from copart_cli.core.errors import UsageError
 
     now = now or utcnow()
     t = text.strip().lower()

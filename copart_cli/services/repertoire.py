@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
-from copart_cli.files import find_links, guard, list_dir, locked, read_text, remove
-from copart_cli.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
+from copart_cli.adapters.files import find_links, guard, list_dir, locked, read_text, remove
+from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
@@ -115,7 +115,7 @@ class Repertoire:
     @property
     def git(self):
         if self._git is None:
-            from copart_cli.gitrepo import GitRepo
+            from copart_cli.adapters.gitrepo import GitRepo
 
             self._git = GitRepo(self.root)
         return self._git
@@ -292,7 +292,7 @@ class Repertoire:
         if self._pending is None:
             self._pending = set()
             if self.reviewed:
-                from copart_cli.review import pending_paths
+                from copart_cli.services.review import pending_paths
 
                 self._pending = pending_paths(self)
         return self._pending
@@ -351,7 +351,7 @@ class Repertoire:
         """
         with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":
-                from copart_cli.review import commit_contribution
+                from copart_cli.services.review import commit_contribution
 
                 try:
                     return commit_contribution(self, paths, message, name=contribution)

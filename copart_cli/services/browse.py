@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from copart_cli.model import Entry, Kind, parse_since
-from copart_cli.repertoire import Repertoire, outgoing_links
+from copart_cli.core.model import Entry, Kind, parse_since
+from copart_cli.services.repertoire import Repertoire, outgoing_links
 
 
 @dataclass

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli.errors import CopartError, LinkRefused
-from copart_cli.files import MAX_ENTRY_BYTES, open_read, read_bytes
-from copart_cli.model import as_datetime, as_list, as_text
+from copart_cli.core.errors import CopartError, LinkRefused
+from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_read, read_bytes
+from copart_cli.core.model import as_datetime, as_list, as_text
 
 SCHEMA_VERSION = 7  # 7: segments as plain files (whoosh copies a compound segment into memory at each open)
 MAX_BODY_CHARS = 256 * 1024  # index at most this much of a body: huge files are cut, with a note
@@ -95,7 +95,7 @@ def _epoch(value: Any) -> int:
 
 def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
     """The fields to index for one file, or (None, why it was skipped)."""
-    from copart_cli import frontmatter  # yaml, C loader
+    from copart_cli.core import frontmatter  # yaml, C loader
 
     try:
         with open_read(root / rel, rel) as fh:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from copart_cli.errors import InvalidEntry
+from copart_cli.core.errors import InvalidEntry
 
 MAX_FRONTMATTER = 64 * 1024  # a frontmatter larger than this is not metadata
 _FENCE = re.compile(r"\A(\ufeff?)---[ \t]*\r?\n")
@@ -57,7 +57,7 @@ def load(frontmatter: str, path: str = "", first_line: int = 2) -> dict[str, Any
     """Parse frontmatter YAML into a dict; errors name the file and line."""
     import yaml
 
-    from copart_cli.yamlio import FastLoader, StrictLoader
+    from copart_cli.core.yamlio import FastLoader, StrictLoader
 
     try:
         # Aliases need '&' or '*'; without them the fast C parser is safe to use.
@@ -93,7 +93,7 @@ def key_lines(frontmatter: str, first_line: int = 2) -> dict[str, int]:
 def dump_key(key: str, value: Any, newline: str = "\n") -> str:
     import yaml
 
-    from copart_cli.yamlio import Dumper
+    from copart_cli.core.yamlio import Dumper
 
     text = yaml.dump(
         {key: value}, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
@@ -153,7 +153,7 @@ def inline(value: Any) -> str:
     """A value as one line of YAML (flow style), for templates: `title: {{ title | yaml }}`."""
     import yaml
 
-    from copart_cli.yamlio import Dumper
+    from copart_cli.core.yamlio import Dumper
 
     text = yaml.dump(value, Dumper=Dumper, default_flow_style=True, allow_unicode=True, width=10_000)
     return text.removesuffix("\n").removesuffix("\n...").strip()

@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copart_cli import frontmatter
-from copart_cli.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
-from copart_cli.model import KIND_FOLDERS, Entry, Kind, Member
+from copart_cli.core import frontmatter
+from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
 
 MAIN = "refs/heads/main"
 KEY_TYPES = (
@@ -128,7 +128,7 @@ def roster_at(git, rev: str = MAIN) -> Roster:
 
 def rosters_at(git, revs: list[str]) -> list[Roster]:
     """The roster at each of REVS: a handful of git calls however many commits and profiles there are."""
-    from copart_cli.gitrepo import parse_tree
+    from copart_cli.adapters.gitrepo import parse_tree
 
     folder = KIND_FOLDERS[Kind.member]
     trees = git.object_ids([f"{rev}:{folder}" for rev in revs])
@@ -209,7 +209,7 @@ class _ProfileCache:
     LIMIT = 20_000  # profile versions kept; beyond that, only those the last run used
 
     def __init__(self, git):
-        from copart_cli.files import read_cache
+        from copart_cli.adapters.files import read_cache
 
         self.path = Path(git.git("rev-parse", "--absolute-git-dir").strip()) / "copart" / "profiles.json"
         self.items = read_cache(self.path, _PROFILE_CACHE_VERSION)
@@ -230,7 +230,7 @@ class _ProfileCache:
         return profile
 
     def save(self, used: set[tuple[str, str]]) -> None:
-        from copart_cli.files import write_cache
+        from copart_cli.adapters.files import write_cache
 
         if not self.changed:
             return
@@ -270,7 +270,7 @@ def main_rev(rep) -> str:
 
 def allowed_signers_file(rep, roster: Roster | None = None) -> Path:
     """Render .git/copart/allowed_signers from the profiles on main; returns its path."""
-    from copart_cli.files import atomic_write
+    from copart_cli.adapters.files import atomic_write
 
     roster = roster or roster_at(rep.git, main_rev(rep))
     path = rep.state_dir / "allowed_signers"
@@ -322,7 +322,7 @@ def _find_key(given: str | None) -> tuple[str, str]:
 
 def setup_signing(rep, key: str | None = None, member: str | None = None) -> SigningSetup:
     """Configure this clone to sign every commit with the member's SSH key (gpg.format=ssh)."""
-    from copart_cli import ids
+    from copart_cli.core import ids
 
     git = rep.git
     identity = git.identity()

@@ -30,11 +30,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from copart_cli import frontmatter, ids
-from copart_cli.errors import AlreadyExists, InvalidEntry, LinkRefused, NotFound, UsageError
-from copart_cli.files import atomic_write, list_dir, read_text
-from copart_cli.model import Entry, Kind, Problem, as_list, utcnow
-from copart_cli.repertoire import PATHWAYS_DIR, Repertoire
+from copart_cli.core import frontmatter, ids
+from copart_cli.core.errors import AlreadyExists, InvalidEntry, LinkRefused, NotFound, UsageError
+from copart_cli.adapters.files import atomic_write, list_dir, read_text
+from copart_cli.core.model import Entry, Kind, Problem, as_list, utcnow
+from copart_cli.services.repertoire import PATHWAYS_DIR, Repertoire
 
 FOLDER = PATHWAYS_DIR
 PER_KIND = 5  # suggested practices, and stories
@@ -131,7 +131,7 @@ def parse(rel: str, text: str) -> Pathway:
 
 
 def frontmatter_time(value: Any) -> dt.datetime | None:
-    from copart_cli.model import as_datetime
+    from copart_cli.core.model import as_datetime
 
     return as_datetime(value)
 
@@ -150,7 +150,7 @@ def load_all(rep: Repertoire, problems: list[Problem] | None = None) -> list[Pat
             found.append(parse(rel, read_text(rep.root / rel, rel)))
         except InvalidEntry as exc:
             if problems is not None:
-                from copart_cli.repertoire import problem_from
+                from copart_cli.services.repertoire import problem_from
 
                 problems.append(problem_from(exc, rel))
     return found
@@ -177,7 +177,7 @@ def get(rep: Repertoire, name: str) -> Pathway:
 
 
 def _resolve(rep: Repertoire, steps: list[Step]) -> list[ResolvedStep]:
-    from copart_cli.publish import summary
+    from copart_cli.services.publish import summary
 
     out = []
     for i, step in enumerate(steps, 1):
@@ -245,10 +245,10 @@ def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str
     """Practices and stories ranked by the search index (copart_cli/search.py), and the people
     `who` ranks for the topic; None when that service is missing or fails (then topic matching)."""
     try:
-        from copart_cli import search
+        from copart_cli.services import search
     except ImportError:
         return None
-    from copart_cli.errors import CopartError
+    from copart_cli.core.errors import CopartError
 
     scores: dict[str, float] = {}
     try:
@@ -267,7 +267,7 @@ def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str
 def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_kind: int = PER_KIND,
                     now: dt.datetime | None = None) -> PathwaySuggestion:
     """Draft a pathway on `topic`: the best practices, then stories, then the people to meet."""
-    from copart_cli.publish import Snapshot
+    from copart_cli.services.publish import Snapshot
 
     topic = topic.strip()
     if not topic:
@@ -286,7 +286,7 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
         raise NotFound(f"nothing in the repertoire is about '{topic}' yet",
                        hint="see the topics in copart.yaml, or ask the community: copart new ask")
     inbound: Counter = Counter()
-    from copart_cli.repertoire import outgoing_links
+    from copart_cli.services.repertoire import outgoing_links
 
     known = set(snap.by_id)
     for e in entries:
@@ -337,7 +337,7 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
 
 
 def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
-    from copart_cli.repertoire import require_identity
+    from copart_cli.services.repertoire import require_identity
 
     target = rep.root / p.path
     if os.path.lexists(target):

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from copart_cli import __version__, ids
-from copart_cli.errors import CopartError, UsageError
-from copart_cli.files import read_cache, write_cache
-from copart_cli.model import Entry, Kind, as_datetime, iso, utcnow
-from copart_cli.repertoire import Repertoire, outgoing_links, resolve_link
+from copart_cli import __version__
+from copart_cli.core import ids
+from copart_cli.core.errors import CopartError, UsageError
+from copart_cli.adapters.files import read_cache, write_cache
+from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
+from copart_cli.services.repertoire import Repertoire, outgoing_links, resolve_link
 
 MARKER = ".copart-site.json"
 RECENT = 12
@@ -270,8 +271,8 @@ class _Slugs:
 
 
 def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.datetime | None = None) -> SiteResult:
-    from copart_cli import templating
-    from copart_cli.publish import Snapshot, summary
+    from copart_cli.adapters import templating
+    from copart_cli.services.publish import Snapshot, summary
 
     started = time.perf_counter()
     now = now or utcnow()
@@ -334,7 +335,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
                       reverse=True)
 
     config = rep.config
-    from copart_cli import pathways as pathway_mod
+    from copart_cli.services import pathways as pathway_mod
 
     paths_found = pathway_mod.load_all(rep)
     renderer = templating.Renderer(rep.root, autoescape=True)
@@ -473,6 +474,6 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
 
 
 def _listish(value: Any) -> list[str]:
-    from copart_cli.model import as_list
+    from copart_cli.core.model import as_list
 
     return as_list(value)

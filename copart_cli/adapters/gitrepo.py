@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from copart_cli.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteRefused, UsageError
-from copart_cli.files import remove
+from copart_cli.core.errors import CopartError, DiskFull, GitError, LinkRefused, RemoteRefused, UsageError
+from copart_cli.adapters.files import remove
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -82,7 +82,7 @@ def run_git(
 def run_network(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess:
     """Run a git command that talks to a remote: bounded (gitnet), in a process group of its
     own so that a stalled one is stopped with its ssh or http helper. Text output."""
-    from copart_cli import gitnet
+    from copart_cli.adapters import gitnet
 
     user_ssh = os.environ.get("GIT_SSH_COMMAND")
     if user_ssh is None:  # git's order: GIT_SSH_COMMAND, core.sshCommand, GIT_SSH
@@ -329,7 +329,7 @@ class GitRepo:
 
     def bundle_remote(self, name: str) -> Path | None:
         """The bundle file a remote stands for (joined from one, or a URL naming one), else None."""
-        from copart_cli.gitnet import is_bundle
+        from copart_cli.adapters.gitnet import is_bundle
 
         pattern = "^remote\\." + name.replace(".", "[.]") + "\\.(url|copartbundle)$"
         found = dict(line.split(" ", 1) for line in run_git(["config", "--get-regexp", pattern], self.root,
@@ -396,7 +396,7 @@ class GitRepo:
                 else:
                     refused.append((branch, parts[2]))
         if refused:
-            from copart_cli.gitnet import reasons
+            from copart_cli.adapters.gitnet import reasons
 
             said = [r.removeprefix("remote: ") for r in reasons(proc.stderr) if r.startswith("remote:")]
             why = "; ".join(said + [f"({', '.join(dict.fromkeys(w for _, w in refused))})"])
@@ -407,7 +407,7 @@ class GitRepo:
         return rejected
 
     def _failure(self, what: str, stderr: str, source: str) -> CopartError:
-        from copart_cli.gitnet import failure
+        from copart_cli.adapters.gitnet import failure
 
         url = self.remote_url(source) if source in self.remotes() else None
         return failure(what, stderr, url or source, remote=source if url else None)
@@ -594,7 +594,7 @@ class GitRepo:
             args += ["--branch", branch]
         proc = run_network([*args, "--", url, str(dest)], None)
         if proc.returncode != 0:
-            from copart_cli.gitnet import failure
+            from copart_cli.adapters.gitnet import failure
 
             raise disk_full("clone", proc.stderr) or failure("clone", proc.stderr, url)
         return GitRepo(dest)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from copart_cli.errors import LinkRefused
-from copart_cli.files import list_dir
-from copart_cli.model import KIND_FOLDERS, Problem
+from copart_cli.core.errors import LinkRefused
+from copart_cli.adapters.files import list_dir
+from copart_cli.core.model import KIND_FOLDERS, Problem
 
 _MISSING = object()
 COPY_RE = re.compile(r"^(?P<stem>[^/]+?)\.conflict-(?P<who>[a-z0-9][a-z0-9-]*?)-(?P<when>\d{8}T\d{6}Z)(?P<ext>\.[A-Za-z0-9]+)?$")
@@ -157,8 +157,8 @@ def _decode(data: bytes | None) -> str | None:
 
 def _merge_entry(b: str | None, o: str, t: str, merge_text) -> tuple[str, bool, list[str]] | None:
     """Frontmatter key by key, body line by line; None when a side has no readable frontmatter."""
-    from copart_cli import frontmatter
-    from copart_cli.errors import InvalidEntry
+    from copart_cli.core import frontmatter
+    from copart_cli.core.errors import InvalidEntry
 
     try:
         po, pt = frontmatter.split(o), frontmatter.split(t)
@@ -268,8 +268,8 @@ def copies_for(root: Path, target: str) -> tuple[str, list[ConflictCopy]]:
 
 def combine(current: str, other: str) -> str:
     """Both versions in one, common lines once, nothing dropped and no conflict markers."""
-    from copart_cli import frontmatter
-    from copart_cli.errors import InvalidEntry
+    from copart_cli.core import frontmatter
+    from copart_cli.core.errors import InvalidEntry
 
     try:
         pc, po = frontmatter.split(current), frontmatter.split(other)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from copart_cli.errors import UsageError
+from copart_cli.core.errors import UsageError
 
 MAX_ID = 64
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

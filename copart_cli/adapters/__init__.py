@@ -1,0 +1,1 @@
+"""The outside world behind one module each: git, files, editor, templates, the index."""

@@ -1,0 +1,1 @@
+"""The whoosh index: every whoosh import and quirk stops in this folder."""

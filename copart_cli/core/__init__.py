@@ -1,0 +1,1 @@
+"""The model: entries, ids, frontmatter, errors. Imports nothing else of copart."""

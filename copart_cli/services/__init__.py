@@ -1,0 +1,1 @@
+"""What copart does: one function per command, returning dataclasses for ui/ to render."""
