@@ -230,7 +230,7 @@ def _run(argv: list[str] | None) -> None:
     except Exception as exc:  # a bug: one line for users, the traceback under --debug
         if debug:
             raise
-        from copart_cli.adapters.files import is_disk_full
+        from copart_cli.core.errors import is_disk_full
 
         if isinstance(exc, OSError) and is_disk_full(exc):  # not a bug: the disk filled up
             error(f"the disk is full ({exc.strerror})", "free some space, then run the command again")

@@ -243,10 +243,6 @@ def data_dir(name: str) -> Path:
     raise CopartError(f"copart's bundled '{name}' folder is missing", hint="reinstall copart")
 
 
-def is_disk_full(exc: OSError) -> bool:
-    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
 # Throwaway folders in the temp dir (`copart demo`): each run removes the ones earlier runs left,
 # and only those: the marker must be ours, in a folder of ours with the right prefix.
 _MADE_BY = b"copart made this throwaway folder; the next run that made it removes it\n"

@@ -20,7 +20,7 @@ from typing import Any
 from copart_cli.core.errors import CopartError, TemplateError
 from copart_cli.adapters.files import MAX_ENTRY_BYTES, data_dir, read_bytes
 from copart_cli.core.frontmatter import inline
-from copart_cli.services.repertoire import TEMPLATES_DIR
+from copart_cli.core.model import TEMPLATES_DIR
 
 
 

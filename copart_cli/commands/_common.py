@@ -25,6 +25,25 @@ def repertoire(ctx: typer.Context):
     return Repertoire.locate(options(ctx).repertoire)
 
 
+def text_or_file(text: str | None, text_file: str | None, both: str = "give --body or --body-file, not both") -> str | None:
+    """The one way a command takes text: inline, or from a file ('-' for stdin), never both."""
+    if text_file is None:
+        return text
+    from copart_cli.core.errors import UsageError
+    from copart_cli.services.capture import read_input
+
+    if text is not None:
+        raise UsageError(both)
+    return read_input(text_file)
+
+
+def editor():
+    """$VISUAL/$EDITOR for a service that opens one."""
+    from copart_cli.services.capture import user_editor
+
+    return user_editor()
+
+
 def emit(ctx: typer.Context, result, json: bool = False) -> None:
     from copart_cli import ui
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire, text_or_file
 from copart_cli.core.model import Kind
 
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Add a tag (repeatable).")]
@@ -21,22 +21,15 @@ NoEditOpt = Annotated[bool, typer.Option("--no-edit", help="Do not open $VISUAL/
 
 def _changes(title, body, body_file, tags, topics, fields):
     from copart_cli.services.capture import Changes, parse_fields
-    from copart_cli.core.errors import UsageError
-    from copart_cli.adapters.files import read_input
 
-    if body is not None and body_file is not None:
-        raise UsageError("give --body or --body-file, not both")
-    if body_file is not None:
-        body = read_input(body_file)
+    body = text_or_file(body, body_file)
     return Changes(title=title, body=body, tags=tags or [], topics=topics or [], fields=parse_fields(fields or []))
 
 
 def _editor(ctx: typer.Context, no_edit: bool, changes):
     if no_edit or changes.body is not None or not options(ctx).interactive:
         return None
-    from copart_cli.adapters.editor import edit_file
-
-    return edit_file
+    return editor()
 
 
 def new(
@@ -90,8 +83,8 @@ def edit(
 
     rep = repertoire(ctx)
     changes = _changes(title, body, body_file, tag, topic, field)
-    editor = None if changes else _editor(ctx, no_edit, changes)
-    emit(ctx, edit_entry(rep, entry_id, changes, editor=editor), json)
+    opener = None if changes else _editor(ctx, no_edit, changes)
+    emit(ctx, edit_entry(rep, entry_id, changes, editor=opener), json)
 
 
 def show(

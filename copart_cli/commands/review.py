@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+from copart_cli.commands._common import JsonOpt, emit, options, repertoire, text_or_file
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="The contribution: MEMBER/ID, or ID when only one has it.")]
 
@@ -18,14 +18,7 @@ hub_app = typer.Typer(help="A bare hub repository that enforces membership and r
 
 
 def _text(text: Optional[str], text_file: Optional[str]) -> Optional[str]:
-    if text_file is not None:
-        from copart_cli.core.errors import UsageError
-        from copart_cli.adapters.files import read_input
-
-        if text is not None:
-            raise UsageError("give the text or --file, not both")
-        return read_input(text_file)
-    return text
+    return text_or_file(text, text_file, "give the text or --file, not both")
 
 
 # -- contribute -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire, text_or_file
 from copart_cli.core.model import Kind
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="At most this many results.")]
@@ -49,7 +49,7 @@ def ask(
     json: JsonOpt = False,
 ) -> None:
     """What do we know about this? The best passages, the people who know, similar open asks."""
-    from copart_cli.services.search import ask as run
+    from copart_cli.services.ask import ask as run
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
@@ -70,24 +70,15 @@ def answer(
     """Answer an ask; the answer is its own file, committed."""
     from copart_cli.services.asks import answer_ask, get_ask
     from copart_cli.services.capture import Changes
-    from copart_cli.core.errors import InputNeeded, UsageError
-    from copart_cli.adapters.files import read_input
+    from copart_cli.core.errors import InputNeeded
 
     rep = repertoire(ctx)
     get_ask(rep, ask_id)  # an unknown ask fails before anything else
-    if body is not None and body_file is not None:
-        raise UsageError("give --body or --body-file, not both")
-    if body_file is not None:
-        body = read_input(body_file)
-    editor = None
-    if body is None:
-        if no_edit or not options(ctx).interactive:
-            raise InputNeeded("the answer's text is needed", hint=f'copart answer {ask_id} --body "…" (or --body-file F)')
-        from copart_cli.adapters.editor import edit_file
-
-        editor = edit_file
+    body = text_or_file(body, body_file)
+    if body is None and (no_edit or not options(ctx).interactive):
+        raise InputNeeded("the answer's text is needed", hint=f'copart answer {ask_id} --body "…" (or --body-file F)')
     changes = Changes(body=body, tags=tag or [])
-    emit(ctx, answer_ask(rep, ask_id, changes, author=author, editor=editor), json)
+    emit(ctx, answer_ask(rep, ask_id, changes, author=author, editor=editor() if body is None else None), json)
 
 
 def asks(
@@ -122,8 +113,8 @@ def who(
     json: JsonOpt = False,
 ) -> None:
     """Who knows about this? Members ranked by evidence, with the evidence."""
-    from copart_cli.services.search import who as run
-    from copart_cli.services.search import who_member
+    from copart_cli.services.who import who as run
+    from copart_cli.services.who import who_member
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, options, repertoire
+from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire
 
 
 def join(
@@ -65,11 +65,6 @@ def resolve(
             raise InputNeeded("say which version to keep",
                               hint=f"copart resolve {target} --keep entry|copy|both (see both with: copart status)")
         keep = typer.prompt("Keep which version? entry, copy or both", default="both")
-    editor = None
-    if edit:
-        if not opts.interactive:
-            raise InputNeeded("--edit needs a terminal", hint="drop --edit under --no-input")
-        from copart_cli.adapters.editor import edit_file
-
-        editor = edit_file
-    emit(ctx, run_resolve(repertoire(ctx), target, keep, copy, editor), json)
+    if edit and not opts.interactive:
+        raise InputNeeded("--edit needs a terminal", hint="drop --edit under --no-input")
+    emit(ctx, run_resolve(repertoire(ctx), target, keep, copy, editor() if edit else None), json)

@@ -6,6 +6,7 @@ exit codes and stderr lines.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -95,3 +96,8 @@ class CheckFailed(CopartError):
 
 class TemplateError(CopartError):
     pass
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """No space left (or over quota): the user's to fix, never a bug."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -38,6 +38,7 @@ KIND_REQUIRED_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.ask: ("status",),
     Kind.answer: ("answers",),
 }
+TEMPLATES_DIR = ".copart/templates"  # a repertoire's own template overrides (templating.py)
 LIST_KEYS = ("topics", "tags", "links", "aliases")
 # The type of every key copart reads (pushed by partners, so any of them may be wrong).
 # A value of the wrong type is a `check` problem; everything else reads it as missing.

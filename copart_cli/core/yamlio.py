@@ -76,3 +76,15 @@ def _repr_datetime(dumper: yaml.SafeDumper, data: dt.datetime) -> yaml.Node:
 Dumper.add_representer(list, _repr_list)
 Dumper.add_representer(tuple, _repr_list)
 Dumper.add_representer(dt.datetime, _repr_datetime)
+
+
+class NotYaml(ValueError):
+    """The text is not YAML (the caller decides whether that is an error)."""
+
+
+def load_value(text: str) -> Any:
+    """One value typed on the command line, read as YAML with the strict loader."""
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise NotYaml(str(exc)) from None

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from copart_cli.core.model import Entry, Kind, parse_since
-from copart_cli.services.repertoire import Repertoire, outgoing_links
+from copart_cli.core.links import outgoing_links
+from copart_cli.services.repertoire import Repertoire
 
 
 @dataclass

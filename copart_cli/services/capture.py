@@ -49,9 +49,7 @@ class Changes:
 
 def parse_fields(pairs: list[str]) -> dict[str, Any]:
     """`key=value` pairs; the value read as YAML so `expertise=[pricing, vat]` is a list."""
-    import yaml
-
-    from copart_cli.core.yamlio import StrictLoader
+    from copart_cli.core.yamlio import NotYaml, load_value
 
     fields: dict[str, Any] = {}
     for pair in pairs:
@@ -64,8 +62,8 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
         if key in RESERVED_FIELDS:
             raise UsageError(f"--field cannot set '{key}'", hint="ids and kinds are chosen by copart")
         try:
-            parsed = yaml.load(value, Loader=StrictLoader) if value.strip() else ""  # noqa: S506 - a safe loader
-        except yaml.YAMLError:
+            parsed = load_value(value) if value.strip() else ""
+        except NotYaml:
             opened = value.lstrip()[:1]
             if opened in ("[", "{") and {"[": "]", "{": "}"}[opened] not in value:  # a list left open
                 raise UsageError(f"--field {key}: '{value}' is not a valid YAML list or mapping",
@@ -347,3 +345,17 @@ def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:
         found.extend(p for p in reference_problems(entry, *after) if p not in had)
     found.extend(p for p in pathways.check(rep) if f"'{removed.id}'" in p.message)
     return found
+
+
+def read_input(source: str) -> str:
+    """The text of --body-file/--file: a file inside the rules of the file adapter, or stdin for '-'."""
+    from copart_cli.adapters.files import read_input as read
+
+    return read(source)
+
+
+def user_editor():
+    """The user's $VISUAL/$EDITOR, as the `editor` callable that capture, answer and resolve take."""
+    from copart_cli.adapters.editor import edit_file
+
+    return edit_file

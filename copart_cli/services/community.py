@@ -38,7 +38,7 @@ class Overview:
     recent: list[Entry]
     members: list[Member]
     open_asks: list[Entry]
-    answer: object = None  # search.AskResult: the demo answers a real question
+    answer: object = None  # ask.AskResult: the demo answers a real question
     removed: list[Path] = field(default_factory=list)  # older demo copies this one cleaned up
 
 
@@ -137,7 +137,7 @@ def _demo_in(path: Path) -> Overview:
             os.environ.pop(key, None)
     rep = Repertoire(result.path)
     shown = overview(rep)
-    from copart_cli.services.search import ask
+    from copart_cli.services.ask import ask
 
     shown.answer = ask(rep, DEMO_QUESTION, limit=3)
     return shown

@@ -242,13 +242,10 @@ def _topic_scores(rep: Repertoire, entries: list[Entry], topic: str) -> dict[str
 
 
 def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str, float], list[str]] | None:
-    """Practices and stories ranked by the search index (copart_cli/search.py), and the people
-    `who` ranks for the topic; None when that service is missing or fails (then topic matching)."""
-    try:
-        from copart_cli.services import search
-    except ImportError:
-        return None
+    """Practices and stories ranked by the search index (services/search.py), and the people
+    `who` ranks for the topic; None when the index fails (then topic matching)."""
     from copart_cli.core.errors import CopartError
+    from copart_cli.services import search, who
 
     scores: dict[str, float] = {}
     try:
@@ -258,7 +255,7 @@ def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str
             for r in found.results:
                 if r.score >= 0.3 * top:  # a draft of the clearly relevant, not everything that mentions it
                     scores[r.entry.id] = 10 * r.score / top
-        people = [p.id for p in search.who(rep, topic).people if p.member]
+        people = [p.id for p in who.who(rep, topic).people if p.member]
     except (CopartError, AttributeError, TypeError):
         return None
     return scores, people
@@ -286,7 +283,7 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
         raise NotFound(f"nothing in the repertoire is about '{topic}' yet",
                        hint="see the topics in copart.yaml, or ask the community: copart new ask")
     inbound: Counter = Counter()
-    from copart_cli.services.repertoire import outgoing_links
+    from copart_cli.core.links import outgoing_links
 
     known = set(snap.by_id)
     for e in entries:

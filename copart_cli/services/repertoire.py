@@ -21,9 +21,7 @@ from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Membe
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
-WIKI_LINK = re.compile(r"\[\[([^\]\|#\n]+)(?:#[^\]\|\n]*)?(?:\|[^\]\n]*)?\]\]")
 REVIEW_POLICIES = ("open", "coordinators")
-TEMPLATES_DIR = ".copart/templates"  # a repertoire's own template overrides (templating.py)
 PATHWAYS_DIR = "pathways"
 
 
@@ -431,38 +429,6 @@ def problem_from(exc: InvalidEntry, rel: str) -> Problem:
     if m and m.group(1) == rel:
         return Problem(rel, int(m.group(2)), m.group(3))
     return Problem(rel, 1, exc.message)
-
-
-def wiki_links(body: str) -> list[tuple[str, int]]:
-    """[[target]] links in a body, with their 0-based line offsets within it."""
-    found = []
-    for m in WIKI_LINK.finditer(body):
-        found.append((m.group(1).strip(), body.count("\n", 0, m.start())))
-    return found
-
-
-def resolve_link(target: str, known: set[str]) -> str | None:
-    """A link target as an entry id: the id itself, or the slug of a title-style link."""
-    if target in known:
-        return target
-    slug = ids.slugify(target)
-    return slug if slug in known else None
-
-
-def outgoing_links(entry: Entry, known: set[str]) -> set[str]:
-    targets = set()
-    for link in entry.links:
-        resolved = resolve_link(link, known)
-        if resolved:
-            targets.add(resolved)
-    for target, _ in wiki_links(entry.body):
-        resolved = resolve_link(target, known)
-        if resolved:
-            targets.add(resolved)
-    ask = as_text(entry.meta.get("answers")) if entry.kind == Kind.answer.value else ""
-    if ask in known:  # an ask that is not there (or a mapping in its place) is no link
-        targets.add(ask)
-    return targets
 
 
 def require_identity(rep: Repertoire):

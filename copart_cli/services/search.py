@@ -1,4 +1,4 @@
-"""Pull-style knowledge: keeping the index current, `search`, `ask`, `who`, `index`.
+"""Pull-style knowledge: keeping the index current, `search`, `index`, and what `ask` and `who` share.
 
 Before every query the index catches up with the repertoire incrementally:
 - files changed between the commit the index reflects and HEAD (one `git diff`, only when
@@ -19,12 +19,12 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from copart_cli.adapters.index import store as ixs
-from copart_cli.core.errors import LinkRefused, NotFound, UsageError
+from copart_cli.core.errors import LinkRefused, UsageError
 from copart_cli.adapters.files import list_dir, read_bytes
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
@@ -158,7 +158,7 @@ def _usable(store: ixs.IndexStore) -> bool:
 
 
 @contextlib.contextmanager
-def _snapshot(rep, progress: Progress | None):
+def snapshot(rep, progress: Progress | None):
     """The index caught up, then one snapshot of it for every query of the command."""
     store = store_for(rep)
     state = ensure_index(rep, progress, store=store)
@@ -213,31 +213,6 @@ class SearchResult:
     index: IndexState | None = None
 
 
-@dataclass
-class AskResult:
-    view = "search"
-    question: str
-    results: list[Result]
-    people: list[Person]
-    open_asks: list[Result]
-    corrections: dict[str, str]
-    answered: bool  # False: nothing answers it well
-    note: str | None = None
-    posted: Any = None  # the ask created by --post (a capture.WriteResult)
-    index: IndexState | None = None
-    terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
-
-
-@dataclass
-class WhoResult:
-    view = "search"
-    topic: str
-    people: list[Person]
-    corrections: dict[str, str] = field(default_factory=dict)
-    member: str | None = None  # set when asked about one member
-    index: IndexState | None = None
-
-
 def hit_entry(hit: ixs.Hit) -> Entry:
     meta: dict[str, Any] = {"id": hit.id, "kind": hit.kind, "title": hit.title, "author": hit.author,
                             "topics": hit.meta.get("topics") or [], "tags": hit.meta.get("tags") or []}
@@ -256,7 +231,7 @@ def hit_entry(hit: ixs.Hit) -> Entry:
 _STEM_CACHE: dict[str, str] = {}
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     s = _STEM_CACHE.get(word)
     if s is None:
         toks = ixs.analyse(word)
@@ -281,9 +256,9 @@ def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int 
         wanted = set(terms)
         for m in pattern.finditer(body):
             word = m.group(0)
-            stem = _stem(word.lower())
-            if stem in wanted:
-                found.append((m.start(), m.end(), stem))
+            stemmed = stem(word.lower())
+            if stemmed in wanted:
+                found.append((m.start(), m.end(), stemmed))
                 if len(found) > 2000:
                     break
     if not found:
@@ -358,11 +333,11 @@ def _cut(text: str, width: int) -> str:
     return text[: sp if sp > width // 2 else width] + "…"
 
 
-def _coverage(hit: ixs.Hit, terms: list[str]) -> float:
+def coverage(hit: ixs.Hit, terms: list[str]) -> float:
     return len(hit.matched & set(terms)) / len(terms) if terms else 0.0
 
 
-def _check_query(text: str, example: str = 'copart search "pricing workshop"') -> str:
+def check_query(text: str, example: str = 'copart search "pricing workshop"') -> str:
     text = text.replace("\0", " ")
     if not text.strip():
         raise UsageError("the query is empty", hint=example)
@@ -377,174 +352,14 @@ def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, 
            progress: Progress | None = None) -> SearchResult:
     from copart_cli.core.model import parse_since
 
-    text = _check_query(text)
+    text = check_query(text)
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     after = int(parse_since(since).timestamp()) if since else None
     q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
                   since=after, limit=limit)
-    with _snapshot(rep, progress) as (index, state):
+    with snapshot(rep, progress) as (index, state):
         found = index.search(q, root=rep.root)
-    results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), _coverage(h, found.terms))
+    results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), coverage(h, found.terms))
                for h in found.hits[:limit]]
     return SearchResult(text, results, found.total, found.corrections, found.note, state)
-
-
-# -- ask --------------------------------------------------------------------------------
-
-
-def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
-        author: str | None = None) -> AskResult:
-    question = _check_query(question, 'copart ask "how do we price a first workshop?"')
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
-    with _snapshot(rep, progress) as (index, state):
-        result = _ask(rep, index, question, limit, state)
-    if post:
-        if not result.terms:
-            raise UsageError("this question says nothing partners could answer (only question words)",
-                             hint='say what it is about: copart ask "how do we price a first workshop?" --post')
-        result.posted = post_ask(rep, question, result.terms, author=author)
-    return result
-
-
-def _ask(rep, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
-    found = index.search(ixs.Query(question, "ask", limit=limit), pool=60)
-    terms = found.terms
-    answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
-    best = max((_coverage(h, terms) for h in answers), default=0.0)
-    need = 1.0 if len(terms) <= 2 else 0.5
-    answered = bool(answers) and best >= need
-    results: list[Result] = []
-    if answered:
-        floor = max(0.34, 0.6 * best)
-        for h in answers:
-            cov = _coverage(h, terms)
-            if cov >= floor:
-                results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms), cov))
-            if len(results) == limit:
-                break
-    open_found = index.search(ixs.Query(question, "ask", kind="ask", status="open", limit=3))
-    open_asks = [Result(hit_entry(h), round(h.score, 4), [], _coverage(h, terms)) for h in open_found.hits[:3]
-                 if _coverage(h, terms) >= (1.0 if len(terms) == 1 else 0.5)]
-    floor = max(0.34, 0.6 * best)
-    relevant = [h for h in found.hits if _coverage(h, terms) >= floor]
-    people = rank_people(index, relevant, terms) if answered or any(h.kind == "member" for h in relevant) else []
-    note = found.note
-    if not answered and not note:
-        note = "nothing in the repertoire answers this well"
-    return AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state,
-                     terms=terms)
-
-
-def post_ask(rep, question: str, terms: list[str], author: str | None = None):
-    """Record the question as an open ask (one commit)."""
-    from copart_cli.services.capture import Changes, new_entry
-
-    one_line = " ".join(question.split())
-    title = one_line if len(one_line) <= 120 else one_line[:117].rsplit(" ", 1)[0] + "…"
-    topics = [t for t in rep.config.topics if any(_stem(w) in terms for w in re.findall(r"\w+", t.lower()))]
-    changes = Changes(body=question.strip() + "\n", topics=topics[:5])
-    return new_entry(rep, Kind.ask, title, changes, author=author)
-
-
-# -- who --------------------------------------------------------------------------------
-
-_KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
-
-
-def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit: int = 10) -> list[Person]:
-    """Members ranked by evidence: their profile, what they wrote, their accepted answers."""
-    if not hits:
-        return []
-    members = index.members()
-    top = max(h.score for h in hits) or 1.0
-    scores: dict[str, float] = {}
-    evidence: dict[str, list[tuple[float, str]]] = {}
-    tset = set(terms)
-
-    def add(person: str, weight: float, why: str) -> None:
-        scores[person] = scores.get(person, 0.0) + weight
-        evidence.setdefault(person, []).append((weight, why))
-
-    for h in hits:
-        rel = h.score / top
-        if h.kind == "member":
-            matching = [x for x in members.get(h.id, {}).get("expertise", [])
-                        if any(_stem(w) in tset for w in re.findall(r"\w+", x.lower()))]
-            why = "profile expertise: " + ", ".join(matching) if matching else "profile mentions: " + ", ".join(
-                sorted(h.matched & tset)[:4])
-            add(h.id, 1.5 * rel + (0.5 if matching else 0.0), why)
-            continue
-        if not h.author or (members and h.author not in members):
-            continue
-        if h.kind == "answer" and h.meta.get("accepted"):
-            add(h.author, 1.2 * rel, f"accepted answer: {h.title} ({h.id})")
-        else:
-            add(h.author, rel, f"wrote the {_KIND_WORD.get(h.kind, h.kind or 'entry')} '{h.title}' ({h.id})")
-    people = []
-    for pid, score in scores.items():
-        ev = [why for _, why in sorted(evidence[pid], key=lambda x: -x[0])][:4]
-        m = members.get(pid)
-        people.append(Person(pid, (m or {}).get("name") or pid, round(score, 3), ev, member=m is not None))
-    people.sort(key=lambda p: (-p.score, p.id))
-    return people[:limit]
-
-
-def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
-    topic = _check_query(topic, "copart who pricing (or copart who @member-id)")
-    if topic.startswith("@"):
-        return who_member(rep, topic[1:].strip(), progress)
-    with _snapshot(rep, progress) as (index, state):
-        found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
-        hits = [h for h in found.hits if _coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
-        credit = _Credit(rep)
-        hits = [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
-        people = rank_people(index, hits, found.terms, limit)
-    return WhoResult(topic, people[:limit], found.corrections, index=state)
-
-
-class _Credit:
-    """Who is credited with a hit: the member who signed the commit that added it (attribution.py)."""
-
-    def __init__(self, rep):
-        from copart_cli.services import attribution
-
-        self.added, self.credits = attribution.added_by(rep)
-
-    def __call__(self, h: ixs.Hit) -> str:
-        return self.credits.author(h.author, self.added.get(h.path))
-
-    def written_by(self, index: ixs.Reading, member: str) -> list[ixs.Hit]:
-        """What MEMBER is credited with, newest first: what names them and is not someone else's
-        signed work, and what names someone else but was added by a commit they signed."""
-        written = [h for h in index.by_author(member) if self(h) == member]
-        have = {h.path for h in written}
-        signed = [p for p, who in self.added.items() if who == member and p not in have]
-        others = [h for h in index.by_paths(signed) if self(h) == member]
-        return sorted(written + others, key=lambda h: -h.created) if others else written
-
-
-def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
-    with _snapshot(rep, progress) as (index, state):
-        return _who_member(index, member, state, _Credit(rep))
-
-
-def _who_member(index: ixs.Reading, member: str, state, credit: _Credit) -> WhoResult:
-    members = index.members()
-    if member not in members:
-        shown = member if len(member) <= 60 else member[:57] + "..."
-        raise NotFound(f"no member with id '{shown}'", hint="see the members with: copart list --kind member")
-    info = members[member]
-    evidence = []
-    if info.get("expertise"):
-        evidence.append("profile expertise: " + ", ".join(info["expertise"]))
-    written = credit.written_by(index, member)
-    accepted = [h for h in written if h.kind == "answer" and h.meta.get("accepted")]
-    for h in accepted[:5]:
-        evidence.append(f"accepted answer: {h.title} ({h.id})")
-    for h in [h for h in written if h.kind in ("story", "practice")][:8]:
-        evidence.append(f"wrote the {_KIND_WORD[h.kind]} '{h.title}' ({h.id})")
-    score = round(len(info.get("expertise", [])) * 0.5 + len(written) + len(accepted), 3)
-    person = Person(member, info.get("name") or member, score, evidence)
-    return WhoResult("@" + member, [person], member=member, index=state)

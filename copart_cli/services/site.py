@@ -31,7 +31,8 @@ from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, UsageError
 from copart_cli.adapters.files import read_cache, write_cache
 from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
-from copart_cli.services.repertoire import Repertoire, outgoing_links, resolve_link
+from copart_cli.core.links import outgoing_links, resolve_link
+from copart_cli.services.repertoire import Repertoire
 
 MARKER = ".copart-site.json"
 RECENT = 12

@@ -18,7 +18,8 @@ from copart_cli.core.model import (
     as_text,
     type_problem,
 )
-from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, problem_from, kind_of_folder, resolve_link, wiki_links
+from copart_cli.core.links import resolve_link, wiki_links
+from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, kind_of_folder, problem_from
 
 
 @dataclass

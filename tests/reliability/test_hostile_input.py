@@ -69,10 +69,10 @@ def indexed(tmp_path_factory) -> Path:
 
 
 def _query_all(root: Path, text: str) -> None:
-    from copart_cli.services import search
+    from copart_cli.services import ask, search, who
     from copart_cli.services.repertoire import Repertoire
 
-    for fn in (search.search, search.ask, search.who):
+    for fn in (search.search, ask.ask, who.who):
         try:
             fn(Repertoire(root), text)
         except CopartError as exc:
