@@ -1,7 +1,7 @@
 """`copart site DIR`: the repertoire as a static HTML site.
 
 Every page is rendered through the (sandboxed, overridable) templates in `templates/site/`;
-every piece of user text is Markdown rendered by markdown-it-py and then sanitised by nh3,
+every piece of user text is Markdown rendered and then sanitised (adapters/html.py),
 so a `<script>`, an `onerror=` or a `javascript:` link in an entry comes out inert. Links are
 relative, so the site works opened from disk (`file://`) and served by any web server.
 Search runs in the browser over a prebuilt index loaded as a script (`static/search-index.js`,
@@ -29,6 +29,7 @@ from typing import Any
 from copart_cli import __version__
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, UsageError
+from copart_cli.adapters.html import WIKI_LINK, MarkdownRenderer, engine_version
 from copart_cli.adapters.files import read_cache, write_cache
 from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
 from copart_cli.services.repertoire import Repertoire, outgoing_links, resolve_link
@@ -37,7 +38,6 @@ MARKER = ".copart-site.json"
 RECENT = 12
 KEYWORDS_PER_ENTRY = 60
 PARALLEL_FROM = 400  # entries; below this, one process is faster than starting workers
-_WIKI = re.compile(r"\[\[([^\]\|#\n]+)(#[^\]\|\n]*)?(?:\|([^\]\n]*))?\]\]")
 _WORD = re.compile(r"[^\W_]{3,24}", re.UNICODE)
 _STOP = frozenset(
     """the and for are but not you all any can had her was one our out has have him his how its may new now
@@ -63,62 +63,18 @@ class SiteResult:
     replaced: bool
 
 
-# -- Markdown → safe HTML -----------------------------------------------------------------
+# -- Markdown → safe HTML (adapters.html) -------------------------------------------------
 
 
-class HtmlRenderer:
-    """Markdown to sanitised HTML, with [[wiki links]] resolved to the site's pages."""
+def html_renderer(known: dict[str, str], root: str = "../") -> MarkdownRenderer:
+    """A renderer whose [[wiki links]] lead to the site's pages (`known`: id -> site path)."""
+    known_ids = set(known)
 
-    def __init__(self, known: dict[str, str], root: str = "../"):
-        from markdown_it import MarkdownIt
+    def link(target: str) -> str | None:
+        resolved = resolve_link(target, known_ids)
+        return root + known[resolved] if resolved else None
 
-        self.known = known  # id -> site path (e.g. 'stories/x.html')
-        self.known_ids = set(known)
-        self.root = root
-        self.md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
-        self.md.inline.ruler.before("link", "wikilink", self._wikilink)
-
-    def _wikilink(self, state, silent: bool) -> bool:
-        if not state.src.startswith("[[", state.pos):
-            return False
-        m = _WIKI.match(state.src, state.pos)
-        if not m:
-            return False
-        if not silent:
-            target = m.group(1).strip()
-            label = (m.group(3) or "").strip() or target
-            resolved = resolve_link(target, self.known_ids)
-            if resolved:
-                tok = state.push("link_open", "a", 1)
-                tok.attrs = {"href": self.root + self.known[resolved], "class": "wikilink"}
-                text = state.push("text", "", 0)
-                text.content = label
-                state.push("link_close", "a", -1)
-            else:
-                state.push("em_open", "em", 1)
-                text = state.push("text", "", 0)
-                text.content = label
-                state.push("em_close", "em", -1)
-        state.pos = m.end()
-        return True
-
-    def html(self, markdown: str) -> str:
-        return sanitise(self.md.render(markdown))
-
-
-def sanitise(html: str) -> str:
-    """Only harmless HTML survives: no scripts, no event handlers, no javascript: or data: links."""
-    import nh3
-
-    return nh3.clean(
-        html,
-        tags=nh3.ALLOWED_TAGS | {"details", "summary"},
-        attributes={**nh3.ALLOWED_ATTRIBUTES, "a": {"href", "title", "hreflang"}},
-        allowed_classes={"a": {"wikilink"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    return MarkdownRenderer(link)
 
 
 def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
@@ -128,12 +84,12 @@ def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
 
 
 # One renderer per worker process, built by the pool initializer.
-_worker: HtmlRenderer | None = None
+_worker: MarkdownRenderer | None = None
 
 
 def _init_worker(known: dict[str, str]) -> None:
     global _worker
-    _worker = HtmlRenderer(known)
+    _worker = html_renderer(known)
 
 
 def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:
@@ -188,22 +144,14 @@ def cache_key(body: str, known: dict[str, str]) -> str:
     digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
     if "[[" not in body:
         return digest
-    targets = sorted({m.group(1).strip() for m in _WIKI.finditer(body)})
+    targets = sorted({m.group(1).strip() for m in WIKI_LINK.finditer(body)})
     ids_ = set(known)
     resolved = [f"{t}>{known.get(resolve_link(t, ids_) or '', '')}" for t in targets]
     return digest + "|" + hashlib.sha1("\n".join(resolved).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _cache_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    parts = [RENDER_VERSION, __version__]
-    for dist in ("markdown-it-py", "nh3"):
-        try:
-            parts.append(version(dist))
-        except PackageNotFoundError:
-            parts.append("?")
-    return "/".join(parts)
+    return "/".join([RENDER_VERSION, __version__, engine_version()])
 
 
 # -- the output folder ---------------------------------------------------------------------
@@ -272,7 +220,7 @@ class _Slugs:
 
 def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.datetime | None = None) -> SiteResult:
     from copart_cli.adapters import templating
-    from copart_cli.services.publish import Snapshot, summary
+    from copart_cli.services.snapshot import Snapshot, summary
 
     started = time.perf_counter()
     now = now or utcnow()
@@ -340,7 +288,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
     paths_found = pathway_mod.load_all(rep)
     renderer = templating.Renderer(rep.root, autoescape=True)
     safe = renderer.safe
-    intro = HtmlRenderer(known, root="")
+    intro = html_renderer(known, root="")
     site = {
         "name": config.name,
         "domain": config.domain,
