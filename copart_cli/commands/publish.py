@@ -11,9 +11,11 @@ from copart_cli.commands._common import JsonOpt, emit, options, repertoire
 
 
 def _now():
-    from copart_cli.services.publish import env_now
+    import os
 
-    return env_now()
+    from copart_cli.core.model import pinned_now
+
+    return pinned_now(os.environ)
 
 
 def digest(
@@ -27,7 +29,7 @@ def digest(
     json: JsonOpt = False,
 ) -> None:
     """What is new and changed, who contributed, open asks and accepted answers: ready to paste."""
-    from copart_cli.services.publish import digest as make_digest
+    from copart_cli.services.digest import digest as make_digest
 
     as_json = json or options(ctx).json
     result = make_digest(repertoire(ctx), since, until, "json" if as_json else fmt.lower(), base_url, _now())
@@ -52,7 +54,7 @@ def stats(
     json: JsonOpt = False,
 ) -> None:
     """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
-    from copart_cli.services.publish import stats as make_stats
+    from copart_cli.services.stats import stats as make_stats
 
     emit(ctx, make_stats(repertoire(ctx), months, _now()), json)
 
@@ -63,7 +65,7 @@ def stale(
     json: JsonOpt = False,
 ) -> None:
     """Entries to review: a passed `review_by` date, or no change or review for a year."""
-    from copart_cli.services.publish import stale as find_stale
+    from copart_cli.services.stats import stale as find_stale
 
     emit(ctx, find_stale(repertoire(ctx), older_than, _now()), json)
 

@@ -18,9 +18,10 @@ def join(
     json: JsonOpt = False,
 ) -> None:
     """Clone a partner's or the hub's repertoire and build its index."""
-    from copart_cli.services.sync import join as run_join
+    from copart_cli.services.join import join as run_join
+    from copart_cli.ui import warn
 
-    emit(ctx, run_join(url, directory, branch), json)
+    emit(ctx, run_join(url, directory, branch, warn=warn), json)
 
 
 def sync(
@@ -33,8 +34,10 @@ def sync(
 ) -> None:
     """Commit edits made outside copart, fetch, integrate, push; offline-safe (exit 3 when offline or a conflict is left)."""
     from copart_cli.services.sync import sync as run_sync
+    from copart_cli.ui import warn
 
-    result = run_sync(repertoire(ctx), remote=remote, push=not no_push, bundle_out=bundle, bundle_in=from_bundle)
+    result = run_sync(repertoire(ctx), remote=remote, push=not no_push, bundle_out=bundle, bundle_in=from_bundle,
+                      warn=warn)
     emit(ctx, result, json)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -42,7 +45,7 @@ def sync(
 
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Local edits, commits to sync per remote, conflicts waiting, index freshness."""
-    from copart_cli.services.sync import status as run_status
+    from copart_cli.services.status import status as run_status
 
     emit(ctx, run_status(repertoire(ctx)), json)
 
@@ -57,7 +60,7 @@ def resolve(
 ) -> None:
     """Settle a conflict: keep the entry, take the conflict copy, or combine both; the copy is cleared."""
     from copart_cli.core.errors import InputNeeded
-    from copart_cli.services.sync import resolve as run_resolve
+    from copart_cli.services.resolve import resolve as run_resolve
 
     opts = options(ctx, json)
     if keep is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -133,6 +135,35 @@ def iso(value: dt.datetime | None) -> str | None:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # sorts undated things first
+
+
+def pinned_now(environ: Mapping[str, str]) -> dt.datetime | None:
+    """COPART_NOW (an ISO time) pins "now" for reproducible digests and stats (tests, reports).
+
+    Read at the edge (the command passes os.environ), never deep inside a service.
+    """
+    text = environ.get("COPART_NOW")
+    return as_datetime(text) if text else None
+
+
+def jsonable(value: Any) -> Any:
+    """Frontmatter values as JSON: dates as ISO-8601 UTC, everything else as is or as text."""
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # YAML's .inf and .nan have no JSON spelling
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 @dataclass

@@ -8,14 +8,11 @@ one commit; only the asker or a coordinator may do it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, NotFound, UsageError
-from copart_cli.core.model import Entry, Kind
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind
 
 
 @dataclass

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
-from copart_cli.core.model import Entry, Kind, parse_since
 from copart_cli.core.links import outgoing_links
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, parse_since
 from copart_cli.services.repertoire import Repertoire
 
 
@@ -39,9 +38,6 @@ def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
     backlinks.sort(key=lambda e: e.id)
     answers.sort(key=lambda e: (not e.meta.get("accepted"), e.created or _EPOCH))
     return ShownEntry(entry, backlinks, answers)
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def list_entries(

@@ -196,6 +196,56 @@ def _author(rep: Repertoire) -> tuple[str, str | None]:
 def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                   progress: Progress | None = None) -> ImportResult:
     source = source.expanduser()
+    _check_source(rep, source, kind)
+    found, skipped = _walk(source)
+    result = ImportResult(source=source, kind=kind.value, skipped=skipped)
+    (rep.root / kind.folder).mkdir(exist_ok=True)
+    now = utcnow()
+    # The whole write, from the first file to the commit, happens under the write lock with
+    # every file journaled before it is created: a killed import is rolled back by the next
+    # writer (Repertoire.recover), so importing again gives each file exactly once; a failed
+    # one (a full disk) removes its files itself.
+    with rep.write_lock():
+        earlier = _imported_before(rep)
+        files = _NewFiles(rep, rep.bulk_write())
+        try:
+            author, profile = _author(rep)
+            if profile is not None:
+                (rep.root / Kind.member.folder).mkdir(exist_ok=True)
+                if not files.create(f"{Kind.member.folder}/{author}.md", profile):
+                    raise CopartError(f"{Kind.member.folder}/{author}.md appeared while importing; nothing was imported",
+                                      hint="run the import again")
+                files.claimed.add(author)
+                result.added_member = author
+            unreadable, mistyped = _import_files(source, found, kind, author, now, earlier, files, result, progress)
+            if not result.imported:
+                for rel in files.written:
+                    (rep.root / rel).unlink(missing_ok=True)
+                files.written.clear()
+                return result
+            count = len(result.imported)
+            message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
+            # the write door: under review, the whole import is one contribution, not a commit on main
+            result.commit = rep.commit(files.written, message, contribution=f"import {source.name}")
+        except BaseException:
+            # Nothing of the user's is lost by removing our copies: the originals are untouched.
+            if result.commit is None:
+                for rel in files.written:
+                    try:
+                        (rep.root / rel).unlink()
+                    except OSError:
+                        pass
+            raise
+        finally:
+            files.bulk.done()
+    pending = rep.pending_paths()
+    for entry in result.imported:
+        entry.pending = entry.path in pending
+    _add_notes(result, unreadable, mistyped)
+    return result
+
+
+def _check_source(rep: Repertoire, source: Path, kind: Kind) -> None:
     if not source.exists():
         raise UsageError(f"{source} does not exist")
     if not source.is_dir():
@@ -206,94 +256,66 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     if kind == Kind.member or kind == Kind.answer:
         raise UsageError(f"cannot import files as {kind.value} entries",
                          hint="use --kind practice, story or ask")
-    found, skipped = _walk(source)
-    result = ImportResult(source=source, kind=kind.value, skipped=skipped)
-    folder = rep.root / kind.folder
-    folder.mkdir(exist_ok=True)
-    now = utcnow()
-    written: list[str] = []
-    claimed: set[str] = set()
 
-    def taken(candidate: str) -> bool:
-        return candidate in claimed or rep.id_taken(candidate)
 
-    def create(rel: str, text: str) -> bool:
+class _NewFiles:
+    """The files one import creates: journaled first, so a roll-back knows exactly which are ours."""
+
+    def __init__(self, rep: Repertoire, bulk):
+        self.rep = rep
+        self.bulk = bulk
+        self.written: list[str] = []
+        self.claimed: set[str] = set()  # ids given out by this import
+
+    def taken(self, candidate: str) -> bool:
+        return candidate in self.claimed or self.rep.id_taken(candidate)
+
+    def create(self, rel: str, text: str) -> bool:
         """Journal, then write one new file; False when the path is taken. A file counts as
         written (so a failure removes it) from its creation on: half of it is never left."""
-        bulk.add(rel)
+        self.bulk.add(rel)
         try:
-            fh = open_new(rep.root / rel, rel)
+            fh = open_new(self.rep.root / rel, rel)
         except FileExistsError:  # not ours: a roll-back must leave it alone
-            bulk.add("-" + rel)
+            self.bulk.add("-" + rel)
             return False
-        written.append(rel)
+        self.written.append(rel)
         with fh:
             fh.write(text)
         return True
 
-    # The whole write, from the first file to the commit, happens under the write lock with
-    # every file journaled before it is created: a killed import is rolled back by the next
-    # writer (Repertoire.recover), so importing again gives each file exactly once; a failed
-    # one (a full disk) removes its files itself.
-    with rep.write_lock():
-        earlier = _imported_before(rep)
-        unreadable: list[str] = []
-        mistyped: list[str] = []  # a date that is none, a list for a title: read as missing
-        bulk = rep.bulk_write()
-        try:
-            author, profile = _author(rep)
-            if profile is not None:
-                (rep.root / Kind.member.folder).mkdir(exist_ok=True)
-                if not create(f"{Kind.member.folder}/{author}.md", profile):
-                    raise CopartError(f"{Kind.member.folder}/{author}.md appeared while importing; nothing was imported",
-                                      hint="run the import again")
-                claimed.add(author)
-                result.added_member = author
-            total = len(found)
-            for n, rel_src in enumerate(found, 1):
-                if progress:
-                    progress(n, total)
-                text, why = _read(source / rel_src)
-                if text is None:
-                    result.skipped.append(Skipped(rel_src, why or "unreadable"))
-                    continue
-                parsed = _split_existing(text, rel_src)
-                same = earlier.get((rel_src, parsed.body))
-                if same:
-                    result.skipped.append(Skipped(rel_src, f"already imported (as {same}, unchanged)"))
-                    continue
-                if parsed.unreadable_fm:
-                    unreadable.append(rel_src)
-                wrong = [f"'{k}' {why}" for k, v in parsed.meta.items() if (why := type_problem(k, v))]
-                if wrong:
-                    mistyped.append(f"{rel_src} ({', '.join(wrong)})")
-                entry_text, entry = _convert(parsed, rel_src, kind, author, now, taken)
-                claimed.add(entry.id)
-                if create(entry.path, entry_text):
-                    result.imported.append(entry)
-            if not result.imported:
-                for rel in written:
-                    (rep.root / rel).unlink(missing_ok=True)
-                written.clear()
-                return result
-            count = len(result.imported)
-            message = f"import: {count} {kind.value} entr{'y' if count == 1 else 'ies'} from {source.name or source}"
-            # the write door: under review, the whole import is one contribution, not a commit on main
-            result.commit = rep.commit(written, message, contribution=f"import {source.name}")
-        except BaseException:
-            # Nothing of the user's is lost by removing our copies: the originals are untouched.
-            if result.commit is None:
-                for rel in written:
-                    try:
-                        (rep.root / rel).unlink()
-                    except OSError:
-                        pass
-            raise
-        finally:
-            bulk.done()
-    pending = rep.pending_paths()
-    for entry in result.imported:
-        entry.pending = entry.path in pending
+
+def _import_files(source: Path, found: list[str], kind: Kind, author: str, now, earlier: dict[tuple[str, str], str],
+                  files: _NewFiles, result: ImportResult, progress: Progress | None) -> tuple[list[str], list[str]]:
+    """Convert and write each file found; returns the files with unreadable and with mistyped frontmatter."""
+    unreadable: list[str] = []
+    mistyped: list[str] = []  # a date that is none, a list for a title: read as missing
+    total = len(found)
+    for n, rel_src in enumerate(found, 1):
+        if progress:
+            progress(n, total)
+        text, why = _read(source / rel_src)
+        if text is None:
+            result.skipped.append(Skipped(rel_src, why or "unreadable"))
+            continue
+        parsed = _split_existing(text, rel_src)
+        same = earlier.get((rel_src, parsed.body))
+        if same:
+            result.skipped.append(Skipped(rel_src, f"already imported (as {same}, unchanged)"))
+            continue
+        if parsed.unreadable_fm:
+            unreadable.append(rel_src)
+        wrong = [f"'{k}' {why}" for k, v in parsed.meta.items() if (why := type_problem(k, v))]
+        if wrong:
+            mistyped.append(f"{rel_src} ({', '.join(wrong)})")
+        entry_text, entry = _convert(parsed, rel_src, kind, author, now, files.taken)
+        files.claimed.add(entry.id)
+        if files.create(entry.path, entry_text):
+            result.imported.append(entry)
+    return unreadable, mistyped
+
+
+def _add_notes(result: ImportResult, unreadable: list[str], mistyped: list[str]) -> None:
     if unreadable:
         shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
         result.notes.append(f"{len(unreadable)} file{'s have' if len(unreadable) > 1 else ' has'} frontmatter that is "
@@ -306,7 +328,6 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     if links:
         result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "
                             "copart check reports those that name no entry")
-    return result
 
 
 def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:

@@ -177,7 +177,7 @@ def get(rep: Repertoire, name: str) -> Pathway:
 
 
 def _resolve(rep: Repertoire, steps: list[Step]) -> list[ResolvedStep]:
-    from copart_cli.services.publish import summary
+    from copart_cli.services.snapshot import summary
 
     out = []
     for i, step in enumerate(steps, 1):
@@ -264,7 +264,7 @@ def _search_scores(rep: Repertoire, topic: str, per_kind: int) -> tuple[dict[str
 def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_kind: int = PER_KIND,
                     now: dt.datetime | None = None) -> PathwaySuggestion:
     """Draft a pathway on `topic`: the best practices, then stories, then the people to meet."""
-    from copart_cli.services.publish import Snapshot
+    from copart_cli.services.snapshot import Snapshot
 
     topic = topic.strip()
     if not topic:

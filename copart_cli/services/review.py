@@ -239,7 +239,7 @@ def _events(git, refs: list[str]) -> list[Event]:
     return events
 
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+from copart_cli.core.model import EPOCH as _EPOCH  # noqa: E402
 
 
 def _state(c: Contribution) -> str:

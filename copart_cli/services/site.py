@@ -1,7 +1,7 @@
 """`copart site DIR`: the repertoire as a static HTML site.
 
 Every page is rendered through the (sandboxed, overridable) templates in `templates/site/`;
-every piece of user text is Markdown rendered by markdown-it-py and then sanitised by nh3,
+every piece of user text is Markdown rendered and then sanitised (adapters/html.py),
 so a `<script>`, an `onerror=` or a `javascript:` link in an entry comes out inert. Links are
 relative, so the site works opened from disk (`file://`) and served by any web server.
 Search runs in the browser over a prebuilt index loaded as a script (`static/search-index.js`,
@@ -29,16 +29,16 @@ from typing import Any
 from copart_cli import __version__
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, UsageError
+from copart_cli.adapters.html import MarkdownRenderer, engine_version
 from copart_cli.adapters.files import read_cache, write_cache
 from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
-from copart_cli.core.links import outgoing_links, resolve_link
+from copart_cli.core.links import WIKI_LINK, outgoing_links, resolve_link
 from copart_cli.services.repertoire import Repertoire
 
 MARKER = ".copart-site.json"
 RECENT = 12
 KEYWORDS_PER_ENTRY = 60
 PARALLEL_FROM = 400  # entries; below this, one process is faster than starting workers
-_WIKI = re.compile(r"\[\[([^\]\|#\n]+)(#[^\]\|\n]*)?(?:\|([^\]\n]*))?\]\]")
 _WORD = re.compile(r"[^\W_]{3,24}", re.UNICODE)
 _STOP = frozenset(
     """the and for are but not you all any can had her was one our out has have him his how its may new now
@@ -64,62 +64,18 @@ class SiteResult:
     replaced: bool
 
 
-# -- Markdown → safe HTML -----------------------------------------------------------------
+# -- Markdown → safe HTML (adapters.html) -------------------------------------------------
 
 
-class HtmlRenderer:
-    """Markdown to sanitised HTML, with [[wiki links]] resolved to the site's pages."""
+def html_renderer(known: dict[str, str], root: str = "../") -> MarkdownRenderer:
+    """A renderer whose [[wiki links]] lead to the site's pages (`known`: id -> site path)."""
+    known_ids = set(known)
 
-    def __init__(self, known: dict[str, str], root: str = "../"):
-        from markdown_it import MarkdownIt
+    def link(target: str) -> str | None:
+        resolved = resolve_link(target, known_ids)
+        return root + known[resolved] if resolved else None
 
-        self.known = known  # id -> site path (e.g. 'stories/x.html')
-        self.known_ids = set(known)
-        self.root = root
-        self.md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
-        self.md.inline.ruler.before("link", "wikilink", self._wikilink)
-
-    def _wikilink(self, state, silent: bool) -> bool:
-        if not state.src.startswith("[[", state.pos):
-            return False
-        m = _WIKI.match(state.src, state.pos)
-        if not m:
-            return False
-        if not silent:
-            target = m.group(1).strip()
-            label = (m.group(3) or "").strip() or target
-            resolved = resolve_link(target, self.known_ids)
-            if resolved:
-                tok = state.push("link_open", "a", 1)
-                tok.attrs = {"href": self.root + self.known[resolved], "class": "wikilink"}
-                text = state.push("text", "", 0)
-                text.content = label
-                state.push("link_close", "a", -1)
-            else:
-                state.push("em_open", "em", 1)
-                text = state.push("text", "", 0)
-                text.content = label
-                state.push("em_close", "em", -1)
-        state.pos = m.end()
-        return True
-
-    def html(self, markdown: str) -> str:
-        return sanitise(self.md.render(markdown))
-
-
-def sanitise(html: str) -> str:
-    """Only harmless HTML survives: no scripts, no event handlers, no javascript: or data: links."""
-    import nh3
-
-    return nh3.clean(
-        html,
-        tags=nh3.ALLOWED_TAGS | {"details", "summary"},
-        attributes={**nh3.ALLOWED_ATTRIBUTES, "a": {"href", "title", "hreflang"}},
-        allowed_classes={"a": {"wikilink"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    return MarkdownRenderer(link)
 
 
 def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
@@ -129,12 +85,12 @@ def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
 
 
 # One renderer per worker process, built by the pool initializer.
-_worker: HtmlRenderer | None = None
+_worker: MarkdownRenderer | None = None
 
 
 def _init_worker(known: dict[str, str]) -> None:
     global _worker
-    _worker = HtmlRenderer(known)
+    _worker = html_renderer(known)
 
 
 def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:
@@ -189,22 +145,14 @@ def cache_key(body: str, known: dict[str, str]) -> str:
     digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
     if "[[" not in body:
         return digest
-    targets = sorted({m.group(1).strip() for m in _WIKI.finditer(body)})
+    targets = sorted({m.group(1).strip() for m in WIKI_LINK.finditer(body)})
     ids_ = set(known)
     resolved = [f"{t}>{known.get(resolve_link(t, ids_) or '', '')}" for t in targets]
     return digest + "|" + hashlib.sha1("\n".join(resolved).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _cache_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    parts = [RENDER_VERSION, __version__]
-    for dist in ("markdown-it-py", "nh3"):
-        try:
-            parts.append(version(dist))
-        except PackageNotFoundError:
-            parts.append("?")
-    return "/".join(parts)
+    return "/".join([RENDER_VERSION, __version__, engine_version()])
 
 
 # -- the output folder ---------------------------------------------------------------------
@@ -272,206 +220,232 @@ class _Slugs:
 
 
 def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.datetime | None = None) -> SiteResult:
-    from copart_cli.adapters import templating
-    from copart_cli.services.publish import Snapshot, summary
-
     started = time.perf_counter()
     now = now or utcnow()
     out = Path(os.path.abspath(out.expanduser()))
     replaced = check_target(out)
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent} does not exist", hint="create the parent folder first")
-
-    snap = Snapshot(rep)
-    entries = sorted(snap.entries, key=lambda e: e.path)
-    known = {e.id: page_of(e) for e in entries}
-    known_ids = set(known)
     cache_path = rep.state_dir / "site-cache.json"  # local, derived: never committed
     cache = read_cache(cache_path, _cache_version())
-    rendered = render_bodies([e.body for e in entries], known, jobs, cache)
-    html_of = {e.id: rendered[i][0] for i, e in enumerate(entries)}
-    words_of = {e.id: rendered[i][1] for i, e in enumerate(entries)}
+    b = _Build(rep, now, jobs, cache)
+    b.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        b.entry_pages()
+        b.list_pages()
+        pathway_cards = b.pathway_pages()
+        b.home(pathway_cards)
+        index_bytes = b.static_files()
+        marker = {"generator": "copart", "version": __version__, "community": b.config.name, "built": iso(now),
+                  "pages": b.pages, "entries": len(b.entries)}
+        (b.tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        _swap_in(b.tmp, out)
+        write_cache(cache_path, _cache_version(), cache)
+    except BaseException:
+        shutil.rmtree(b.tmp, ignore_errors=True)
+        raise
+    return SiteResult(out, b.pages, len(b.entries), len(b.snap.members), len(b.by_topic), index_bytes,
+                      round(time.perf_counter() - started, 2), replaced)
 
-    backlinks: dict[str, list[Entry]] = defaultdict(list)
-    for e in entries:
-        for target in outgoing_links(e, known_ids):
-            if target != e.id and not (e.kind == Kind.answer.value and str(e.meta.get("answers")) == target):
-                backlinks[target].append(e)
 
-    topic_slug, tag_slug = _Slugs(), _Slugs()
-    by_topic: dict[str, list[Entry]] = defaultdict(list)
-    by_tag: dict[str, list[Entry]] = defaultdict(list)
-    for e in entries:
-        for t in dict.fromkeys(e.topics):
-            by_topic[t].append(e)
-        for t in dict.fromkeys(e.tags):
-            by_tag[t].append(e)
+def _date(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
 
-    def date(value) -> str:
-        return value.strftime("%Y-%m-%d") if value else ""
 
-    def card(e: Entry) -> dict[str, Any]:
-        author = e.author
+def _newest(items: list[Entry]) -> list[Entry]:
+    return sorted(items, key=lambda e: (e.created or dt.datetime.min.replace(tzinfo=dt.timezone.utc), e.id),
+                  reverse=True)
+
+
+class _Build:
+    """One site build: everything read once, then one method per group of pages, written into `tmp`."""
+
+    def __init__(self, rep: Repertoire, now: dt.datetime, jobs: int | None, cache: dict[str, list]):
+        from copart_cli.adapters import templating
+        from copart_cli.services import pathways
+        from copart_cli.services.snapshot import Snapshot
+
+        self.snap = snap = Snapshot(rep)
+        self.entries = sorted(snap.entries, key=lambda e: e.path)
+        self.known = {e.id: page_of(e) for e in self.entries}
+        self.known_ids = set(self.known)
+        rendered = render_bodies([e.body for e in self.entries], self.known, jobs, cache)
+        self.html_of = {e.id: rendered[i][0] for i, e in enumerate(self.entries)}
+        self.words_of = {e.id: rendered[i][1] for i, e in enumerate(self.entries)}
+        self.backlinks: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            for target in outgoing_links(e, self.known_ids):
+                if target != e.id and not (e.kind == Kind.answer.value and str(e.meta.get("answers")) == target):
+                    self.backlinks[target].append(e)
+        self.topic_slug, self.tag_slug = _Slugs(), _Slugs()
+        self.by_topic: dict[str, list[Entry]] = defaultdict(list)
+        self.by_tag: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            for t in dict.fromkeys(e.topics):
+                self.by_topic[t].append(e)
+            for t in dict.fromkeys(e.tags):
+                self.by_tag[t].append(e)
+        self.cards = {e.id: self.card(e) for e in self.entries}
+        self.config = rep.config
+        self.paths_found = pathways.load_all(rep)
+        self.renderer = templating.Renderer(rep.root, autoescape=True)
+        self.safe = self.renderer.safe
+        self.intro = html_renderer(self.known, root="")
+        self.site = {
+            "name": self.config.name,
+            "domain": self.config.domain,
+            "generator": f"copart {__version__}",
+            "built": iso(now),
+            "has_pathways": bool(self.paths_found),
+        }
+        self.tmp = Path()
+        self.pages = 0
+
+    def card(self, e: Entry) -> dict[str, Any]:
+        from copart_cli.services.snapshot import summary
+
+        author, snap = e.author, self.snap
         return {
             "id": e.id,
             "kind": e.kind,
             "title": e.title,
-            "url": known[e.id],
+            "url": self.known[e.id],
             "author": author,
             "author_name": snap.member_name(author) if author else "",
-            "author_url": known.get(author, "") if author in snap.members else "",
-            "created": date(e.created),
-            "topics": [{"name": t, "url": f"topics/{topic_slug(t)}.html"} for t in dict.fromkeys(e.topics)],
-            "tags": [{"name": t, "url": f"tags/{tag_slug(t)}.html"} for t in dict.fromkeys(e.tags)],
+            "author_url": self.known.get(author, "") if author in snap.members else "",
+            "created": _date(e.created),
+            "topics": [{"name": t, "url": f"topics/{self.topic_slug(t)}.html"} for t in dict.fromkeys(e.topics)],
+            "tags": [{"name": t, "url": f"tags/{self.tag_slug(t)}.html"} for t in dict.fromkeys(e.tags)],
             "summary": summary(e),
             "status": str(e.meta.get("status") or "open") if e.kind == Kind.ask.value else "",
             "accepted": bool(e.meta.get("accepted")) if e.kind == Kind.answer.value else False,
             "source": e.source or "",
         }
 
-    cards = {e.id: card(e) for e in entries}
+    def write(self, rel: str, template: str, depth: int, **context: Any) -> None:
+        html = self.renderer.render(template, {"site": self.site, "root": "../" * depth, "page": rel, **context})
+        target = self.tmp / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        self.pages += 1
 
-    def newest(items: list[Entry]) -> list[Entry]:
-        return sorted(items, key=lambda e: (e.created or dt.datetime.min.replace(tzinfo=dt.timezone.utc), e.id),
-                      reverse=True)
-
-    config = rep.config
-    from copart_cli.services import pathways as pathway_mod
-
-    paths_found = pathway_mod.load_all(rep)
-    renderer = templating.Renderer(rep.root, autoescape=True)
-    safe = renderer.safe
-    intro = HtmlRenderer(known, root="")
-    site = {
-        "name": config.name,
-        "domain": config.domain,
-        "generator": f"copart {__version__}",
-        "built": iso(now),
-        "has_pathways": bool(paths_found),
-    }
-
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    pages = 0
-    try:
-        def write(rel: str, template: str, depth: int, **context: Any) -> None:
-            nonlocal pages
-            html = renderer.render(template, {"site": site, "root": "../" * depth, "page": rel, **context})
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
-            pages += 1
-
+    def entry_pages(self) -> None:
+        cards, safe, snap = self.cards, self.safe, self.snap
         for kind in Kind:
-            (tmp / kind.folder).mkdir()
-        for e in entries:
+            (self.tmp / kind.folder).mkdir()
+        for e in self.entries:
             c = cards[e.id]
-            answers = [dict(cards[a.id], html=safe(html_of[a.id])) for a in snap.answers.get(e.id, [])]
+            answers = [dict(cards[a.id], html=safe(self.html_of[a.id])) for a in snap.answers.get(e.id, [])]
             answers.sort(key=lambda a: not a["accepted"])
             context = {
                 "entry": c,
-                "body": safe(html_of[e.id]),
-                "backlinks": [cards[b.id] for b in sorted(backlinks.get(e.id, []), key=lambda b: b.title.lower())],
-                "links": [cards[t] for t in sorted(outgoing_links(e, known_ids)) if t != e.id],
+                "body": safe(self.html_of[e.id]),
+                "backlinks": [cards[b.id] for b in sorted(self.backlinks.get(e.id, []), key=lambda b: b.title.lower())],
+                "links": [cards[t] for t in sorted(outgoing_links(e, self.known_ids)) if t != e.id],
                 "answers": answers,
                 "ask": cards.get(str(e.meta.get("answers"))) if e.kind == Kind.answer.value else None,
             }
             if e.kind == Kind.member.value:
-                m = e.meta
-                wrote = [cards[x.id] for x in newest([x for x in entries if x.author == e.id
-                                                      and x.kind not in (Kind.answer.value, Kind.member.value)])]
-                answered = [cards[x.id] for x in newest([x for x in entries
-                                                         if x.author == e.id and x.kind == Kind.answer.value])]
-                profile = {k: _listish(m.get(k)) for k in ("roles", "expertise", "offers", "needs", "accreditations")}
-                profile.update({k: str(m.get(k) or "") for k in ("name", "location", "status")})
-                profile["joined"] = date(as_datetime(m.get("joined")))
-                write(c["url"], "site/member.html", 1, **context, profile=profile, wrote=wrote, answered=answered)
+                self.member_page(e, c, context)
             else:
-                write(c["url"], "site/entry.html", 1, **context)
+                self.write(c["url"], "site/entry.html", 1, **context)
 
-        def listing(rel: str, title: str, items: list[Entry], depth: int = 0, intro_text: str = "") -> None:
-            write(rel, "site/list.html", depth, title=title, intro=intro_text, entries=[cards[e.id] for e in items])
+    def member_page(self, e: Entry, c: dict[str, Any], context: dict[str, Any]) -> None:
+        m, cards = e.meta, self.cards
+        wrote = [cards[x.id] for x in _newest([x for x in self.entries if x.author == e.id
+                                               and x.kind not in (Kind.answer.value, Kind.member.value)])]
+        answered = [cards[x.id] for x in _newest([x for x in self.entries
+                                                  if x.author == e.id and x.kind == Kind.answer.value])]
+        profile = {k: _listish(m.get(k)) for k in ("roles", "expertise", "offers", "needs", "accreditations")}
+        profile.update({k: str(m.get(k) or "") for k in ("name", "location", "status")})
+        profile["joined"] = _date(as_datetime(m.get("joined")))
+        self.write(c["url"], "site/member.html", 1, **context, profile=profile, wrote=wrote, answered=answered)
 
+    def listing(self, rel: str, title: str, items: list[Entry], depth: int = 0, intro_text: str = "") -> None:
+        self.write(rel, "site/list.html", depth, title=title, intro=intro_text,
+                   entries=[self.cards[e.id] for e in items])
+
+    def list_pages(self) -> None:
+        snap, cards, by_topic, by_tag = self.snap, self.cards, self.by_topic, self.by_tag
         kinds_pages = [
             ("stories.html", "Stories", Kind.story, "What happened and what we learned."),
             ("practices.html", "Practice notes", Kind.practice, "How we do things: checklists, tools, methods."),
             ("asks.html", "Asks", Kind.ask, "Questions put to the community, open ones first."),
         ]
         for rel, title, kind, text in kinds_pages:
-            items = newest(snap.of_kind(kind.value))
+            items = _newest(snap.of_kind(kind.value))
             if kind is Kind.ask:
                 items.sort(key=lambda e: str(e.meta.get("status") or "open") != "open")
-            listing(rel, title, items, 0, text)
+            self.listing(rel, title, items, 0, text)
         members = sorted(snap.of_kind(Kind.member.value), key=lambda e: snap.member_name(e.id).lower())
-        write("members.html", "site/members.html", 0,
-              members=[dict(cards[e.id], name=snap.member_name(e.id),
-                            expertise=_listish(e.meta.get("expertise")), roles=_listish(e.meta.get("roles")),
-                            status=str(e.meta.get("status") or "active")) for e in members])
+        self.write("members.html", "site/members.html", 0,
+                   members=[dict(cards[e.id], name=snap.member_name(e.id),
+                                 expertise=_listish(e.meta.get("expertise")), roles=_listish(e.meta.get("roles")),
+                                 status=str(e.meta.get("status") or "active")) for e in members])
         for topic, items in by_topic.items():
-            listing(f"topics/{topic_slug(topic)}.html", f"Topic: {topic}", newest(items), 1)
+            self.listing(f"topics/{self.topic_slug(topic)}.html", f"Topic: {topic}", _newest(items), 1)
         for tag, items in by_tag.items():
-            listing(f"tags/{tag_slug(tag)}.html", f"Tag: {tag}", newest(items), 1)
-        write("topics.html", "site/topics.html", 0,
-              topics=[{"name": t, "url": f"topics/{topic_slug(t)}.html", "count": len(by_topic[t])}
-                      for t in sorted(by_topic, key=str.lower)],
-              tags=[{"name": t, "url": f"tags/{tag_slug(t)}.html", "count": len(by_tag[t])}
-                    for t in sorted(by_tag, key=str.lower)])
+            self.listing(f"tags/{self.tag_slug(tag)}.html", f"Tag: {tag}", _newest(items), 1)
+        self.write("topics.html", "site/topics.html", 0,
+                   topics=[{"name": t, "url": f"topics/{self.topic_slug(t)}.html", "count": len(by_topic[t])}
+                           for t in sorted(by_topic, key=str.lower)],
+                   tags=[{"name": t, "url": f"tags/{self.tag_slug(t)}.html", "count": len(by_tag[t])}
+                         for t in sorted(by_tag, key=str.lower)])
 
+    def pathway_pages(self) -> list[dict[str, Any]]:
         pathway_cards = []
-        for p in paths_found:
+        for p in self.paths_found:
             steps = []
             for step in p.steps:
-                target = snap.by_id.get(step.id)
-                steps.append({"id": step.id, "note": step.note, "entry": cards.get(step.id) if target else None})
+                target = self.snap.by_id.get(step.id)
+                steps.append({"id": step.id, "note": step.note, "entry": self.cards.get(step.id) if target else None})
             pc = {"name": p.name, "title": p.title, "url": f"pathways/{p.name}.html", "steps": len(steps),
                   "description": p.description}
             pathway_cards.append(pc)
-            write(pc["url"], "site/pathway.html", 1, pathway=pc, steps=steps, intro=safe(intro.html(p.body)))
+            self.write(pc["url"], "site/pathway.html", 1, pathway=pc, steps=steps,
+                       intro=self.safe(self.intro.html(p.body)))
         if pathway_cards:
-            write("pathways.html", "site/pathways.html", 0, pathways=pathway_cards)
+            self.write("pathways.html", "site/pathways.html", 0, pathways=pathway_cards)
+        return pathway_cards
 
+    def home(self, pathway_cards: list[dict[str, Any]]) -> None:
+        snap, cards, by_topic, config = self.snap, self.cards, self.by_topic, self.config
         open_asks = [cards[e.id] | {"answers": len(snap.answers.get(e.id, []))}
-                     for e in newest(snap.of_kind(Kind.ask.value)) if str(e.meta.get("status") or "open") == "open"]
+                     for e in _newest(snap.of_kind(Kind.ask.value)) if str(e.meta.get("status") or "open") == "open"]
         counts = {k.value: len(snap.of_kind(k.value)) for k in Kind}
-        write("index.html", "site/home.html", 0,
-              description=safe(intro.html(config.description)) if config.description else "",
-              counts=counts,
-              stories=[cards[e.id] for e in newest(snap.of_kind(Kind.story.value))[:RECENT]],
-              practices=[cards[e.id] for e in newest(snap.of_kind(Kind.practice.value))[:RECENT]],
-              open_asks=open_asks,
-              pathways=pathway_cards,
-              topics=[{"name": t, "url": f"topics/{topic_slug(t)}.html", "count": len(by_topic[t])}
-                      for t in sorted(by_topic, key=lambda t: (-len(by_topic[t]), t.lower()))[:30]])
-        write("search.html", "site/search.html", 0)
+        self.write("index.html", "site/home.html", 0,
+                   description=self.safe(self.intro.html(config.description)) if config.description else "",
+                   counts=counts,
+                   stories=[cards[e.id] for e in _newest(snap.of_kind(Kind.story.value))[:RECENT]],
+                   practices=[cards[e.id] for e in _newest(snap.of_kind(Kind.practice.value))[:RECENT]],
+                   open_asks=open_asks,
+                   pathways=pathway_cards,
+                   topics=[{"name": t, "url": f"topics/{self.topic_slug(t)}.html", "count": len(by_topic[t])}
+                           for t in sorted(by_topic, key=lambda t: (-len(by_topic[t]), t.lower()))[:30]])
+        self.write("search.html", "site/search.html", 0)
 
-        static = tmp / "static"
+    def static_files(self) -> int:
+        """The stylesheet, the search script and its prebuilt index; returns the index's size in bytes."""
+        static = self.tmp / "static"
         static.mkdir()
         for name in ("site.css", "search.js"):
-            data = renderer.source_bytes(f"site/static/{name}")
+            data = self.renderer.source_bytes(f"site/static/{name}")
             if data is None:
                 raise CopartError(f"the site template file site/static/{name} is missing", hint="reinstall copart")
             (static / name).write_bytes(data)
+        snap = self.snap
         index = {
             "fields": ["title", "url", "kind", "author", "labels", "words", "summary"],
             "docs": [
-                [e.title, known[e.id], e.kind, snap.member_name(e.author) if e.author else "",
-                 " ".join(dict.fromkeys([*e.topics, *e.tags])).lower(), " ".join(words_of[e.id]),
-                 cards[e.id]["summary"][:160]]
-                for e in entries
+                [e.title, self.known[e.id], e.kind, snap.member_name(e.author) if e.author else "",
+                 " ".join(dict.fromkeys([*e.topics, *e.tags])).lower(), " ".join(self.words_of[e.id]),
+                 self.cards[e.id]["summary"][:160]]
+                for e in self.entries
             ],
         }
         payload = "window.COPART_SEARCH = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n"
         (static / "search-index.js").write_text(payload, encoding="utf-8")
-        index_bytes = len(payload.encode("utf-8"))
-        marker = {"generator": "copart", "version": __version__, "community": config.name, "built": iso(now),
-                  "pages": pages, "entries": len(entries)}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        _swap_in(tmp, out)
-        write_cache(cache_path, _cache_version(), cache)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return SiteResult(out, pages, len(entries), len(snap.members), len(by_topic), index_bytes,
-                      round(time.perf_counter() - started, 2), replaced)
+        return len(payload.encode("utf-8"))
 
 
 def _listish(value: Any) -> list[str]:

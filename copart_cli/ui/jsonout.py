@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from typing import Any
 
-from copart_cli.core.model import Entry, Problem, iso
-
-
-def jsonable(value: Any) -> Any:
-    """Frontmatter values as JSON: dates as ISO-8601 UTC, everything else as is or as text."""
-    if isinstance(value, dt.datetime):
-        return iso(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # YAML's .inf and .nan have no JSON spelling
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+from copart_cli.core.model import Entry, Problem, iso, jsonable  # jsonable: re-exported for the views
 
 
 def entry(e: Entry, *, meta: bool = False) -> dict[str, Any]:
