@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copart_cli.adapters.index import store as ixs
+from copart_cli.adapters import index as ixs
 
 WORDS = ["price", "workshop", "vat", "cash", "bakery", "hire", "grant", "client", "invoice", "booking"]
 KINDS = ["stories", "practices", "asks"]
