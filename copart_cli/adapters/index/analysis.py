@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from copart_cli.adapters.index.documents import TEXT_FIELDS
-
 _TOKEN = re.compile(r"\w+(?:\.?\w+)*", re.U)  # StemmingAnalyzer's default pattern
 _STEMS: dict[str, str] = {}
 _STOP: frozenset[str] | None = None
@@ -48,28 +46,3 @@ def fast_terms(text: str) -> list[str]:
                 stems[word] = s
         append(s)
     return out
-
-
-def schema(fast: bool = True):
-    """The index's fields; fast=False indexes text through whoosh's own TEXT (same terms, slower)."""
-    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
-
-    from copart_cli.adapters.index.whoosh_internals import text_field
-
-    TEXT = text_field(fast)
-    ana = analyzer()
-    return Schema(
-        path=ID(stored=True, unique=True),
-        id=ID(stored=True),
-        kind=ID(stored=True),
-        title=TEXT(analyzer=ana, stored=True, field_boost=TEXT_FIELDS["title"]),
-        topics=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["topics"]),
-        tags=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["tags"]),
-        tagx=KEYWORD(commas=True),
-        topicx=KEYWORD(commas=True),
-        author=ID(stored=True),
-        status=ID,
-        created=NUMERIC(numtype=int, bits=64, stored=True, signed=False),
-        body=TEXT(analyzer=ana, phrase=False),
-        meta=STORED,
-    )

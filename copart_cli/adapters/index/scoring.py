@@ -12,9 +12,14 @@ from collections.abc import Callable
 from copart_cli.adapters.index.documents import TEXT_FIELDS
 
 
-def bm25f_scores(searcher, terms: list[str]) -> dict[int, list]:
-    """docnum -> [BM25F score summed over the terms and text fields, bit mask of the terms matched]."""
-    from copart_cli.adapters.index.whoosh_internals import field_lengths, posting_blocks
+def bm25f_scores(searcher, terms: list[str], fast: bool = True) -> dict[int, list]:
+    """docnum -> [BM25F score summed over the terms and text fields, bit mask of the terms matched].
+
+    fast=False reads postings and lengths through whoosh's public API only (same scores)."""
+    from copart_cli.adapters.index import whoosh_internals as wi
+
+    posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
+    field_lengths = wi.field_lengths if fast else wi.field_lengths_public
 
     scored: dict[int, list] = {}
     weighting = searcher.weighting

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli.adapters.index.documents import document
+from copart_cli.adapters.index.analysis import analyzer
+from copart_cli.adapters.index.documents import TEXT_FIELDS, document
 from copart_cli.adapters.index.reading import Reading
 
 # 8: the field type and codec whoosh pickles into the index moved to whoosh_internals
@@ -38,6 +39,31 @@ def preload() -> None:
     """Import what every query needs, so timings below measure the work, not the imports."""
     import whoosh.index  # noqa: F401
     import whoosh.searching  # noqa: F401
+
+
+def schema(fast: bool = True):
+    """The index's fields; fast=False indexes text through whoosh's own TEXT (same terms, slower)."""
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
+
+    from copart_cli.adapters.index.whoosh_internals import text_field
+
+    TEXT = text_field(fast)
+    ana = analyzer()
+    return Schema(
+        path=ID(stored=True, unique=True),
+        id=ID(stored=True),
+        kind=ID(stored=True),
+        title=TEXT(analyzer=ana, stored=True, field_boost=TEXT_FIELDS["title"]),
+        topics=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["topics"]),
+        tags=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["tags"]),
+        tagx=KEYWORD(commas=True),
+        topicx=KEYWORD(commas=True),
+        author=ID(stored=True),
+        status=ID,
+        created=NUMERIC(numtype=int, bits=64, stored=True, signed=False),
+        body=TEXT(analyzer=ana, phrase=False),
+        meta=STORED,
+    )
 
 
 class IndexUnusable(Exception):
@@ -155,7 +181,6 @@ class IndexStore:
         """A full build into a new generation, switched to only once complete. Caller holds write_lock."""
         from whoosh import index as windex
 
-        from copart_cli.adapters.index.analysis import schema
         from copart_cli.adapters.index.whoosh_internals import commit_segments
 
         t0 = time.perf_counter()

@@ -11,6 +11,7 @@ field types, the segments' codec) and unpickling finds them here by name.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -121,12 +122,12 @@ def commit_segments(ix, segments: list, fast: bool = True) -> None:
     writer._finish()
 
 
-def segment_count(ix) -> int:
-    try:
-        return len(ix._segments())
-    except AttributeError:  # the public way opens a reader
-        with ix.reader() as reader:
-            return 1 if reader.is_atomic() else len(reader.leaf_readers())
+def segment_count(ix, fast: bool = True) -> int:
+    if fast:
+        with contextlib.suppress(AttributeError):
+            return len(ix._segments())
+    with ix.reader() as reader:  # the public way opens every segment
+        return len(reader.leaf_readers()) if not reader.is_atomic() else int(reader.doc_count_all() > 0)
 
 
 # -- reading postings and lengths ------------------------------------------------------
