@@ -177,7 +177,7 @@ def test_help_does_not_load_whoosh(alice):
 def test_an_open_snapshot_survives_a_rebuild_by_another_process(alice, sample):
     """A query holds one snapshot while another copart rebuilds, which deletes that
     snapshot's files: the query still answers from what it opened."""
-    from copart_cli.adapters.index import store as ixs
+    from copart_cli.adapters import index as ixs
 
     assert alice.copart("index", cwd=sample).ok
     store = ixs.IndexStore(index_dir(sample))

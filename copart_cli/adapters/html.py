@@ -7,7 +7,10 @@ each one leads is the caller's business (a `link` function: target → href, or 
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from copart_cli.core.links import WIKI_LINK
 
@@ -50,12 +53,31 @@ class MarkdownRenderer:
         return sanitise(self.md.render(markdown))
 
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _stays_inside(tag: str, attribute: str, value: str) -> str | None:
+    """A relative href/src must lead to a page of the site: never rooted (/etc, //host, which is
+    file://host from disk), never above the site (../../etc, %2e%2e/…). Bodies sit one folder
+    deep (stories/x.html), so the path is judged from there. Schemes are nh3's to judge."""
+    if attribute not in ("href", "src"):
+        return value
+    text = unquote(value).strip().replace("\\", "/")
+    if _SCHEME.match(text):
+        return value
+    if text.startswith("/") or posixpath.normpath(posixpath.join("kind", text)).split("/")[0] == "..":
+        return None
+    return value
+
+
 def sanitise(html: str) -> str:
-    """Only harmless HTML survives: no scripts, no event handlers, no javascript: or data: links."""
+    """Only harmless HTML survives: no scripts, no event handlers, no javascript: or data: links,
+    no link out of the site."""
     import nh3
 
     return nh3.clean(
         html,
+        attribute_filter=_stays_inside,
         tags=nh3.ALLOWED_TAGS | {"details", "summary"},
         attributes={**nh3.ALLOWED_ATTRIBUTES, "a": {"href", "title", "hreflang"}},
         allowed_classes={"a": {"wikilink"}},

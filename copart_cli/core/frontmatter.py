@@ -40,7 +40,8 @@ class Parts:
         return self.head + self.frontmatter + self.tail
 
 
-def split(text: str, path: str = "") -> Parts:
+def split(text: str, path: str = "", limit: int | None = MAX_FRONTMATTER) -> Parts:
+    """The fences and what they hold; limit=None accepts any size (the search index)."""
     m = _FENCE.match(text)
     if not m:
         raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with a '---' line)")
@@ -48,7 +49,7 @@ def split(text: str, path: str = "") -> Parts:
     if not close:
         raise InvalidEntry(f"{path}:1: frontmatter is not closed by a '---' line")
     fm = text[m.end() : close.start()]
-    if len(fm) > MAX_FRONTMATTER:
+    if limit is not None and len(fm) > limit:
         raise InvalidEntry(f"{path}:1: frontmatter is larger than {MAX_FRONTMATTER // 1024} KiB")
     return Parts(head=text[: m.end()], frontmatter=fm, tail=text[close.start() :])
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from copart_cli.adapters.index import store as ixs
+from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import UsageError
 from copart_cli.core.model import Kind
 from copart_cli.services.search import (IndexState, Person, Progress, Result, check_query, coverage, hit_entry,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copart_cli.adapters.index import store as ixs
+from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import LinkRefused, UsageError
 from copart_cli.adapters.files import list_dir, read_bytes
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from copart_cli.adapters.index import store as ixs
+from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import NotFound
 from copart_cli.services.search import IndexState, Person, Progress, check_query, coverage, snapshot, stem
 
