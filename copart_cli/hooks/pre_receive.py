@@ -127,7 +127,7 @@ def _check_main(push: Push, old: str, new: str) -> None:
 
 def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, version: str) -> None:
     """Every commit the contribution holds beyond main is its member's and was made for it."""
-    from copart_cli.services.review import _trailers
+    from copart_cli.services.contributions import trailers
     from copart_cli.services.signing import signer
 
     git = push.git
@@ -144,7 +144,7 @@ def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, ve
             raise Refusal(ref, "namespace", f"commit {s['commit'][:10]} is signed by {who}, but contrib/{owner}/ is {owner}'s")
     for rec in git.log(*since, fmt="%H|%B"):
         sha, message = rec[0].strip(), "\x1f".join(rec[1:])
-        t = _trailers(message)
+        t = trailers(message)
         made_for = (t.get("copart-contribution"), t.get("copart-version"))
         if made_for != (f"{owner}/{cid}", version):
             shown = f"{made_for[0]} v{made_for[1]}" if made_for[0] else "no contribution"
@@ -153,7 +153,7 @@ def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, ve
 
 def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str) -> None:
     """Every commit the review ref gains is an empty-tree event about this contribution, signed by its author."""
-    from copart_cli.services.review import COORDINATOR_EVENTS, _trailers, parse_event
+    from copart_cli.services.contributions import COORDINATOR_EVENTS, parse_event, trailers
     from copart_cli.services.signing import signer
 
     git, roster = push.git, push.roster
@@ -170,7 +170,7 @@ def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str
             continue  # joins two lines of events: signed by a member (below), nothing more to say
         if ev is None or ev.type == "merge":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is not a copart review event")
-        contribution = _trailers(message).get("copart-contribution")
+        contribution = trailers(message).get("copart-contribution")
         if contribution != f"{owner}/{cid}":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is an event of {contribution}, not {owner}/{cid}")
         events[sha] = ev

@@ -71,7 +71,7 @@ class Repertoire:
         self._config: Config | None = None
         self._git = None
         self._members: dict[str, Member] | None = None
-        self._pending: set[str] | None = None  # paths on open contribution branches (review.py)
+        self._pending: set[str] | None = None  # paths on open contribution branches (contributions.py)
         self._holding_lock = False  # this process holds the write lock (import and sync commit inside it)
 
     # -- finding ------------------------------------------------------------------
@@ -292,7 +292,7 @@ class Repertoire:
         if self._pending is None:
             self._pending = set()
             if self.reviewed:
-                from copart_cli.services.review import pending_paths
+                from copart_cli.services.contributions import pending_paths
 
                 self._pending = pending_paths(self)
         return self._pending
@@ -351,7 +351,7 @@ class Repertoire:
         """
         with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":
-                from copart_cli.services.review import commit_contribution
+                from copart_cli.services.contributions import commit_contribution
 
                 try:
                     return commit_contribution(self, paths, message, name=contribution)
