@@ -158,21 +158,20 @@ def _first_line(stderr: str | bytes) -> str:
     return "unknown error"
 
 
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    author: str
-    email: str
-    when: str  # ISO-8601 as git prints it
-    subject: str
-
-
 @dataclass
 class TreeMerge:
     """The result of merge_trees: a tree, and for each conflicted path its stages {1: base, 2: ours, 3: theirs}."""
 
     tree: str
     conflicts: dict[str, dict[int, tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
 
 
 @dataclass(frozen=True)
@@ -519,19 +518,6 @@ class GitRepo:
         items = out.split("\0")
         return [(items[i][0], items[i + 1]) for i in range(0, len(items) - 1, 2) if items[i]]
 
-    def commits_between(self, old: str | None, new: str, limit: int = 10_000) -> list["CommitInfo"]:
-        """Commits reachable from new but not old (newest first), merges excluded."""
-        rng = [new] if old is None else [f"{old}..{new}"]
-        out = self.git("log", "--no-merges", f"--max-count={limit}", "-z",
-                       "--format=%H%x1f%an%x1f%ae%x1f%cI%x1f%s", *rng, "--")
-        commits = []
-        for rec in out.split("\0"):
-            rec = rec.strip("\n")
-            if rec:
-                sha, name, email, when, subject = rec.split("\x1f", 4)
-                commits.append(CommitInfo(sha, name, email, when, subject))
-        return commits
-
     def count_commits(self, rng: str) -> int:
         return int(self.git("rev-list", "--count", rng).strip() or 0)
 
@@ -782,15 +768,46 @@ class GitRepo:
     def commit_message(self, rev: str) -> str:
         return self.git("log", "-1", "--format=%B", rev)
 
-    def log(self, *revs: str, fmt: str, first_parent: bool = False) -> list[list[str]]:
-        """One record per commit, fields split at NUL: `git log --format=FMT REVS`."""
+    def _log(self, *revs: str, fmt: str, first_parent: bool = False, limit: int | None = None,
+             fields: int = -1) -> list[list[str]]:
+        """One record per commit, fields split at US (at most FIELDS splits): `git log --format=FMT REVS`; [] if git fails."""
         args = ["log", "-z", f"--format={fmt.replace('|', '%x1f')}"]
         if first_parent:
             args.append("--first-parent")
+        if limit is not None:
+            args.append(f"--max-count={limit}")
         proc = run_git([*args, *revs, "--"], self.root, check=False)
         if proc.returncode != 0:
             return []
-        return [rec.split("\x1f") for rec in proc.stdout.split("\0") if rec]
+        return [rec.split("\x1f", fields) for rec in proc.stdout.split("\0") if rec]
+
+    def commits(self, tip: str, *, since: str | None = None, first_parent: bool = False,
+                limit: int | None = None) -> list[str]:
+        """The commits reachable from TIP and not from SINCE, newest first."""
+        return [r[0].strip() for r in self._log(_range(since, tip), fmt="%H", first_parent=first_parent, limit=limit)]
+
+    def commit_records(self, *tips: str, since: str | None = None, limit: int | None = None) -> list[CommitRecord]:
+        """Sha, tree, parents and message of each commit reachable from TIPS and not from SINCE, newest first."""
+        revs = [*tips, "--not", since] if since else list(tips)
+        return [CommitRecord(r[0].strip(), r[1], tuple(r[2].split()), r[3])
+                for r in self._log(*revs, fmt="%H|%T|%P|%B", fields=3, limit=limit)]
+
+    def commit_times(self, tip: str, *, since: str | None = None, limit: int | None = None) -> list[str]:
+        """When each commit (TIP back to SINCE, newest first) was committed, ISO-8601 as git prints it."""
+        return [r[0].strip() for r in self._log(_range(since, tip), fmt="%cI", limit=limit)]
+
+    def first_parent_matching(self, rev: str, regex: str) -> str | None:
+        """The newest commit on REV's first-parent line whose message has a line matching REGEX."""
+        recs = self._log(f"--grep={regex}", rev, fmt="%H", first_parent=True, limit=1)
+        return recs[0][0].strip() if recs else None
+
+    def object_type(self, oid: str) -> str:
+        """commit, tree, blob or tag; "" when there is no such object."""
+        return self.git("cat-file", "-t", oid, check=False).strip()
+
+    def absolute_git_dir(self) -> Path:
+        """The repository's own folder (the repository itself when bare)."""
+        return Path(self.git("rev-parse", "--absolute-git-dir").strip())
 
     def object_ids(self, specs: list[str]) -> list[str | None]:
         """The object each spec (`rev`, `rev:path`) names, None where there is none: ONE `cat-file --batch-check`."""
@@ -821,12 +838,16 @@ class GitRepo:
             pos += size + 1
         return found
 
-    def signatures(self, *revs: str, allowed_signers: Path, first_parent: bool = False) -> list[dict[str, str]]:
-        """Each commit in REVS with its signature: status (G/U/N/B/E…), signer principal, key, parents, author, email, subject."""
+    def signatures(self, *revs: str, allowed_signers: Path, first_parent: bool = False, since: str | None = None,
+                   limit: int | None = None, only_these: bool = False) -> list[dict[str, str]]:
+        """Each commit in REVS (not reachable from SINCE; ONLY_THESE: just the commits named, no history)
+        with its signature: status (G/U/N/B/E…), signer principal, key, parents, author, email, subject."""
+        walk = (["--first-parent"] if first_parent else []) + ([f"--max-count={limit}"] if limit is not None else []) \
+            + (["--no-walk=unsorted"] if only_these else [])
         proc = run_git(
             ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "-c", "gpg.format=ssh", "log", "-z",
-             "--format=%H%x1f%G?%x1f%GS%x1f%GK%x1f%P%x1f%an%x1f%ae%x1f%s", *(["--first-parent"] if first_parent else []),
-             *revs, "--"],
+             "--format=%H%x1f%G?%x1f%GS%x1f%GK%x1f%P%x1f%an%x1f%ae%x1f%s", *walk,
+             *revs, *(["--not", since] if since else []), "--"],
             self.root,
             check=False,
         )
@@ -923,6 +944,10 @@ class GitRepo:
 
     def push_to(self, url: str, refspecs: list[str]) -> None:
         self.git("push", "-q", url, *refspecs)
+
+
+def _range(since: str | None, tip: str) -> str:
+    return f"{since}..{tip}" if since else tip
 
 
 def _mtime(path: Path) -> float:

@@ -189,11 +189,10 @@ def _events(git, refs: list[str]) -> list[Event]:
     if not refs:
         return []
     events = []
-    for rec in git.log(*refs, fmt="%H|%P|%B"):
-        sha, parents, body = (rec + ["", "", ""])[:3]
-        if len(parents.split()) > 1:
+    for rec in git.commit_records(*refs):
+        if len(rec.parents) > 1:
             continue  # a merge of concurrent event lines
-        ev = parse_event(sha.strip(), body)
+        ev = parse_event(rec.sha, rec.message)
         if ev and ev.type != "merge":
             events.append(ev)
     # git log lists a child before its parent: reversed, each line of events is in the order
@@ -235,16 +234,16 @@ def contributions(rep, *, member: str | None = None, include_remote: bool = True
         c.state = _state(c)
         if details:
             c.paths = _paths(git, c, main_sha)
-            updated = git.log("-1", c.latest.tip, fmt="%cI")
-            c.updated = as_datetime(updated[0][0].strip()) if updated else None
+            updated = git.commit_times(c.latest.tip, limit=1)
+            c.updated = as_datetime(updated[0]) if updated else None
             c.created = _first_time(git, c.versions[0].tip, main_sha) or c.updated
         found.append(c)
     return found
 
 
 def _first_time(git, tip: str, main_sha: str | None) -> dt.datetime | None:
-    recs = git.log(f"{main_sha}..{tip}", fmt="%cI") if main_sha else []
-    return as_datetime(recs[-1][0].strip()) if recs else None
+    recs = git.commit_times(tip, since=main_sha) if main_sha else []
+    return as_datetime(recs[-1]) if recs else None
 
 
 def _paths(git, c: Contribution, main_sha: str | None) -> list[str]:
@@ -256,12 +255,10 @@ def _paths(git, c: Contribution, main_sha: str | None) -> list[str]:
             return sorted(git.diff_names(first, accept.merge))
     base = git.merge_base(main_sha, tip) if main_sha else None
     if base == tip:  # merged without an event we know of: show what its commits touched
-        recs = git.log(tip, fmt="%H", first_parent=True)
         base = None
-        for rec in recs:
-            msg = git.commit_message(rec[0].strip())
-            if "copart-contribution" not in trailers(msg):
-                base = rec[0].strip()
+        for sha in git.commits(tip, first_parent=True):
+            if "copart-contribution" not in trailers(git.commit_message(sha)):
+                base = sha
                 break
     return sorted(git.diff_names(base or EMPTY_TREE, tip))
 

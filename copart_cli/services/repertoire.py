@@ -16,7 +16,7 @@ from typing import Any
 
 from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
-from copart_cli.adapters.files import find_links, guard, list_dir, locked, read_text, remove
+from copart_cli.adapters.files import find_links, list_dir, locked, read_text, remove
 from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
@@ -236,9 +236,6 @@ class Repertoire:
 
     def rel_path(self, kind: Kind, entry_id: str) -> str:
         return f"{kind.folder}/{entry_id}.md"
-
-    def path_of(self, rel: str) -> Path:
-        return guard(self.root / rel, rel)
 
     def links(self) -> list[str]:
         """Every symbolic link where copart reads (copart.yaml, kind folders, pathways/, .copart/)."""

@@ -289,12 +289,10 @@ def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = N
         main_sha = git.rev(main_ref)
         tip = c.latest.tip
         if main_sha is None or git.is_ancestor(tip, main_sha):
-            done = git.log(f"--grep=^Contribution-Commit: {tip}$", "-1", main_sha, fmt="%H",
-                           first_parent=True) if main_sha else []
-            if not done:
+            merge = git.first_parent_matching(main_sha, f"^Contribution-Commit: {tip}$") if main_sha else None
+            if not merge:
                 raise CopartError(f"{c.key} has nothing to merge into main")
             # an accept killed between its merge and its event: record the decision now
-            merge = done[0][0].strip()
             event = add_event(rep, c, "accept", message, target=tip, merge=merge, by=me)
             c.state = "accepted"
             return ReviewAction("accepted", c, event=event, commit=merge, version=c.latest.n)

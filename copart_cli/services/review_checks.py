@@ -91,7 +91,7 @@ def _config_problems(data: bytes) -> list[Problem]:
 
 def contribution_signatures(rep, c: Contribution, signers: Path) -> list[dict]:
     main_sha = rep.git.rev(main_rev(rep))
-    return rep.git.signatures(f"{main_sha}..{c.latest.tip}" if main_sha else c.latest.tip, allowed_signers=signers)
+    return rep.git.signatures(c.latest.tip, since=main_sha, allowed_signers=signers)
 
 
 def signature_status(rep, c: Contribution, roster: Roster, signers: Path,
