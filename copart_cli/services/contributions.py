@@ -1,4 +1,4 @@
-"""Contributions as merge requests, and the review events that travel with them.
+"""Contributions as merge requests: how they are stored, read, and written by the write door.
 
 Under `review: coordinators` (copart.yaml) every entry write lands on a contribution
 branch `refs/heads/contrib/<member>/<id>/v<N>` instead of main, written with plumbing
@@ -12,7 +12,8 @@ Review events (comments and decisions) are one commit each, with an empty tree, 
 refs; `sync_refs` joins them with a merge commit (empty trees never conflict), git-bug
 style. A contribution's state is computed from its events and its versions.
 
-Contract with sync (copart_cli/sync.py):
+Contract with sync (services/sync.py, which imports set_aside, sync_refs and push_options from
+review.py; the last two live in review_events.py):
 - `pending_paths(rep)`: work-tree paths sync must not commit to main.
 - `set_aside(rep)`: before integrating main, sync may call this to take pending files that
   are safely stored on their contribution branch out of the work tree (git refuses to
@@ -23,7 +24,6 @@ Contract with sync (copart_cli/sync.py):
 - `push_options(rep, remote, refspecs)`: `-o` options for a forge (GitLab opens merge
   requests for new contribution branches).
 """
-
 
 from __future__ import annotations
 
