@@ -31,11 +31,12 @@ def contribute_list(
     json: JsonOpt = False,
 ) -> None:
     """Your contributions and where each one stands."""
-    from copart_cli.services import review
     from copart_cli.core.errors import UsageError
+    from copart_cli.services import review
+    from copart_cli.services.contributions import STATES
 
-    if state and state not in review.STATES:
-        raise UsageError(f"unknown state '{state}'", hint="one of " + ", ".join(review.STATES))
+    if state and state not in STATES:
+        raise UsageError(f"unknown state '{state}'", hint="one of " + ", ".join(STATES))
     emit(ctx, review.list_mine(repertoire(ctx), state), json)
 
 

@@ -96,7 +96,7 @@ def check_update(push: Push, old: str, new: str, ref: str) -> None:
         raise Refusal(ref, "unknown-ref", "the hub takes main, contrib/<member>/<id>/v<N> and review refs only")
     if new == ZERO:
         return _check_deletion(push, old, ref, contrib, review)
-    if git.git("cat-file", "-t", new, check=False).strip() != "commit":
+    if git.object_type(new) != "commit":
         raise Refusal(ref, "not-a-commit", f"{new[:10]} is not a commit")
     if old != ZERO and not git.is_ancestor(old, new):
         raise Refusal(ref, "non-fast-forward", "this would rewrite history the hub already has")
@@ -112,7 +112,7 @@ def _check_main(push: Push, old: str, new: str) -> None:
     from copart_cli.services.signing import first_parent_line, roster_at, signer
 
     git, ref = push.git, MAIN
-    sigs = git.signatures(new if old == ZERO else f"{old}..{new}", allowed_signers=push.signers)
+    sigs = git.signatures(new, since=None if old == ZERO else old, allowed_signers=push.signers)
     _signed_by_member(push, ref, sigs)
     line, _ = first_parent_line(new, {s["commit"]: s for s in sigs})
     for s in sigs:
@@ -127,14 +127,14 @@ def _check_main(push: Push, old: str, new: str) -> None:
 
 def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, version: str) -> None:
     """Every commit the contribution holds beyond main is its member's and was made for it."""
-    from copart_cli.services.review import _trailers
+    from copart_cli.services.contributions import trailers
     from copart_cli.services.signing import signer
 
     git = push.git
-    since = [new, "--not", push.main_after] if push.main_after else [new]
-    if not git.log(*since, "-1", fmt="%H"):
-        since = [new, "-1"]  # a contribution main already holds (accepted): its tip is judged
-    sigs = git.signatures(*since, allowed_signers=push.signers)
+    since, limit = push.main_after, None
+    if not git.commits(new, since=since, limit=1):
+        since, limit = None, 1  # a contribution main already holds (accepted): its tip is judged
+    sigs = git.signatures(new, since=since, limit=limit, allowed_signers=push.signers)
     _signed_by_member(push, ref, sigs)
     if owner not in push.roster.members:
         raise Refusal(ref, "namespace", f"'{owner}' is not a member")
@@ -142,9 +142,9 @@ def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, ve
         who = signer(s, push.roster)
         if who != owner:
             raise Refusal(ref, "namespace", f"commit {s['commit'][:10]} is signed by {who}, but contrib/{owner}/ is {owner}'s")
-    for rec in git.log(*since, fmt="%H|%B"):
-        sha, message = rec[0].strip(), "\x1f".join(rec[1:])
-        t = _trailers(message)
+    for rec in git.commit_records(new, since=since, limit=limit):
+        sha, message = rec.sha, rec.message
+        t = trailers(message)
         made_for = (t.get("copart-contribution"), t.get("copart-version"))
         if made_for != (f"{owner}/{cid}", version):
             shown = f"{made_for[0]} v{made_for[1]}" if made_for[0] else "no contribution"
@@ -153,14 +153,13 @@ def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, ve
 
 def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str) -> None:
     """Every commit the review ref gains is an empty-tree event about this contribution, signed by its author."""
-    from copart_cli.services.review import COORDINATOR_EVENTS, _trailers, parse_event
+    from copart_cli.services.contributions import COORDINATOR_EVENTS, parse_event, trailers
     from copart_cli.services.signing import signer
 
     git, roster = push.git, push.roster
-    gained = new if old == ZERO else f"{old}..{new}"
     events = {}
-    for rec in git.log(gained, fmt="%H|%T|%P|%B"):  # what the commits are first: no signature checked yet
-        sha, tree, parents, message = rec[0].strip(), rec[1], rec[2].split(), "\x1f".join(rec[3:])
+    for rec in git.commit_records(new, since=None if old == ZERO else old):  # what the commits are first: no signature checked yet
+        sha, tree, parents, message = rec.sha, rec.tree, list(rec.parents), rec.message
         if tree != EMPTY_TREE:
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} carries files; review events have empty trees")
         ev = parse_event(sha, message)
@@ -170,11 +169,11 @@ def _check_events(push: Push, old: str, new: str, ref: str, owner: str, cid: str
             continue  # joins two lines of events: signed by a member (below), nothing more to say
         if ev is None or ev.type == "merge":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is not a copart review event")
-        contribution = _trailers(message).get("copart-contribution")
+        contribution = trailers(message).get("copart-contribution")
         if contribution != f"{owner}/{cid}":
             raise Refusal(ref, "not-an-event", f"commit {sha[:10]} is an event of {contribution}, not {owner}/{cid}")
         events[sha] = ev
-    sigs = git.signatures(gained, allowed_signers=push.signers)
+    sigs = git.signatures(new, since=None if old == ZERO else old, allowed_signers=push.signers)
     _signed_by_member(push, ref, sigs)
     for s in sigs:
         sha, ev = s["commit"], events.get(s["commit"])

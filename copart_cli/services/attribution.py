@@ -66,7 +66,7 @@ def _checked(rep, shas: list[str], signers) -> dict[str, str]:
     cache = read_cache(path, _CACHE_VERSION)
     todo = [s for s in shas if not isinstance(cache.get(s), str)]
     for i in range(0, len(todo), _BATCH):
-        for s in rep.git.signatures("--no-walk=unsorted", *todo[i:i + _BATCH], allowed_signers=signers):
+        for s in rep.git.signatures(*todo[i:i + _BATCH], only_these=True, allowed_signers=signers):
             cache[s["commit"]] = s["key"] if s["status"] in ("G", "U") else ""
     if todo:
         write_cache(path, _CACHE_VERSION, cache)

@@ -16,7 +16,7 @@ from typing import Any
 
 from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
-from copart_cli.adapters.files import find_links, guard, list_dir, locked, read_text, remove
+from copart_cli.adapters.files import find_links, list_dir, locked, read_text, remove
 from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
 CONFIG_FILE = "copart.yaml"
@@ -69,7 +69,7 @@ class Repertoire:
         self._config: Config | None = None
         self._git = None
         self._members: dict[str, Member] | None = None
-        self._pending: set[str] | None = None  # paths on open contribution branches (review.py)
+        self._pending: set[str] | None = None  # paths on open contribution branches (contributions.py)
         self._holding_lock = False  # this process holds the write lock (import and sync commit inside it)
 
     # -- finding ------------------------------------------------------------------
@@ -235,9 +235,6 @@ class Repertoire:
     def rel_path(self, kind: Kind, entry_id: str) -> str:
         return f"{kind.folder}/{entry_id}.md"
 
-    def path_of(self, rel: str) -> Path:
-        return guard(self.root / rel, rel)
-
     def links(self) -> list[str]:
         """Every symbolic link where copart reads (copart.yaml, kind folders, pathways/, .copart/)."""
         return find_links(self.root, [CONFIG_FILE, *KIND_FOLDERS.values(), PATHWAYS_DIR, ".copart"])
@@ -290,7 +287,7 @@ class Repertoire:
         if self._pending is None:
             self._pending = set()
             if self.reviewed:
-                from copart_cli.services.review import pending_paths
+                from copart_cli.services.contributions import pending_paths
 
                 self._pending = pending_paths(self)
         return self._pending
@@ -349,7 +346,7 @@ class Repertoire:
         """
         with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":
-                from copart_cli.services.review import commit_contribution
+                from copart_cli.services.contributions import commit_contribution
 
                 try:
                     return commit_contribution(self, paths, message, name=contribution)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from copart_cli.core import frontmatter
-from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, NotFound, UsageError
+from copart_cli.core.errors import InvalidEntry, NotFound, UsageError
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
 
 MAIN = "refs/heads/main"
@@ -211,7 +211,7 @@ class _ProfileCache:
     def __init__(self, git):
         from copart_cli.adapters.files import read_cache
 
-        self.path = Path(git.git("rev-parse", "--absolute-git-dir").strip()) / "copart" / "profiles.json"
+        self.path = git.absolute_git_dir() / "copart" / "profiles.json"
         self.items = read_cache(self.path, _PROFILE_CACHE_VERSION)
         self.changed = False
 
@@ -399,13 +399,12 @@ def verify(rep, since: str | None = None) -> VerifyResult:
         return VerifyResult(0)
     tip_roster = roster_at(git, main)
     path = allowed_signers_file(rep, tip_roster)
-    rng = main
+    base = None
     if since:
         base = git.rev(since)
         if base is None:
             raise UsageError(f"'{since}' is not a commit here", hint="give a commit id, tag or branch")
-        rng = f"{base}..{main}"
-    sigs = git.signatures(rng, allowed_signers=path)
+    sigs = git.signatures(main, since=base, allowed_signers=path)
     result = VerifyResult(checked=len(sigs))
     for text in tip_roster.problems:
         result.problems.append(SignatureProblem("", "", "malformed-key", text))
@@ -420,8 +419,8 @@ def verify(rep, since: str | None = None) -> VerifyResult:
         if s["commit"] in first_parent and len(s["parents"]) == 2:
             contributor = _trailer(git.commit_message(s["commit"]), "Copart-Contribution")
             if contributor and "/" in contributor:
-                for rec in git.log(f"{s['parents'][0]}..{s['parents'][1]}", fmt="%H"):
-                    expected_member.setdefault(rec[0].strip(), contributor.split("/", 1)[0])
+                for sha in git.commits(s["parents"][1], since=s["parents"][0]):
+                    expected_member.setdefault(sha, contributor.split("/", 1)[0])
     for s in sigs:
         if s["parents"]:
             roster, where = rosters[s["parents"][0]], "on its first parent"
@@ -463,16 +462,6 @@ def _trailer(message: str, key: str) -> str | None:
         if sep and k.strip().lower() == key.lower():
             return v.strip()
     return None
-
-
-def require_member_key(roster: Roster, member_id: str) -> None:
-    if member_id not in roster.members:
-        raise CopartError(f"'{member_id}' is not a member on main")
-    if member_id not in roster.keys:
-        raise CheckFailed(
-            f"{member_id} has no ssh_keys in members/{member_id}.md on main",
-            hint="a coordinator adds the member's public key to the profile first",
-        )
 
 
 def signature_key(raw_commit: bytes) -> str | None:

@@ -84,7 +84,7 @@ def _pick_remote(rep: Repertoire, given: str | None) -> str:
 def _set_aside(rep: Repertoire) -> None:
     """Under review: take pending files already on their contribution branch out of the way of main."""
     if rep.reviewed:
-        from copart_cli.services.review import set_aside
+        from copart_cli.services.contributions import set_aside
 
         set_aside(rep)
 
@@ -93,7 +93,7 @@ def _review_refs(rep: Repertoire, remote: str) -> list[str]:
     """Under review: the contribution and review refs this sync pushes."""
     if not rep.reviewed:
         return []
-    from copart_cli.services.review import sync_refs
+    from copart_cli.services.review_events import sync_refs
 
     return list(sync_refs(rep, remote))
 
@@ -206,7 +206,7 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             break
         options: list[str] = []
         if extra:  # a forge (GitLab) may open a merge request for a new contribution branch
-            from copart_cli.services.review import push_options
+            from copart_cli.services.review_events import push_options
 
             options = push_options(rep, name, extra)
         try:
