@@ -224,7 +224,7 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
             result.extra_refs = extra
             # the remote-tracking ref now matches what we pushed
             if head != remote_head:
-                git.git("update-ref", tracking, head)
+                git.update_ref(tracking, head, reason="copart sync: pushed")
                 remote_head = head
             break
         if attempt == PUSH_ATTEMPTS - 1:
