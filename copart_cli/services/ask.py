@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import UsageError
@@ -13,6 +13,9 @@ from copart_cli.core.model import Kind
 from copart_cli.services.search import (IndexState, Person, Progress, Result, check_query, coverage, hit_entry,
                                         passages, snapshot, stem)
 from copart_cli.services.who import rank_people
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 
 @dataclass
@@ -30,7 +33,7 @@ class AskResult:
     terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
 
 
-def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
+def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
         author: str | None = None) -> AskResult:
     question = check_query(question, 'copart ask "how do we price a first workshop?"')
     if limit < 1:
@@ -45,7 +48,7 @@ def ask(rep, question: str, *, limit: int = 5, post: bool = False, progress: Pro
     return result
 
 
-def _ask(rep, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
+def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
     found = index.search(ixs.Query(question, "ask", limit=limit), pool=60)
     terms = found.terms
     answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
@@ -74,7 +77,7 @@ def _ask(rep, index: ixs.Reading, question: str, limit: int, state: IndexState) 
                      terms=terms)
 
 
-def post_ask(rep, question: str, terms: list[str], author: str | None = None):
+def post_ask(rep: Repertoire, question: str, terms: list[str], author: str | None = None):
     """Record the question as an open ask (one commit)."""
     from copart_cli.services.capture import Changes, new_entry  # capture sits above search: no circle
 

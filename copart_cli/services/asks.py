@@ -9,10 +9,14 @@ one commit; only the asker or a coordinator may do it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, NotFound, UsageError
 from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 
 @dataclass
@@ -38,7 +42,7 @@ class AcceptResult:
     action: str  # accepted | unchanged
 
 
-def get_ask(rep, ask_id: str) -> Entry:
+def get_ask(rep: Repertoire, ask_id: str) -> Entry:
     rel = rep.locate_id(ask_id) if ids.is_valid(ask_id) else None
     if rel is None or not rel.startswith(Kind.ask.folder + "/"):
         shown = ask_id if len(ask_id) <= 60 else ask_id[:57] + "..."
@@ -46,7 +50,7 @@ def get_ask(rep, ask_id: str) -> Entry:
     return rep.load(rel)
 
 
-def answer_ask(rep, ask_id: str, changes, *, author: str | None = None, editor=None):
+def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = None, editor=None):
     """Add an answer to an ask, as its own file, in one commit."""
     from copart_cli.services.capture import new_entry
 
@@ -67,7 +71,7 @@ def answer_ask(rep, ask_id: str, changes, *, author: str | None = None, editor=N
     return result
 
 
-def list_asks(rep, status: str = "open", author: str | None = None) -> AsksList:
+def list_asks(rep: Repertoire, status: str = "open", author: str | None = None) -> AsksList:
     if status not in ("open", "answered", "closed", "all"):
         raise UsageError(f"unknown status '{status}'", hint="one of open, answered, closed, all")
     asks: list[Entry] = []
@@ -91,7 +95,7 @@ def list_asks(rep, status: str = "open", author: str | None = None) -> AsksList:
     return AsksList(items, status)
 
 
-def accept_answer(rep, answer_id: str, *, as_member: str | None = None) -> AcceptResult:
+def accept_answer(rep: Repertoire, answer_id: str, *, as_member: str | None = None) -> AcceptResult:
     """Mark an answer accepted and its ask answered; the asker or a coordinator only."""
     from copart_cli.services.capture import Changes, apply_changes
     from copart_cli.adapters.files import atomic_write, read_text

@@ -10,8 +10,12 @@ the others are checked, once: the results are kept in .git/copart/ (a commit nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from copart_cli.adapters.files import read_cache, write_cache
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 CACHE = "signatures.json"
 _CACHE_VERSION = "1"
@@ -31,7 +35,7 @@ class Credits:
         return claimed
 
 
-def credits(rep, commits) -> Credits:
+def credits(rep: Repertoire, commits) -> Credits:
     """The members who validly signed these commits (gitrepo.LoggedCommit), by the profiles on main."""
     from copart_cli.services.signing import allowed_signers_file, main_rev, roster_at, signature_key
 
@@ -60,7 +64,7 @@ def credits(rep, commits) -> Credits:
     return found
 
 
-def _checked(rep, shas: list[str], signers) -> dict[str, str]:
+def _checked(rep: Repertoire, shas: list[str], signers) -> dict[str, str]:
     """sha -> fingerprint of its good signature ("" for a bad one), from the cache or checked now."""
     path = rep.state_dir / CACHE
     cache = read_cache(path, _CACHE_VERSION)
@@ -73,7 +77,7 @@ def _checked(rep, shas: list[str], signers) -> dict[str, str]:
     return {s: cache.get(s, "") for s in shas}
 
 
-def added_by(rep) -> tuple[dict[str, str], Credits]:
+def added_by(rep: Repertoire) -> tuple[dict[str, str], Credits]:
     """For each entry path, the member who signed the newest commit adding it (where one did)."""
     from copart_cli.core.model import KIND_FOLDERS
     from copart_cli.services.signing import main_rev, roster_at

@@ -31,11 +31,15 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, InvalidEntry, NotFound, UsageError
 from copart_cli.core.model import EPOCH, as_datetime
 from copart_cli.services.signing import main_rev
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 CONTRIB_PREFIX = "refs/heads/contrib/"
 REVIEWS_PREFIX = "refs/copart/reviews/"
@@ -102,7 +106,7 @@ class Contribution:
 # -- who am I -------------------------------------------------------------------------
 
 
-def current_member(rep) -> str:
+def current_member(rep: Repertoire) -> str:
     """The member id of the person at the keyboard (profile by git email, else a slug of the name)."""
     identity = rep.git.identity()
     member = rep.member_for_email(identity.email)
@@ -216,7 +220,7 @@ def _state(c: Contribution) -> str:
     return "pending"
 
 
-def contributions(rep, *, member: str | None = None, include_remote: bool = True, details: bool = True) -> list[Contribution]:
+def contributions(rep: Repertoire, *, member: str | None = None, include_remote: bool = True, details: bool = True) -> list[Contribution]:
     git = rep.git
     main = main_rev(rep)
     main_sha = git.rev(main)
@@ -262,7 +266,7 @@ def _paths(git, c: Contribution, main_sha: str | None) -> list[str]:
     return sorted(git.diff_names(base or EMPTY_TREE, tip))
 
 
-def find(rep, key: str, *, member: str | None = None) -> Contribution:
+def find(rep: Repertoire, key: str, *, member: str | None = None) -> Contribution:
     """A contribution by 'member/id' or a bare id that names only one."""
     text = key.strip().strip("/")
     text = re.sub(r"/v\d+$", "", text)
@@ -284,7 +288,7 @@ def find(rep, key: str, *, member: str | None = None) -> Contribution:
 # -- the capture path ----------------------------------------------------------------
 
 
-def worktree_bytes(rep, path: str) -> bytes | None:
+def worktree_bytes(rep: Repertoire, path: str) -> bytes | None:
     from copart_cli.adapters.files import read_bytes
 
     try:
@@ -301,7 +305,7 @@ def _unique_id(existing: set[str], base: str) -> str:
     return ids.unique(base, lambda candidate: candidate in existing)
 
 
-def commit_contribution(rep, paths: list[str], message: str, name: str | None = None) -> str:
+def commit_contribution(rep: Repertoire, paths: list[str], message: str, name: str | None = None) -> str:
     """Under review: coordinators, what the write door (Repertoire.commit) does: commit PATHS
     onto a contribution branch.
 
@@ -340,7 +344,7 @@ def commit_contribution(rep, paths: list[str], message: str, name: str | None = 
     return sha
 
 
-def new_version(rep, c: Contribution, changes: dict[str, bytes | None], message: str, sign: bool) -> str:
+def new_version(rep: Repertoire, c: Contribution, changes: dict[str, bytes | None], message: str, sign: bool) -> str:
     """v<N+1>: main as it is now, plus the contribution's files as in vN, plus CHANGES."""
     git = rep.git
     tip = c.latest.tip
@@ -360,7 +364,7 @@ def new_version(rep, c: Contribution, changes: dict[str, bytes | None], message:
 # -- the sync contract ---------------------------------------------------------------
 
 
-def pending_paths(rep) -> set[str]:
+def pending_paths(rep: Repertoire) -> set[str]:
     """Work-tree paths that belong to the user's open contributions: sync must not commit them to main."""
     git = rep.git
     if not git.ref_map(CONTRIB_PREFIX):
@@ -372,7 +376,7 @@ def pending_paths(rep) -> set[str]:
     return paths
 
 
-def set_aside(rep) -> list[str]:
+def set_aside(rep: Repertoire) -> list[str]:
     """Take pending files whose exact content is on their contribution branch out of the work
     tree (back to HEAD's version), so main can be fast-forwarded under them. Files with edits
     not yet on the branch are left alone. `sync_refs` puts them back."""
@@ -390,7 +394,7 @@ def set_aside(rep) -> list[str]:
     return moved
 
 
-def tidy_worktree(rep, me: str | None) -> None:
+def tidy_worktree(rep: Repertoire, me: str | None) -> None:
     """Open contributions' files back in the work tree; closed ones (rejected, withdrawn) out of it."""
     from copart_cli.adapters.files import atomic_write, remove
 

@@ -13,8 +13,12 @@ import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import AlreadyExists, CopartError
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 HOOK_TEMPLATE = """#!{python}
 # copart hub policy, installed by `copart hub init` (see docs/review.md in copart).
@@ -66,7 +70,7 @@ def install_hook(hub: Path) -> Path:
     return hook
 
 
-def init_hub(rep, path: str) -> HubResult:
+def init_hub(rep: Repertoire, path: str) -> HubResult:
     from copart_cli.adapters.files import atomic_write
     from copart_cli.adapters.gitrepo import GitRepo
     from copart_cli.services.signing import MAIN, roster_at

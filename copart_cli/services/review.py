@@ -8,6 +8,7 @@ review_events.py, the checks shown before a decision in review_checks.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, UsageError
 from copart_cli.core.model import Entry, Problem, utcnow
@@ -20,6 +21,9 @@ from copart_cli.services.review_checks import (
 )
 from copart_cli.services.review_events import add_event
 from copart_cli.services.signing import MAIN, Roster, allowed_signers_file, main_rev, roster_at
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 
 @dataclass
@@ -68,7 +72,7 @@ def _require_text(text: str | None, what: str) -> str:
     return text
 
 
-def _require_coordinator(rep, roster: Roster, me: str, what: str) -> None:
+def _require_coordinator(rep: Repertoire, roster: Roster, me: str, what: str) -> None:
     if me not in roster.coordinators:
         raise CopartError(f"only a coordinator can {what}; you are '{me}'",
                           hint="coordinators are members with 'coordinator' in their roles on main")
@@ -83,7 +87,7 @@ def _decidable(c: Contribution, what: str) -> None:
 
 
 
-def detail(rep, key: str, *, member: str | None = None) -> ContributionDetail:
+def detail(rep: Repertoire, key: str, *, member: str | None = None) -> ContributionDetail:
     git = rep.git
     c = find(rep, key, member=member)
     main_sha = git.rev(main_rev(rep))
@@ -120,7 +124,7 @@ def detail(rep, key: str, *, member: str | None = None) -> ContributionDetail:
 
 
 
-def list_mine(rep, state: str | None = None) -> ContributionList:
+def list_mine(rep: Repertoire, state: str | None = None) -> ContributionList:
     me = current_member(rep)
     found = contributions(rep, member=me)
     if state:
@@ -128,11 +132,11 @@ def list_mine(rep, state: str | None = None) -> ContributionList:
     return ContributionList(found, mine=True)
 
 
-def show_mine(rep, key: str) -> ContributionDetail:
+def show_mine(rep: Repertoire, key: str) -> ContributionDetail:
     return detail(rep, key, member=current_member(rep))
 
 
-def withdraw(rep, key: str, reason: str = "") -> ReviewAction:
+def withdraw(rep: Repertoire, key: str, reason: str = "") -> ReviewAction:
     me = current_member(rep)
     with rep.write_lock():
         c = find(rep, key, member=me)
@@ -144,7 +148,7 @@ def withdraw(rep, key: str, reason: str = "") -> ReviewAction:
     return ReviewAction("withdrawn", c, event=sha)
 
 
-def revise(rep, key: str, message: str = "") -> ReviewAction:
+def revise(rep: Repertoire, key: str, message: str = "") -> ReviewAction:
     """v<N+1> from main as it is now, carrying the contribution's files as they are in the work tree."""
     me = current_member(rep)
     with rep.write_lock():
@@ -163,14 +167,14 @@ def revise(rep, key: str, message: str = "") -> ReviewAction:
     return ReviewAction("revised", c, commit=sha, version=c.latest.n)
 
 
-def git_file(rep, rev: str, path: str) -> bytes | None:
+def git_file(rep: Repertoire, rev: str, path: str) -> bytes | None:
     return rep.git.file_at(rev, path)
 
 
 # -- commands: review -------------------------------------------------------------------------
 
 
-def review_list(rep, everything: bool = False) -> ContributionList:
+def review_list(rep: Repertoire, everything: bool = False) -> ContributionList:
     found = contributions(rep)
     if not everything:
         found = [c for c in found if c.open]
@@ -195,7 +199,7 @@ def review_list(rep, everything: bool = False) -> ContributionList:
     return ContributionList(found, checks, sigs)
 
 
-def comment(rep, key: str, text: str) -> ReviewAction:
+def comment(rep: Repertoire, key: str, text: str) -> ReviewAction:
     text = _require_text(text, "a comment")
     me = current_member(rep)
     with rep.write_lock():
@@ -204,7 +208,7 @@ def comment(rep, key: str, text: str) -> ReviewAction:
     return ReviewAction("commented", c, event=sha)
 
 
-def _decide(rep, key: str, kind: str, text: str, what: str) -> ReviewAction:
+def _decide(rep: Repertoire, key: str, kind: str, text: str, what: str) -> ReviewAction:
     me = current_member(rep)
     roster = roster_at(rep.git, main_rev(rep))
     _require_coordinator(rep, roster, me, what)
@@ -216,11 +220,11 @@ def _decide(rep, key: str, kind: str, text: str, what: str) -> ReviewAction:
     return ReviewAction("changes_requested" if kind == "request_changes" else "rejected", c, event=sha)
 
 
-def request_changes(rep, key: str, text: str) -> ReviewAction:
+def request_changes(rep: Repertoire, key: str, text: str) -> ReviewAction:
     return _decide(rep, key, "request_changes", _require_text(text, "a request for changes"), "request changes")
 
 
-def reject(rep, key: str, reason: str) -> ReviewAction:
+def reject(rep: Repertoire, key: str, reason: str) -> ReviewAction:
     return _decide(rep, key, "reject", _require_text(reason, "a rejection (--reason)"), "reject a contribution")
 
 
@@ -267,7 +271,7 @@ def _accept_message(d: ContributionDetail, roster: Roster, me: str, email: str, 
     return "\n".join(lines) + "\n"
 
 
-def accept(rep, key: str, *, ignore_checks: bool = False, prefer: str | None = None,
+def accept(rep: Repertoire, key: str, *, ignore_checks: bool = False, prefer: str | None = None,
            allow_unsigned: bool = False, allow_config: bool = False, message: str = "") -> ReviewAction:
     """A signed --no-ff merge of the contribution into main, plus an accept event."""
     git = rep.git

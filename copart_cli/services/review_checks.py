@@ -4,12 +4,16 @@ the paths that change copart's behaviour, and who signed (and who the author fie
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copart_cli.core import frontmatter
 from copart_cli.core.errors import InvalidEntry
 from copart_cli.core.model import Entry, Kind, Problem
 from copart_cli.services.contributions import Contribution
 from copart_cli.services.signing import Roster, classify, main_rev, roster_at, signer
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 
 def entry_from(data: bytes, rel: str) -> Entry:
@@ -89,12 +93,12 @@ def _config_problems(data: bytes) -> list[Problem]:
     return []
 
 
-def contribution_signatures(rep, c: Contribution, signers: Path) -> list[dict]:
+def contribution_signatures(rep: Repertoire, c: Contribution, signers: Path) -> list[dict]:
     main_sha = rep.git.rev(main_rev(rep))
     return rep.git.signatures(c.latest.tip, since=main_sha, allowed_signers=signers)
 
 
-def signature_status(rep, c: Contribution, roster: Roster, signers: Path,
+def signature_status(rep: Repertoire, c: Contribution, roster: Roster, signers: Path,
                      sigs: list[dict] | None = None) -> tuple[str, list[str]]:
     """signed | unsigned | unknown-key | duplicate-key | bad-signature | wrong-member | no-key, with details."""
     if c.member not in roster.keys:

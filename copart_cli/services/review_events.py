@@ -4,6 +4,8 @@ branches, the refspecs and forge options to push). See contributions.py for the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from copart_cli.core.errors import CopartError
 from copart_cli.core.model import iso, utcnow
 from copart_cli.services.contributions import (
@@ -11,6 +13,9 @@ from copart_cli.services.contributions import (
     tidy_worktree,
 )
 from copart_cli.services.signing import allowed_signers_file
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 def _merge_event_ref(git, local: str, incoming: str, sign: bool) -> None:
     have = git.rev(local)
@@ -25,7 +30,7 @@ def _merge_event_ref(git, local: str, incoming: str, sign: bool) -> None:
         git.update_ref(local, merge, have)
 
 
-def sync_refs(rep, remote: str) -> list[str]:
+def sync_refs(rep: Repertoire, remote: str) -> list[str]:
     """After sync fetched and integrated main: join fetched review events into the local ones,
     fast-forward the user's own contribution branches, tidy the work tree, and return the
     refspecs sync should push (never a force: diverged refs are left out)."""
@@ -74,7 +79,7 @@ def sync_refs(rep, remote: str) -> list[str]:
     return specs
 
 
-def push_options(rep, remote: str, refspecs: list[str]) -> list[str]:
+def push_options(rep: Repertoire, remote: str, refspecs: list[str]) -> list[str]:
     """Push options for a forge: GitLab opens a merge request for a new contribution branch."""
     url = rep.git.remote_url(remote) or ""
     forge = str(rep.config.raw.get("forge") or "")
@@ -88,7 +93,7 @@ def push_options(rep, remote: str, refspecs: list[str]) -> list[str]:
 # -- events ---------------------------------------------------------------------------
 
 
-def add_event(rep, c: Contribution, kind: str, text: str = "", *, target: str | None = None,
+def add_event(rep: Repertoire, c: Contribution, kind: str, text: str = "", *, target: str | None = None,
               merge: str | None = None, by: str | None = None) -> str:
     git = rep.git
     who = by or current_member(rep)

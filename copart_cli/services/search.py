@@ -21,12 +21,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import LinkRefused, UsageError
 from copart_cli.adapters.files import list_dir, read_bytes
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 FOLDERS = tuple(KIND_FOLDERS.values())
 Progress = Callable[[int, int], None]
@@ -75,16 +78,16 @@ def _signature(root: Path, rel: str) -> list[int]:
         return [0, -1]
 
 
-def _dirty(rep, paths: list[str] | None = None) -> dict[str, list[int]]:
+def _dirty(rep: Repertoire, paths: list[str] | None = None) -> dict[str, list[int]]:
     paths = rep.git.dirty_paths(*FOLDERS) if paths is None else paths
     return {p: _signature(rep.root, p) for p in paths if _is_entry_path(p)}
 
 
-def store_for(rep) -> ixs.IndexStore:
+def store_for(rep: Repertoire) -> ixs.IndexStore:
     return ixs.IndexStore(rep.state_dir / "index")
 
 
-def ensure_index(rep, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False,
+def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False,
                  store: ixs.IndexStore | None = None) -> IndexState:
     """Bring the index up to date with the work tree; rebuild it if it cannot be used.
 
@@ -158,7 +161,7 @@ def _usable(store: ixs.IndexStore) -> bool:
 
 
 @contextlib.contextmanager
-def snapshot(rep, progress: Progress | None):
+def snapshot(rep: Repertoire, progress: Progress | None):
     """The index caught up, then one snapshot of it for every query of the command."""
     store = store_for(rep)
     state = ensure_index(rep, progress, store=store)
@@ -166,7 +169,7 @@ def snapshot(rep, progress: Progress | None):
         yield index, state
 
 
-def index_status(rep, progress: Progress | None = None, rebuild: bool = False) -> IndexState:
+def index_status(rep: Repertoire, progress: Progress | None = None, rebuild: bool = False) -> IndexState:
     """`copart index`: catch up (or rebuild), then describe the index."""
     state = ensure_index(rep, progress, rebuild=rebuild, wait=True)
     info = store_for(rep).info()
@@ -347,7 +350,7 @@ def check_query(text: str, example: str = 'copart search "pricing workshop"') ->
 # -- search -----------------------------------------------------------------------------
 
 
-def search(rep, text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
+def search(rep: Repertoire, text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
            topic: str | None = None, since: str | None = None, limit: int = 10,
            progress: Progress | None = None) -> SearchResult:
     from copart_cli.core.model import parse_since

@@ -15,10 +15,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copart_cli.core import frontmatter
 from copart_cli.core.errors import InvalidEntry, NotFound, UsageError
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 MAIN = "refs/heads/main"
 KEY_TYPES = (
@@ -264,11 +268,11 @@ def _profile(rel: str, data: bytes | None) -> tuple[Member | None, list[str], li
     return member, good, problems
 
 
-def main_rev(rep) -> str:
+def main_rev(rep: Repertoire) -> str:
     return MAIN if rep.git.rev(MAIN) else "HEAD"
 
 
-def allowed_signers_file(rep, roster: Roster | None = None) -> Path:
+def allowed_signers_file(rep: Repertoire, roster: Roster | None = None) -> Path:
     """Render .git/copart/allowed_signers from the profiles on main; returns its path."""
     from copart_cli.adapters.files import atomic_write
 
@@ -320,7 +324,7 @@ def _find_key(given: str | None) -> tuple[str, str]:
     raise NotFound("no SSH key found in ~/.ssh", hint="make one with: ssh-keygen -t ed25519, or pass --key PATH")
 
 
-def setup_signing(rep, key: str | None = None, member: str | None = None) -> SigningSetup:
+def setup_signing(rep: Repertoire, key: str | None = None, member: str | None = None) -> SigningSetup:
     """Configure this clone to sign every commit with the member's SSH key (gpg.format=ssh)."""
     from copart_cli.core import ids
 
@@ -389,7 +393,7 @@ def signer(sig: dict, roster: Roster) -> str | None:
     return None if classify(sig, roster) else roster.owners(sig["key"])[0]
 
 
-def verify(rep, since: str | None = None) -> VerifyResult:
+def verify(rep: Repertoire, since: str | None = None) -> VerifyResult:
     """Every commit on main, each judged by the roster on its FIRST PARENT (the founding commit by
     its own): first-parent ones signed by a coordinator, the rest by a member, commits merged from
     a contribution by that contribution's member. A commit cannot authorise its own signer."""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import NotFound
 from copart_cli.services.search import IndexState, Person, Progress, check_query, coverage, snapshot, stem
+
+if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
+    from copart_cli.services.repertoire import Repertoire
 
 
 @dataclass
@@ -61,7 +65,7 @@ def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit
     return people[:limit]
 
 
-def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
+def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
     topic = check_query(topic, "copart who pricing (or copart who @member-id)")
     if topic.startswith("@"):
         return who_member(rep, topic[1:].strip(), progress)
@@ -77,7 +81,7 @@ def who(rep, topic: str, *, limit: int = 5, progress: Progress | None = None) ->
 class _Credit:
     """Who is credited with a hit: the member who signed the commit that added it (attribution.py)."""
 
-    def __init__(self, rep):
+    def __init__(self, rep: Repertoire):
         from copart_cli.services import attribution
 
         self.added, self.credits = attribution.added_by(rep)
@@ -95,7 +99,7 @@ class _Credit:
         return sorted(written + others, key=lambda h: -h.created) if others else written
 
 
-def who_member(rep, member: str, progress: Progress | None = None) -> WhoResult:
+def who_member(rep: Repertoire, member: str, progress: Progress | None = None) -> WhoResult:
     with snapshot(rep, progress) as (index, state):
         return _who_member(index, member, state, _Credit(rep))
 
