@@ -92,18 +92,13 @@ def key_lines(frontmatter: str, first_line: int = 2) -> dict[str, int]:
 
 
 def dump_key(key: str, value: Any, newline: str = "\n") -> str:
-    import yaml
-
-    from copart_cli.core.yamlio import Dumper
-
-    text = yaml.dump(
-        {key: value}, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
-    )
-    return text.replace("\n", newline)
+    return dump({key: value}).replace("\n", newline)
 
 
 def dump(meta: dict[str, Any]) -> str:
-    return "".join(dump_key(k, v) for k, v in meta.items())
+    from copart_cli.core.yamlio import dump_mapping
+
+    return dump_mapping(meta)
 
 
 def update(frontmatter: str, changes: dict[str, Any], remove: tuple[str, ...] = ()) -> str:
