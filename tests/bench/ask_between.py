@@ -1,13 +1,16 @@
-"""`copart ask` timed in two checkouts in one run, the runs interleaved, so a change of load on
-the shared machine stretches both sides alike (issue 11: "`ask` stays within today's speed").
+"""`copart ask` and `copart new` timed in two checkouts in one run, the runs interleaved, so a
+change of load on the shared machine stretches both sides alike (issue 11: "`ask` stays within
+today's speed"; issue 12: "`ask` and `new` are no slower").
 
     python3 tests/bench/ask_between.py OLD_CHECKOUT [NEW_CHECKOUT]   # NEW: this checkout
     COPART_BENCH_REPEAT=21 python3 tests/bench/ask_between.py /work/wt/old
 
 Each checkout makes its own repertoires with its own copart (`init --example`, the bundled
 sample; `init` + `import` of tests/data/corpus, the corpus slice, and of the shared corpus) and builds its index once; then every round
-runs `ask QUESTION` once per checkout per repertoire (old, new, old, new...), after one
-warm-up each. Printed: median wall and CPU (user+sys, os.wait4) of each, and new/old.
+runs `ask QUESTION` once per checkout per repertoire (old, new, old, new...), and `new story
+TITLE --no-edit` once per checkout in its own sample (a fresh title each round: a real
+capture, validated and committed), after one warm-up each. Printed: median wall and CPU
+(user+sys, os.wait4) of each, and new/old.
 """
 
 from __future__ import annotations
@@ -80,18 +83,23 @@ def _compare(bench: Bench, sides: dict, old: Path, new: Path, repeat: int) -> in
                     proc = bench.measure(bench.copart("ask", question), reps[tag][where], env=env)
                     if round_:
                         runs.setdefault((where, question, tag), []).append(proc)
+        for tag, (_, env) in sides.items():
+            argv = bench.copart("new", "story", f"Bench capture {round_}", "--no-edit", "--body", "A line.")
+            proc = bench.measure(argv, reps[tag]["sample"], env=env)
+            if round_:
+                runs.setdefault(("sample", "new story --no-edit", tag), []).append(proc)
     end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"old: {old}\nnew: {new}\nrepeat {repeat} (+1 warm-up), interleaved; load average (1, 5, 15 min)"
           f" at start: {start}; at end: {end} ({os.cpu_count()} cores)")
-    print(f"{'repertoire':<8} {'question':<36} {'old wall':>9} {'new wall':>9} {'new/old':>8}"
+    print(f"{'repertoire':<8} {'command':<40} {'old wall':>9} {'new wall':>9} {'new/old':>8}"
           f" {'old cpu':>9} {'new cpu':>9} {'new/old':>8}")
-    for where in WHERE:
-        for question in QUESTIONS:
-            o, n = runs[(where, question, "old")], runs[(where, question, "new")]
-            ow, nw = statistics.median(p.wall for p in o), statistics.median(p.wall for p in n)
-            oc, nc = statistics.median(p.cpu for p in o), statistics.median(p.cpu for p in n)
-            print(f"{where:<8} {question:<36} {ow * 1000:>6.0f} ms {nw * 1000:>6.0f} ms {nw / ow:>7.2f}x"
-                  f" {oc * 1000:>6.0f} ms {nc * 1000:>6.0f} ms {nc / oc:>7.2f}x")
+    rows = [(where, f"ask {question}") for where in WHERE for question in QUESTIONS]
+    for where, what in rows + [("sample", "new story --no-edit")]:
+        o, n = runs[(where, what.removeprefix("ask "), "old")], runs[(where, what.removeprefix("ask "), "new")]
+        ow, nw = statistics.median(p.wall for p in o), statistics.median(p.wall for p in n)
+        oc, nc = statistics.median(p.cpu for p in o), statistics.median(p.cpu for p in n)
+        print(f"{where:<8} {what:<40} {ow * 1000:>6.0f} ms {nw * 1000:>6.0f} ms {nw / ow:>7.2f}x"
+              f" {oc * 1000:>6.0f} ms {nc * 1000:>6.0f} ms {nc / oc:>7.2f}x")
     return 0
 
 
