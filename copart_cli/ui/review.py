@@ -183,7 +183,7 @@ def text_VerifyResult(r, out: Out) -> None:
 
 def json_HubResult(r) -> dict[str, Any]:
     return {"path": r.path, "main": r.main, "members": r.members, "coordinators": r.coordinators,
-            "keys": r.keys, "warnings": r.warnings}
+            "keys": r.keys, "warnings": r.warnings, "python": r.python, "remote": r.remote}
 
 
 def text_HubResult(r, out: Out) -> None:
@@ -191,4 +191,29 @@ def text_HubResult(r, out: Out) -> None:
         warn(w)
     out.line(f"hub created at {r.path}: main {r.main[:10] if r.main else '-'}, {r.members} members, "
              f"{r.keys} keys, coordinators: {', '.join(r.coordinators) or 'none'}")
-    note(f"hint: partners add it with: git remote add origin {r.path}  (then copart sync)")
+    if r.remote:
+        out.line(f"added it as the remote {r.remote}: copart sync shares with it")
+    note(f"hint: partners join with: copart join {r.path}  (served by another account? copart hub check {r.path})")
+
+
+def json_HubCheck(r) -> dict[str, Any]:
+    return {"path": r.path, "ok": r.ok, "hook": r.hook, "interpreter": r.interpreter, "mode": r.mode,
+            "owner": r.owner, "runs": r.runs, "runs_detail": r.runs_detail, "main": r.main, "members": r.members,
+            "coordinators": r.coordinators, "coordinators_with_keys": r.coordinators_with_keys, "keys": r.keys,
+            "policy": r.policy, "problems": r.problems, "notes": r.notes}
+
+
+def text_HubCheck(r, out: Out) -> None:
+    out.line(f"{'guarded' if r.ok else 'NOT guarded'}: {r.path}")
+    state = f"runs: {r.runs_detail}" if r.runs else f"does not run: {r.runs_detail}"
+    out.line(f"hook {r.hook} ({r.mode}, owner {r.owner}, #!{r.interpreter or '?'}) {state}")
+    out.line(f"main {r.main[:10] if r.main else '-'}: {r.members} members, {r.keys} keys, coordinators with a key: "
+             f"{', '.join(r.coordinators_with_keys) or 'none'}")
+    if r.runs:
+        out.line("it enforces:")
+        for rule in r.policy:
+            out.line(f"  {rule}")
+    for p in r.problems:
+        warn(p)
+    for n in r.notes:
+        note(f"note: {n}")

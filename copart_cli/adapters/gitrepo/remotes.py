@@ -37,6 +37,14 @@ class Remotes:
         proc = run_git(["remote", "get-url", "--", name], self.root, check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
+    def add_remote(self, name: str, url: str, *, track: str | None = None) -> None:
+        """`git remote add NAME URL`, fetched; the local branch TRACK (refs/heads/X) then follows NAME/X."""
+        self.git("remote", "add", "--", name, url)
+        self.fetch(name, [f"+refs/heads/*:refs/remotes/{name}/*"])
+        branch = (track or "").removeprefix("refs/heads/")
+        if branch and self.rev(f"refs/heads/{branch}") and self.rev(f"refs/remotes/{name}/{branch}"):
+            self.git("branch", "-q", f"--set-upstream-to={name}/{branch}", branch)
+
     def bundle_remote(self, name: str) -> Path | None:
         """The bundle file a remote stands for (joined from one, or a URL naming one), else None."""
         from copart_cli.adapters.gitnet import is_bundle
