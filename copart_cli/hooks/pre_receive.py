@@ -247,6 +247,7 @@ def _dependencies() -> str | None:
     """Import everything a judgement needs now, so a missing piece refuses with its name, not mid-push."""
     try:
         import copart_cli.adapters.gitrepo  # noqa: F401
+        import copart_cli.core.yamlio  # noqa: F401  (profiles are YAML: PyYAML must be there)
         import copart_cli.services.contributions  # noqa: F401
         import copart_cli.services.signing  # noqa: F401
     except Exception as exc:  # an ImportError, or a copart too new for this Python (SyntaxError)
