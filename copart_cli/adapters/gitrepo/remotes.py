@@ -11,6 +11,9 @@ from copart_cli.adapters.gitrepo.values import _SIMPLE_REF, TreeMerge
 from copart_cli.core.errors import CopartError, DiskFull, GitError, RemoteRefused
 
 
+NO_PUSH_OPTIONS = "copartPushOptions"  # remote.NAME.copartPushOptions=false: this server takes none
+
+
 class Remotes:
     """Mixed into GitRepo (needs its `root` and `git`)."""
 
@@ -93,12 +96,19 @@ class Remotes:
     def push(self, remote: str, refspecs: list[str], *, options: list[str] | None = None) -> list[str]:
         """Push; returns the refs the remote rejected because it has work we lack (fetch first).
 
-        `options` become push options (`-o`), e.g. GitLab's merge_request.create. A ref the
+        `options` become push options (`-o`), e.g. GitLab's merge_request.create; a server that
+        does not advertise push options gets the push without them (and
+        remote.NAME.copartPushOptions=false remembers it). A ref the
         remote refused for another reason (its hooks, its rules) is RemoteRefused with every
         `remote:` line the hub gave as its reason.
         """
         opts = [f"--push-option={o}" for o in options or []]
         proc = run_network(["push", "--porcelain", *opts, "--end-of-options", remote, *refspecs], self.root)
+        if opts and proc.returncode != 0 and "does not support push options" in proc.stderr:
+            # the server does not advertise them (git sent nothing): push without, and remember
+            if remote in self.remotes():
+                self.set_config(f"remote.{remote}.{NO_PUSH_OPTIONS}", "false")
+            proc = run_network(["push", "--porcelain", "--end-of-options", remote, *refspecs], self.root)
         rejected, refused = [], []
         for line in proc.stdout.splitlines():
             parts = line.split("\t")
