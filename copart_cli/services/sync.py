@@ -241,10 +241,21 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
                 git.update_ref(tracking, head, reason="copart sync: pushed")
                 remote_head = head
             break
-        if attempt == PUSH_ATTEMPTS - 1:
+        if attempt < PUSH_ATTEMPTS - 1:
+            _back_off(attempt)
+        else:
             raise SyncError(f"{name} kept changing while we pushed ({PUSH_ATTEMPTS} tries); your commits are kept",
                             hint="run copart sync again in a moment")
     _finish(rep, start, tracking, result, warn, head, remote_head)
+
+
+def _back_off(attempt: int) -> None:
+    """After losing a push race: wait a random while (longer each time) so that partners who
+    all synced at once do not keep colliding at the hub."""
+    import random
+    import time
+
+    time.sleep(random.uniform(0, min(3.0, 0.25 * 2 ** attempt)))
 
 
 def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: SyncResult, warn: Warn,

@@ -14,6 +14,11 @@ from copart_cli.core.errors import CopartError, DiskFull, GitError, RemoteRefuse
 NO_PUSH_OPTIONS = "copartPushOptions"  # remote.NAME.copartPushOptions=false: this server takes none
 
 
+# the remote has work we lack: fetch, integrate, push again. "failed to update ref" / "cannot lock
+# ref": another push moved the ref while the hub's hook judged ours (git checks the old value last)
+_RACED = ("fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref")
+
+
 class Remotes:
     """Mixed into GitRepo (needs its `root` and `git`)."""
 
@@ -114,7 +119,7 @@ class Remotes:
             parts = line.split("\t")
             if len(parts) >= 3 and parts[0] == "!":
                 branch = parts[1].split(":")[-1].removeprefix("refs/heads/")
-                if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
+                if any(m in parts[2] for m in _RACED):
                     rejected.append(parts[1].split(":")[-1])
                 elif "checked out" in parts[2]:  # a partner's work tree, not a hub
                     raise GitError(f"{remote} is a partner's working copy with {branch} checked out, "
@@ -187,9 +192,14 @@ class Remotes:
             return self.git("write-tree", env=env).strip()
 
     def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
+        """A commit of TREE (sync's merges), signed when the user signs commits (commit.gpgsign):
+        `git commit-tree` does not read that setting, and a guarded hub refuses an unsigned merge."""
         args = ["commit-tree", tree]
         for parent in parents:
             args += ["-p", parent]
+        signs = run_git(["config", "--type=bool", "--get", "commit.gpgsign"], self.root, check=False)
+        if signs.stdout.strip() == "true":
+            args.append("-S")
         return self.git(*args, input=message).strip()
 
     def fast_forward(self, commit: str) -> None:
