@@ -84,6 +84,7 @@ def community(world, *, keys=("judith", "anjali"), coordinators=("judith",), hub
     hub_path = hub_path or world.base / "remotes" / "hub.git"
     partner_rep = None
     if hub:
+        hub_path.parent.mkdir(parents=True, exist_ok=True)  # hub init wants the folder around it to exist
         r = judith.copart("hub", "init", str(hub_path), cwd=rep)
         assert r.ok, r
         judith.git("config", "http.receivepack", "true", cwd=hub_path)  # for a hub served over smart HTTP

@@ -59,6 +59,7 @@ class SshServer:
         self.host_key = base / "ssh_host_ed25519_key"
         self.authorized = base / "authorized_keys"
         self.authorized.touch()
+        self.extra_config = ""  # more sshd_config lines (gitolite: SetEnv HOME=…)
         self.proc: subprocess.Popen | None = None
         self.new_host_key()
 
@@ -79,7 +80,7 @@ class SshServer:
             f"ListenAddress 127.0.0.1:{self.port}\nHostKey {self.host_key}\nPidFile {self.base / 'sshd.pid'}\n"
             f"AuthorizedKeysFile {self.authorized}\nStrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
-            "LogLevel ERROR\nPrintMotd no\nAcceptEnv no\n"
+            "LogLevel ERROR\nPrintMotd no\nAcceptEnv no\n" + self.extra_config
         )
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
                                      stderr=open(self.base / "sshd.log", "ab"))
@@ -113,6 +114,62 @@ class SshServer:
 
     def url(self, name: str = "hub.git") -> str:
         return f"ssh://{self.user}@127.0.0.1:{self.port}{self.repos / name}"
+
+
+GITOLITE = shutil.which("gitolite") or "/usr/bin/gitolite"
+
+
+class Gitolite:
+    """Debian's gitolite3 behind `sshd`, run as the current user with a HOME of its own (gitolite
+    keeps its rc, conf, repositories and authorized_keys in $HOME). sshd reads gitolite's
+    authorized_keys and starts gitolite-shell with that HOME (sshd_config SetEnv), as it would
+    for a `gitolite3` account. The admin edits the conf by pushing gitolite-admin over ssh."""
+
+    def __init__(self, base: Path, sshd: SshServer):
+        self.home, self.sshd = base / "gitolite-home", sshd
+        self.home.mkdir(parents=True)
+        self.admin_key = base / "admin"  # the key file name is the gitolite user: admin
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "admin", "-f", str(self.admin_key)],
+                       check=True, capture_output=True)
+        setup = self.run("setup", "-pk", f"{self.admin_key}.pub")
+        if setup.returncode != 0:
+            raise RuntimeError(f"gitolite setup failed: {setup.stderr[-300:]}")
+        self.repositories = self.home / "repositories"
+        sshd.stop()
+        sshd.authorized = self.home / ".ssh" / "authorized_keys"
+        sshd.extra_config = f"SetEnv HOME={self.home}\n"
+        sshd.start()
+        self.admin_env = {**self.env, "GIT_SSH_COMMAND": f"ssh -i {self.admin_key} -o IdentitiesOnly=yes "
+                          "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"}
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_"))}
+        return {**env, "HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([GITOLITE, *args], env=self.env, capture_output=True, text=True)
+
+    def url(self, repo: str) -> str:
+        return f"ssh://{self.sshd.user}@127.0.0.1:{self.sshd.port}/{repo}"
+
+    def configure(self, conf: str, keys: dict[str, Path]) -> None:
+        """What an admin does: clone gitolite-admin, write the conf and the members' keys, push."""
+        work = self.home.parent / "gitolite-admin"
+        git = lambda *a: subprocess.run(["git", *a], env=self.admin_env, check=True, capture_output=True)  # noqa: E731
+        if not work.exists():
+            git("clone", "-q", self.url("gitolite-admin"), str(work))
+        (work / "conf" / "gitolite.conf").write_text(conf)
+        for user, pub in keys.items():
+            (work / "keydir" / f"{user}.pub").write_text(pub.read_text())
+        git("-C", str(work), "add", "-A")
+        git("-C", str(work), "-c", "user.name=Admin", "-c", "user.email=admin@example.org", "commit", "-qm", "conf")
+        git("-C", str(work), "push", "-q", "origin", "HEAD:master")
+
+    def allows(self, repo: str, user: str, perm: str, ref: str) -> bool:
+        """gitolite's own verdict (`gitolite access`), before any hook."""
+        out = self.run("access", "-q", repo, user, perm, ref)
+        return out.returncode == 0
 
 
 class SilentServer:
@@ -167,6 +224,13 @@ def sshd(tmp_path: Path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def gitolite(sshd, tmp_path: Path):
+    if not os.path.exists(GITOLITE):
+        pytest.skip("no gitolite (Debian's gitolite3)")
+    return Gitolite(tmp_path / "gitolite", sshd)
 
 
 @pytest.fixture

@@ -67,3 +67,16 @@ def test_join_refuses_a_non_empty_folder_and_bad_branch(world):
     assert (busy / "mine.txt").read_text() == "keep me"
     r = alice.copart("join", hub, str(world.base / "b"), "--branch=-evil")
     assert r.code == 2 and "not a branch name" in r.stderr, r
+
+
+def test_joining_a_plain_folder_suggests_import(world):
+    alice = world.partner("alice")
+    notes = world.base / "my-notes"
+    notes.mkdir()
+    (notes / "pricing.md").write_text("# Pricing\n\nWhat I learnt.\n")
+    r = alice.copart("join", str(notes), str(world.base / "4xp"))
+    assert r.code == 2, r
+    lines = r.stderr.splitlines()
+    assert lines == [f"copart: error: {notes} is a plain folder, not a git repository: there is no repertoire to join",
+                     f"hint: to bring its Markdown in as entries: copart init DIR, then in DIR: copart import {notes}"]
+    assert not (world.base / "4xp").exists()

@@ -190,13 +190,33 @@ def verify(
 @hub_app.command("init")
 def hub_init(
     ctx: typer.Context,
-    path: Annotated[str, typer.Argument(metavar="PATH", help="Where to create the bare hub repository.")],
+    path: Annotated[str, typer.Argument(metavar="PATH", help="Where to create the bare hub repository (outside the repertoire).")],
+    python: Annotated[Optional[str], typer.Option("--python", metavar="PATH", help="The interpreter the hook runs with (default: /usr/bin/env python3).")] = None,
+    remote: Annotated[Optional[str], typer.Option("--remote", metavar="NAME", help="Also add the hub as this remote of the repertoire.")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Create a bare hub seeded with this repertoire's main, with copart's pre-receive policy hook."""
+    """Create a bare hub seeded with this repertoire's main, with copart's pre-receive policy hook; exit 4 if no coordinator has a key."""
     from copart_cli.services.hub import init_hub
 
-    emit(ctx, init_hub(repertoire(ctx), path), json)
+    emit(ctx, init_hub(repertoire(ctx), path, python=python, remote=remote), json)
+
+
+@hub_app.command("check")
+def hub_check(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(metavar="PATH", help="The hub's bare repository.")],
+    python: Annotated[Optional[str], typer.Option("--python", metavar="PATH", help="With --fix: the interpreter the hook runs with.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Write copart's hook again (this copart, --python's interpreter) before checking.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Whether the hub's hook will run for the account serving it, and what it enforces; exit 4 if not."""
+    from copart_cli.core.errors import CheckFailed
+    from copart_cli.services.hub import check_hub
+
+    result = check_hub(path, python=python, fix=fix)
+    emit(ctx, result, json)
+    if not result.ok:
+        raise CheckFailed(f"the hub at {result.path} is not guarded: {result.problems[0]}")
 
 
 __all__ = ["contribute_app", "review_app", "hub_app", "setup_signing", "verify", "options"]

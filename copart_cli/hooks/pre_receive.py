@@ -243,7 +243,41 @@ def judge(repo: Path, data: bytes, env=None) -> list[Refusal]:
     return refusals
 
 
-def main() -> int:
+def _dependencies() -> str | None:
+    """Import everything a judgement needs now, so a missing piece refuses with its name, not mid-push."""
+    try:
+        import copart_cli.adapters.gitrepo  # noqa: F401
+        import copart_cli.core.yamlio  # noqa: F401  (profiles are YAML: PyYAML must be there)
+        import copart_cli.services.contributions  # noqa: F401
+        import copart_cli.services.signing  # noqa: F401
+    except Exception as exc:  # an ImportError, or a copart too new for this Python (SyntaxError)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def probe() -> int:
+    """`pre-receive --check` (git never passes arguments): which copart and Python would judge pushes."""
+    import copart_cli
+
+    missing = _dependencies()
+    if missing:
+        sys.stderr.write(f"copart hub: refused: hook-cannot-run: copart's dependencies do not import "
+                         f"with {sys.executable} for this user ({missing})\n")
+        return 1
+    where = Path(copart_cli.__file__).resolve().parent
+    sys.stdout.write(f"copart {copart_cli.__version__} from {where}, Python {sys.version.split()[0]} "
+                     f"({sys.executable})\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--check"]:
+        return probe()
+    missing = _dependencies()
+    if missing:
+        sys.stderr.write(f"copart hub: refused: hook-cannot-run: copart's dependencies do not import with "
+                         f"{sys.executable} for this user ({missing}); copart hub check HUB says more\n")
+        return 1
     try:
         data = sys.stdin.buffer.read(MAX_INPUT + 1)
         refusals = judge(Path(os.getcwd()), data)

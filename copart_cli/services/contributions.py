@@ -85,6 +85,7 @@ class Contribution:
     paths: list[str] = field(default_factory=list)
     created: dt.datetime | None = None
     updated: dt.datetime | None = None
+    merged_outside: bool = False  # main holds its tip, merged by something else than `review accept` (a forge)
 
     @property
     def key(self) -> str:
@@ -208,8 +209,11 @@ def _events(git, refs: list[str]) -> list[Event]:
 
 
 
-def _state(c: Contribution) -> str:
+def _state(c: Contribution, merged: set[str] = frozenset()) -> str:
     if any(e.type == "accept" for e in c.events):
+        return "accepted"
+    if any(v.ref in merged for v in c.versions):  # a forge's Merge button, a plain git merge: a fact
+        c.merged_outside = True
         return "accepted"
     if any(e.type == "withdraw" for e in c.events):
         return "withdrawn"
@@ -225,6 +229,7 @@ def contributions(rep: Repertoire, *, member: str | None = None, include_remote:
     main = main_rev(rep)
     main_sha = git.rev(main)
     all_review_refs = list(git.ref_map(REVIEWS_PREFIX, "refs/copart-remote/"))
+    merged = git.merged_refs(main_sha, CONTRIB_PREFIX, "refs/remotes/") if main_sha else set()
     found = []
     for (m, cid), versions in sorted(_branches(git, include_remote).items()):
         if member and m != member:
@@ -234,7 +239,7 @@ def contributions(rep: Repertoire, *, member: str | None = None, include_remote:
         refs = [r for r in all_review_refs if r.endswith(tail) and
                 (r == REVIEWS_PREFIX + f"{m}/{cid}" or r.startswith("refs/copart-remote/"))]
         c.events = _events(git, refs)
-        c.state = _state(c)
+        c.state = _state(c, merged)
         if details:
             c.paths = _paths(git, c, main_sha)
             updated = git.commit_times(c.latest.tip, limit=1)

@@ -35,6 +35,9 @@ def join(url: str, dest: Path | None, branch: str | None = None, warn: Warn = qu
     local = Path(url).expanduser()
     if local.exists():
         url = str(local.resolve())
+        if local.is_dir() and not _is_repository(local):
+            raise UsageError(f"{local} is a plain folder, not a git repository: there is no repertoire to join",
+                             hint=f"to bring its Markdown in as entries: copart init DIR, then in DIR: copart import {url}")
     if dest is None:
         stem = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").removesuffix(".bundle")
         dest = Path(stem or "repertoire")
@@ -84,3 +87,9 @@ def join(url: str, dest: Path | None, branch: str | None = None, warn: Warn = qu
         pass
     return JoinResult(path=rep.root, url=shown, name=name, entries=sum(1 for _ in rep.entry_paths()),
                       head=rep.git.head(), member=member, email=email, index=index)
+
+
+def _is_repository(folder: Path) -> bool:
+    """A work tree (.git) or a bare repository (HEAD, objects/, refs/) at the folder's top."""
+    return (folder / ".git").exists() or ((folder / "HEAD").is_file() and (folder / "objects").is_dir()
+                                          and (folder / "refs").is_dir())

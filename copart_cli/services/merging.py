@@ -61,6 +61,7 @@ class SyncResult:
     local_commits: int = 0  # commits not yet on the remote (after the run)
     bundle: str | None = None
     index: str = "unchanged"  # updated | unchanged | unavailable
+    for_you: list = field(default_factory=list)  # review_news.News: contributions to review, word on yours
 
     @property
     def exit_code(self) -> int:

@@ -80,11 +80,15 @@ def sync_refs(rep: Repertoire, remote: str) -> list[str]:
 
 
 def push_options(rep: Repertoire, remote: str, refspecs: list[str]) -> list[str]:
-    """Push options for a forge: GitLab opens a merge request for a new contribution branch."""
+    """Push options for a forge: GitLab opens a merge request for a new contribution branch. Sent
+    only to a GitLab (by URL or `forge: gitlab`), and dropped for good where the server turns out
+    not to advertise them."""
     url = rep.git.remote_url(remote) or ""
     forge = str(rep.config.raw.get("forge") or "")
     if forge != "gitlab" and "gitlab" not in url:
         return []
+    if rep.git.config(f"remote.{remote}.copartPushOptions") == "false":
+        return []  # this server said it takes none (GitRepo.push found out and remembered)
     if not any(s.startswith(CONTRIB_PREFIX) for s in refspecs):
         return []
     return ["merge_request.create", "merge_request.target=main"]

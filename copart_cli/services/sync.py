@@ -163,15 +163,29 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
     result = SyncResult(mode=mode, remote=name, branch=branch)
     with rep.write_lock(wait_for_git=True):
         commit_outside_edits(rep, rep.pending_paths(), result)
+        before = _news_before(rep, name) if bundle_out is None else None
         if bundle_out is not None:
             _write_bundle(rep, bundle_out, result)
         elif bundle_in is not None:
             _take_bundle(rep, bundle_in, branch, result, name or BUNDLE_REMOTE, warn)
         else:
             _round(rep, name, branch, push, result, warn)
+        if before is not None:
+            from copart_cli.services.review_news import arrived
+
+            result.for_you = arrived(rep, name or BUNDLE_REMOTE, before)
     result.head = result.head or git.head()
     result.waiting = conflicts.find(rep.root)
     return result
+
+
+def _news_before(rep: Repertoire, name: str | None) -> dict[str, str] | None:
+    """Under review: the remote's contribution and review refs before the round (what is new for you after it)."""
+    if not rep.reviewed:
+        return None
+    from copart_cli.services.review_news import snapshot
+
+    return snapshot(rep, name or BUNDLE_REMOTE)
 
 
 def _refspecs(name: str) -> list[str]:
@@ -227,10 +241,21 @@ def _round(rep: Repertoire, name: str, branch: str, push: bool, result: SyncResu
                 git.update_ref(tracking, head, reason="copart sync: pushed")
                 remote_head = head
             break
-        if attempt == PUSH_ATTEMPTS - 1:
+        if attempt < PUSH_ATTEMPTS - 1:
+            _back_off(attempt)
+        else:
             raise SyncError(f"{name} kept changing while we pushed ({PUSH_ATTEMPTS} tries); your commits are kept",
                             hint="run copart sync again in a moment")
     _finish(rep, start, tracking, result, warn, head, remote_head)
+
+
+def _back_off(attempt: int) -> None:
+    """After losing a push race: wait a random while (longer each time) so that partners who
+    all synced at once do not keep colliding at the hub."""
+    import random
+    import time
+
+    time.sleep(random.uniform(0, min(3.0, 0.25 * 2 ** attempt)))
 
 
 def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: SyncResult, warn: Warn,

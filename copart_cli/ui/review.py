@@ -24,12 +24,17 @@ def _event(e) -> dict[str, Any]:
             "text": e.text, "target": e.target, "merge": e.merge}
 
 
+def _state(c) -> str:
+    return "merged outside copart" if c.merged_outside else c.state.replace("_", " ")
+
+
 def _contribution(c, checks=None, signatures=None) -> dict[str, Any]:
     data = {
         "id": c.key,
         "member": c.member,
         "name": c.id,
         "state": c.state,
+        "merged_outside": c.merged_outside,
         "version": c.latest.n,
         "branch": f"contrib/{c.member}/{c.id}/v{c.latest.n}",
         "commit": c.latest.tip,
@@ -65,11 +70,11 @@ def text_ContributionList(r, out: Out) -> None:
         for c in r.contributions:
             last = next((e for e in reversed(c.events) if e.type != "revise"), None)
             said = f"{last.by}: {last.text or last.type.replace('_', ' ')}" if last else ""
-            rows.append([c.key, c.state.replace("_", " "), f"v{c.latest.n}", ", ".join(c.entry_ids),
+            rows.append([c.key, _state(c), f"v{c.latest.n}", ", ".join(c.entry_ids),
                          _age(c.updated), said.replace("\n", " ")[:100]])
         out.table(["id", "state", "version", "entries", "age", "last word"], rows)
         return
-    rows = [[c.key, c.member, ", ".join(c.entry_ids), f"v{c.latest.n}", _age(c.created), c.state.replace("_", " "),
+    rows = [[c.key, c.member, ", ".join(c.entry_ids), f"v{c.latest.n}", _age(c.created), _state(c),
              r.checks.get(c.key, ""), r.signatures.get(c.key, "")] for c in r.contributions]
     out.table(["id", "author", "entries", "version", "age", "state", "checks", "signature"], rows)
 
@@ -95,7 +100,7 @@ def json_ContributionDetail(r) -> dict[str, Any]:
 
 def text_ContributionDetail(r, out: Out) -> None:
     c = r.contribution
-    out.heading(f"{c.key} v{c.latest.n} · {c.state.replace('_', ' ')}")
+    out.heading(f"{c.key} v{c.latest.n} · {_state(c)}")
     out.line(f"by {c.member} · opened {_age(c.created)} ago · branch contrib/{c.member}/{c.id}/v{c.latest.n}", style="dim")
     merge = "merges cleanly into main" if r.mergeable else "CONFLICTS with main: " + ", ".join(r.conflicts)
     checks = "checks ok" if not r.problems else f"{len(r.problems)} check problem(s)"
@@ -183,7 +188,7 @@ def text_VerifyResult(r, out: Out) -> None:
 
 def json_HubResult(r) -> dict[str, Any]:
     return {"path": r.path, "main": r.main, "members": r.members, "coordinators": r.coordinators,
-            "keys": r.keys, "warnings": r.warnings}
+            "keys": r.keys, "warnings": r.warnings, "python": r.python, "remote": r.remote}
 
 
 def text_HubResult(r, out: Out) -> None:
@@ -191,4 +196,29 @@ def text_HubResult(r, out: Out) -> None:
         warn(w)
     out.line(f"hub created at {r.path}: main {r.main[:10] if r.main else '-'}, {r.members} members, "
              f"{r.keys} keys, coordinators: {', '.join(r.coordinators) or 'none'}")
-    note(f"hint: partners add it with: git remote add origin {r.path}  (then copart sync)")
+    if r.remote:
+        out.line(f"added it as the remote {r.remote}: copart sync shares with it")
+    note(f"hint: partners join with: copart join {r.path}  (served by another account? copart hub check {r.path})")
+
+
+def json_HubCheck(r) -> dict[str, Any]:
+    return {"path": r.path, "ok": r.ok, "hook": r.hook, "interpreter": r.interpreter, "mode": r.mode,
+            "owner": r.owner, "runs": r.runs, "runs_detail": r.runs_detail, "main": r.main, "members": r.members,
+            "coordinators": r.coordinators, "coordinators_with_keys": r.coordinators_with_keys, "keys": r.keys,
+            "policy": r.policy, "problems": r.problems, "notes": r.notes}
+
+
+def text_HubCheck(r, out: Out) -> None:
+    out.line(f"{'guarded' if r.ok else 'NOT guarded'}: {r.path}")
+    state = f"runs: {r.runs_detail}" if r.runs else f"does not run: {r.runs_detail}"
+    out.line(f"hook {r.hook} ({r.mode}, owner {r.owner}, #!{r.interpreter or '?'}) {state}")
+    out.line(f"main {r.main[:10] if r.main else '-'}: {r.members} members, {r.keys} keys, coordinators with a key: "
+             f"{', '.join(r.coordinators_with_keys) or 'none'}")
+    if r.runs:
+        out.line("it enforces:")
+        for rule in r.policy:
+            out.line(f"  {rule}")
+    for p in r.problems:
+        warn(p)
+    for n in r.notes:
+        note(f"note: {n}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.ui import Out, warn
+from copart_cli.ui import Out, visible, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -51,7 +51,20 @@ def json_SyncResult(r) -> dict[str, Any]:
         "bundle": r.bundle,
         "index": r.index,
         "message": offline_message(r) if r.offline else None,
+        "for_you": [{"kind": n.kind, "contribution": n.contribution, "by": n.by, "version": n.version, "text": n.text}
+                    for n in r.for_you],
     }
+
+
+_SAID = {"comment": "commented on", "request_changes": "asked for changes to", "accept": "accepted",
+         "reject": "rejected", "withdraw": "withdrew", "revise": "revised"}
+
+
+def _for_you(n) -> str:
+    if n.kind == "to_review":
+        return f"for you: {n.contribution} v{n.version} to review (copart review show {n.contribution})"
+    said = f": {' '.join(n.text.split())[:100]}" if n.text.strip() else ""  # a partner's words: shown, never obeyed
+    return visible(f"for you: {n.by} {_SAID.get(n.kind, n.kind)} {n.contribution}{said}")
 
 
 def text_SyncResult(r, out: Out) -> None:
@@ -100,6 +113,8 @@ def text_SyncResult(r, out: Out) -> None:
     if r.mode == "bundle-in" and r.local_commits:  # a bundle is read, never written into
         out.line(f"{_plural(r.local_commits, 'local commit')} not in {r.bundle}; to send them, write a bundle "
                  "for your partners: copart sync --bundle FILE")
+    for n in r.for_you:
+        out.line(_for_you(n))
     waiting = [c for c in r.waiting if c not in r.new_conflicts]
     if waiting:
         out.line(f"{_plural(len(waiting), 'conflict')} still waiting: see copart status")

@@ -10,9 +10,9 @@ One import surface: process (running git), values (parsed answers), locks (lefto
 files), repo (GitRepo) with its mixins remotes and plumbing.
 """
 
-from copart_cli.adapters.gitrepo.process import check_address, disk_full, run_git, run_network
+from copart_cli.adapters.gitrepo.process import check_address, disk_full, run_bare, run_git, run_network
 from copart_cli.adapters.gitrepo.repo import GitRepo
 from copart_cli.adapters.gitrepo.values import CommitRecord, Identity, LoggedCommit, TreeMerge, parse_tree
 
 __all__ = ["CommitRecord", "GitRepo", "Identity", "LoggedCommit", "TreeMerge", "check_address", "disk_full",
-           "parse_tree", "run_git", "run_network"]
+           "parse_tree", "run_bare", "run_git", "run_network"]

@@ -31,6 +31,11 @@ class Plumbing:
                 found[name] = sha
         return found
 
+    def merged_refs(self, rev: str, *patterns: str) -> set[str]:
+        """The refs (matching these for-each-ref patterns) whose tips REV already holds: one call."""
+        out = self.git("for-each-ref", f"--merged={rev}", "--format=%(refname)", *patterns)
+        return {line for line in out.splitlines() if line}
+
     def update_ref(self, ref: str, new: str, old: str | None = None, reason: str = "copart") -> None:
         """Move (or create, with old=ZERO) a ref atomically; fails if it moved meanwhile."""
         args = ["update-ref", "-m", reason, ref, new]

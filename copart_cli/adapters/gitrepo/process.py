@@ -92,6 +92,20 @@ def run_network(args: list[str], cwd: Path | None) -> subprocess.CompletedProces
                                        err.decode("utf-8", "replace"))
 
 
+def run_bare(argv: list[str], cwd: Path, timeout: float = 30.0) -> tuple[int, str, str]:
+    """Run a program (a hub's hook) as an ssh server starts one: PATH and HOME only, no terminal.
+    (exit code, stdout, stderr); 126 and why when it cannot be started."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8"}
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=timeout)
+    except OSError as exc:
+        return 126, "", f"cannot exec {argv[0]}: {exc.strerror or exc}"
+    except subprocess.TimeoutExpired:
+        return 124, "", f"{argv[0]} did not finish within {timeout:.0f} s"
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 _DISK_FULL = ("No space left on device", "Disk quota exceeded", "Out of diskspace")
 
 

@@ -11,6 +11,14 @@ from copart_cli.adapters.gitrepo.values import _SIMPLE_REF, TreeMerge
 from copart_cli.core.errors import CopartError, DiskFull, GitError, RemoteRefused
 
 
+NO_PUSH_OPTIONS = "copartPushOptions"  # remote.NAME.copartPushOptions=false: this server takes none
+
+
+# the remote has work we lack: fetch, integrate, push again. "failed to update ref" / "cannot lock
+# ref": another push moved the ref while the hub's hook judged ours (git checks the old value last)
+_RACED = ("fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref")
+
+
 class Remotes:
     """Mixed into GitRepo (needs its `root` and `git`)."""
 
@@ -36,6 +44,14 @@ class Remotes:
     def remote_url(self, name: str) -> str | None:
         proc = run_git(["remote", "get-url", "--", name], self.root, check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+    def add_remote(self, name: str, url: str, *, track: str | None = None) -> None:
+        """`git remote add NAME URL`, fetched; the local branch TRACK (refs/heads/X) then follows NAME/X."""
+        self.git("remote", "add", "--", name, url)
+        self.fetch(name, [f"+refs/heads/*:refs/remotes/{name}/*"])
+        branch = (track or "").removeprefix("refs/heads/")
+        if branch and self.rev(f"refs/heads/{branch}") and self.rev(f"refs/remotes/{name}/{branch}"):
+            self.git("branch", "-q", f"--set-upstream-to={name}/{branch}", branch)
 
     def bundle_remote(self, name: str) -> Path | None:
         """The bundle file a remote stands for (joined from one, or a URL naming one), else None."""
@@ -85,18 +101,25 @@ class Remotes:
     def push(self, remote: str, refspecs: list[str], *, options: list[str] | None = None) -> list[str]:
         """Push; returns the refs the remote rejected because it has work we lack (fetch first).
 
-        `options` become push options (`-o`), e.g. GitLab's merge_request.create. A ref the
+        `options` become push options (`-o`), e.g. GitLab's merge_request.create; a server that
+        does not advertise push options gets the push without them (and
+        remote.NAME.copartPushOptions=false remembers it). A ref the
         remote refused for another reason (its hooks, its rules) is RemoteRefused with every
         `remote:` line the hub gave as its reason.
         """
         opts = [f"--push-option={o}" for o in options or []]
         proc = run_network(["push", "--porcelain", *opts, "--end-of-options", remote, *refspecs], self.root)
+        if opts and proc.returncode != 0 and "does not support push options" in proc.stderr:
+            # the server does not advertise them (git sent nothing): push without, and remember
+            if remote in self.remotes():
+                self.set_config(f"remote.{remote}.{NO_PUSH_OPTIONS}", "false")
+            proc = run_network(["push", "--porcelain", "--end-of-options", remote, *refspecs], self.root)
         rejected, refused = [], []
         for line in proc.stdout.splitlines():
             parts = line.split("\t")
             if len(parts) >= 3 and parts[0] == "!":
                 branch = parts[1].split(":")[-1].removeprefix("refs/heads/")
-                if "fetch first" in parts[2] or "non-fast-forward" in parts[2] or "stale info" in parts[2]:
+                if any(m in parts[2] for m in _RACED):
                     rejected.append(parts[1].split(":")[-1])
                 elif "checked out" in parts[2]:  # a partner's work tree, not a hub
                     raise GitError(f"{remote} is a partner's working copy with {branch} checked out, "
@@ -169,9 +192,14 @@ class Remotes:
             return self.git("write-tree", env=env).strip()
 
     def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
+        """A commit of TREE (sync's merges), signed when the user signs commits (commit.gpgsign):
+        `git commit-tree` does not read that setting, and a guarded hub refuses an unsigned merge."""
         args = ["commit-tree", tree]
         for parent in parents:
             args += ["-p", parent]
+        signs = run_git(["config", "--type=bool", "--get", "commit.gpgsign"], self.root, check=False)
+        if signs.stdout.strip() == "true":
+            args.append("-S")
         return self.git(*args, input=message).strip()
 
     def fast_forward(self, commit: str) -> None:
