@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from copart_cli.core import ids
-from copart_cli.core.errors import CopartError, NotFound, UsageError
+from copart_cli.core.errors import CopartError, UsageError
 from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -43,11 +42,7 @@ class AcceptResult:
 
 
 def get_ask(rep: Repertoire, ask_id: str) -> Entry:
-    rel = rep.locate_id(ask_id) if ids.is_valid(ask_id) else None
-    if rel is None or not rel.startswith(Kind.ask.folder + "/"):
-        shown = ask_id if len(ask_id) <= 60 else ask_id[:57] + "..."
-        raise NotFound(f"no ask with id '{shown}'", hint="see the open asks with: copart asks")
-    return rep.load(rel)
+    return rep.load(rep.find(ask_id, Kind.ask, hint="see the open asks with: copart asks"))
 
 
 def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = None, editor=None):
@@ -100,11 +95,7 @@ def accept_answer(rep: Repertoire, answer_id: str, *, as_member: str | None = No
     from copart_cli.services.capture import Changes, apply_changes
     from copart_cli.adapters.files import atomic_write, read_text
 
-    rel = rep.locate_id(answer_id) if ids.is_valid(answer_id) else None
-    if rel is None or not rel.startswith(Kind.answer.folder + "/"):
-        shown = answer_id if len(answer_id) <= 60 else answer_id[:57] + "..."
-        raise NotFound(f"no answer with id '{shown}'", hint="the answers to an ask are listed by: copart show ASK_ID")
-    answer = rep.load(rel)
+    answer = rep.load(rep.find(answer_id, Kind.answer, hint="the answers to an ask are listed by: copart show ASK_ID"))
     ask_id = str(answer.meta.get("answers") or "")
     ask = get_ask(rep, ask_id)
     identity = rep.git.identity()

@@ -226,10 +226,8 @@ def check_title_length(title: str) -> None:
 
 def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Editor | None = None) -> WriteResult:
     """Apply command-line changes and/or open the editor; commit if anything changed."""
-    rel = rep.locate_id(ids.validate(entry_id))
-    if rel is None:
-        rep.get(entry_id)  # raises the friendly NotFound
-        raise AssertionError("unreachable")
+    rel = rep.find(entry_id)
+    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
     if not changes and editor is None:
         raise InputNeeded(
             "nothing to change",
@@ -288,10 +286,8 @@ def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
 
 
 def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> WriteResult:
-    rel = rep.locate_id(ids.validate(entry_id))
-    if rel is None:
-        rep.get(entry_id)
-        raise AssertionError("unreachable")
+    rel = rep.find(entry_id)
+    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
     rep.git.identity()
     try:
         entry = rep.load(rel)
