@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("entries", "edit"),
     "show": ("entries", "show"),
     "list": ("entries", "list_"),
+    "tags": ("entries", "tags"),
     "rm": ("entries", "rm"),
     "check": ("entries", "check"),
     "search": ("search", "search"),
@@ -159,7 +160,10 @@ def run(argv: list[str] | None = None, *, quick_exit: bool = False) -> None:
 
     invoked = _invoked(sys.argv[1:] if argv is None else argv)
     try:
-        _run(argv)
+        try:
+            _run(argv)
+        except KeyboardInterrupt:  # while the commands were still being loaded
+            interrupted()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's sign of a broken pipe
@@ -168,6 +172,13 @@ def run(argv: list[str] | None = None, *, quick_exit: bool = False) -> None:
         if quick_exit and invoked in QUICK_EXIT:
             os._exit(code)
         sys.exit(code)
+
+
+def interrupted() -> None:
+    """Ctrl-C, wherever it lands: one line and exit 130 (128 + SIGINT), as a shell reports it."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write("\ncopart: interrupted\n")
+    sys.exit(130)
 
 
 def _flush(code: int) -> int:
@@ -222,8 +233,7 @@ def _run(argv: list[str] | None) -> None:
         error(exc.format_message())
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        sys.stderr.write("\ncopart: interrupted\n")
-        sys.exit(130)
+        interrupted()
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
         sys.exit(0)
@@ -241,4 +251,6 @@ def _run(argv: list[str] | None) -> None:
             sys.exit(int(ExitCode.USAGE))
         error(f"internal error: {type(exc).__name__}: {exc}", "run again with --debug and report the traceback")
         sys.exit(int(ExitCode.ERROR))
+    if code == 130:  # typer turns a Ctrl-C inside a command into a silent exit 130
+        interrupted()
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,4 +1,4 @@
-"""new, edit, show, list, rm, check."""
+"""new, edit, show, list, tags, rm, check."""
 
 from __future__ import annotations
 
@@ -105,13 +105,24 @@ def list_(
     topic: Annotated[Optional[str], typer.Option("--topic", help="Only entries on this topic.")] = None,
     author: Annotated[Optional[str], typer.Option("--author", "-a", help="Only entries by this member.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Created since: 7d, 2w, 3m or a date.")] = None,
+    sort: Annotated[str, typer.Option("--sort", "-s", metavar="KEY",
+                                      help="created (newest first), title, id, kind or author.")] = "created",
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many entries.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """List entries, newest first."""
     from copart_cli.services.browse import list_entries
 
-    result = list_entries(repertoire(ctx), kind=kind, tag=tag, topic=topic, author=author, since=since)
+    result = list_entries(repertoire(ctx), kind=kind, tag=tag, topic=topic, author=author, since=since,
+                          sort=sort, limit=limit)
     emit(ctx, result, json)
+
+
+def tags(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """The tags and topics in use, with how many entries carry each."""
+    from copart_cli.services.tags import tag_counts
+
+    emit(ctx, tag_counts(repertoire(ctx)), json)
 
 
 def rm(

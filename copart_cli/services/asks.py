@@ -50,6 +50,8 @@ def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = No
     from copart_cli.services.capture import new_entry
 
     ask = get_ask(rep, ask_id)
+    if changes.body is not None and not changes.body.strip():
+        raise UsageError("the answer's text is empty", hint=f'copart answer {ask.id} --body "…" (or --body-file F)')
     changes.fields["answers"] = ask.id
     changes.fields.setdefault("accepted", False)
     if not changes.topics:

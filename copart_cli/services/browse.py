@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from copart_cli.core.errors import UsageError
 from copart_cli.core.links import outgoing_links
-from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, parse_since
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem, parse_since
 from copart_cli.services.repertoire import Repertoire
 
 
@@ -22,6 +23,18 @@ class EntryList:
     view = "entries"
     entries: list[Entry]
     filters: dict[str, str] = field(default_factory=dict)
+    total: int = 0  # how many matched, before --limit
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
+
+
+# `list --sort`: created is newest first, the others A to Z
+SORTS = {
+    "created": (lambda e: (e.created or _EPOCH, e.id), True),
+    "title": (lambda e: (e.title.casefold(), e.id), False),
+    "id": (lambda e: e.id, False),
+    "kind": (lambda e: (e.kind, e.id), False),
+    "author": (lambda e: (e.author.casefold(), e.id), False),
+}
 
 
 def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
@@ -48,11 +61,16 @@ def list_entries(
     topic: str | None = None,
     author: str | None = None,
     since: str | None = None,
+    sort: str = "created",
+    limit: int | None = None,
 ) -> EntryList:
-    """Entries matching every filter given, newest first."""
+    """Entries matching every filter given, newest first (or by `sort`), at most `limit` of them."""
+    if sort not in SORTS:
+        raise UsageError(f"unknown sort '{sort}'", hint=f"one of {', '.join(SORTS)}")
     after = parse_since(since) if since else None
     picked: list[Entry] = []
-    for entry in rep.entries():
+    unreadable: list[Problem] = []
+    for entry in rep.entries(unreadable):
         if kind and entry.kind != kind.value:
             continue
         if tag and tag not in entry.tags:
@@ -64,7 +82,8 @@ def list_entries(
         if after and (entry.created is None or entry.created < after):
             continue
         picked.append(entry)
-    picked.sort(key=lambda e: (e.created or _EPOCH, e.id), reverse=True)
+    key, newest_first = SORTS[sort]
+    picked.sort(key=key, reverse=newest_first)
     filters = {k: v for k, v in {"kind": kind.value if kind else None, "tag": tag, "topic": topic,
                                   "author": author, "since": since}.items() if v}
-    return EntryList(picked, filters)
+    return EntryList(picked[:limit] if limit else picked, filters, total=len(picked), unreadable=unreadable)

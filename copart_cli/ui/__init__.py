@@ -56,6 +56,8 @@ class Options:
 def emit(result: Any, options: Options) -> None:
     module = importlib.import_module(f"copart_cli.ui.{result.view}")
     name = type(result).__name__
+    for problem in getattr(result, "unreadable", ()):  # entries a service had to leave out: named, never silent
+        warn(f"skipped {problem}")
     if options.json:
         payload = getattr(module, f"json_{name}")(result)
         sys.stdout.write(json_text(payload) + "\n")
@@ -137,10 +139,13 @@ class Out:
 
             table = Table(title=title and visible(title), title_justify="left", header_style="bold", box=None,
                           pad_edge=False)
-            for col in columns:
-                table.add_column(col, overflow="fold")
+            shown = _fitting(columns, rows, self.console.width)
+            for i in shown:
+                whole = columns[i] == "id"  # an id is a handle: never cut, other columns fold around it
+                table.add_column(columns[i], overflow="fold", no_wrap=whole,
+                                 min_width=max((len(r[i]) for r in rows), default=0) if whole else None)
             for row in rows:
-                table.add_row(*(_escape(visible(c)) for c in row))
+                table.add_row(*(_escape(visible(row[i])) for i in shown))
             self.console.print(table)
         else:
             for row in rows:
@@ -171,6 +176,22 @@ class Out:
             self.console.print(rich_text)
         else:
             self.stream.write(text + "\n")
+
+
+NARROWEST = 10  # a folded column narrower than this is unreadable: drop it instead
+
+
+def _fitting(columns: list[str], rows: list[list[str]], width: int) -> list[int]:
+    """The columns that fit in `width` with the ids whole: the rightmost others are dropped
+    (on an 80-column terminal `list` keeps id, kind and title)."""
+    def need(i: int) -> int:
+        longest = max((len(r[i]) for r in rows), default=0)
+        return max(longest, len(columns[i])) if columns[i] == "id" else min(max(longest, len(columns[i])), NARROWEST)
+
+    shown = list(range(len(columns)))
+    while len(shown) > 2 and sum(need(i) for i in shown) + 2 * (len(shown) - 1) > width:
+        shown.remove(next(i for i in reversed(shown) if columns[i] != "id"))
+    return shown
 
 
 def _escape(text: str) -> str:
