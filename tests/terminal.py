@@ -3,6 +3,7 @@ are a tty, so copart opens editors, draws tables and pages long output)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,5 +23,6 @@ def on_terminal(partner: Partner, *args: str, cwd: Path, env: dict | None = None
 
 
 def lines(text: str) -> list[str]:
-    return [line.rstrip() for line in text.splitlines()]
+    """The lines a person sees: styling escapes taken out, trailing blanks too."""
+    return [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in text.splitlines()]
 

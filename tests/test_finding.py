@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tests.terminal import lines, on_terminal
+
 
 def test_a_prefix_or_a_title_names_an_entry_in_every_command(alice, sample):
     r = alice.copart("show", "pricing-a-first-worksho", "--json", cwd=sample)
@@ -44,3 +46,43 @@ def test_a_prefix_only_finds_an_entry_of_the_kind_asked_for(alice, sample):
     # `answer` takes an ask: the start of an answer's id is not an ask
     r = alice.copart("answer", "re-chair-renting", "--body", "x", cwd=sample)
     assert r.code == 1 and "no ask with id" in r.stderr
+
+
+def test_list_limit_and_sort(alice, sample):
+    everything = alice.copart("list", "--json", cwd=sample).json()
+    newest = alice.copart("list", "--limit", "3", "--json", cwd=sample).json()
+    assert newest == everything[:3]
+    by_title = alice.copart("list", "--sort", "title", "-n", "5", "--json", cwd=sample).json()
+    titles = [e["title"].casefold() for e in everything]
+    assert [e["title"].casefold() for e in by_title] == sorted(titles)[:5]
+    by_author = [e["author"] for e in alice.copart("list", "--sort", "author", "--json", cwd=sample).json()]
+    assert by_author == sorted(by_author)
+    bad = alice.copart("list", "--sort", "colour", cwd=sample)
+    assert bad.code == 2 and bad.stderr.splitlines() == ["copart: error: unknown sort 'colour'",
+                                                         "hint: one of created, title, id, kind, author"]
+
+
+def test_tags_counts_tags_and_topics(alice, sample):
+    r = alice.copart("tags", "--json", cwd=sample)
+    assert r.ok, r
+    data = r.json()
+    entries = alice.copart("list", "--json", cwd=sample).json()
+    lesson = next(t for t in data["tags"] if t["name"] == "lesson")
+    assert lesson["count"] == sum("lesson" in e["tags"] for e in entries)
+    pricing = next(t for t in data["topics"] if t["name"] == "pricing")
+    assert pricing["count"] == sum("pricing" in e["topics"] for e in entries) and pricing["declared"] is True
+    counts = [t["count"] for t in data["tags"]]
+    assert counts == sorted(counts, reverse=True)  # most used first
+    piped = alice.copart("tags", cwd=sample).stdout.splitlines()
+    assert f"tag\tlesson\t{lesson['count']}" in piped and f"topic\tpricing\t{pricing['count']}" in piped
+
+
+def test_on_an_80_column_terminal_list_keeps_every_id_whole(alice, sample):
+    ids = [e["id"] for e in alice.copart("list", "--json", cwd=sample).json()]
+    r = on_terminal(alice, "list", cwd=sample, env={"COLUMNS": "80", "LINES": "1000"})
+    assert r.code == 0, r
+    shown = lines(r.stdout)
+    assert all(len(line) <= 80 for line in shown)
+    firsts = {line.split()[0] for line in shown if line and not line.startswith(" ")}
+    assert set(ids) <= firsts  # each id whole, at the start of its row
+    assert "title" in shown[0] and "topics" not in shown[0]  # the last columns gave way

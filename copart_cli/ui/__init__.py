@@ -178,19 +178,24 @@ class Out:
             self.stream.write(text + "\n")
 
 
-NARROWEST = 10  # a folded column narrower than this is unreadable: drop it instead
+NARROWEST = 20  # a folded column narrower than this is hard to read: drop another instead
 
 
 def _fitting(columns: list[str], rows: list[list[str]], width: int) -> list[int]:
     """The columns that fit in `width` with the ids whole: the rightmost others are dropped
-    (on an 80-column terminal `list` keeps id, kind and title)."""
+    (on an 80-column terminal `list` keeps id and title, and kind when the ids are short)."""
+    def longest(i: int) -> int:
+        return max((len(r[i]) for r in rows), default=0)
+
     def need(i: int) -> int:
-        longest = max((len(r[i]) for r in rows), default=0)
-        return max(longest, len(columns[i])) if columns[i] == "id" else min(max(longest, len(columns[i])), NARROWEST)
+        wide = max(longest(i), len(columns[i]))
+        return wide if columns[i] == "id" else min(wide, NARROWEST)
 
     shown = list(range(len(columns)))
+    others = [i for i in shown if columns[i] != "id"]
+    main = max(others, key=longest, default=None)  # the text column (a title) goes last
     while len(shown) > 2 and sum(need(i) for i in shown) + 2 * (len(shown) - 1) > width:
-        shown.remove(next(i for i in reversed(shown) if columns[i] != "id"))
+        shown.remove(next(i for i in reversed(shown) if columns[i] != "id" and i != main))
     return shown
 
 
