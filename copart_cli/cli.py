@@ -69,6 +69,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("publish", "stats"),
     "stale": ("publish", "stale"),
     "pathway": ("publish", "pathway_app"),
+    "config": ("community", "config_app"),
 }
 
 
