@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, repertoire
+from copart_cli.commands._common import JsonOpt, completes, emit, repertoire
 
 
 def init(
@@ -38,7 +38,7 @@ config_app = typer.Typer(help="Read or change copart.yaml's settings (each check
 @config_app.command("get")
 def config_get(
     ctx: typer.Context,
-    key: Annotated[Optional[str], typer.Argument(metavar="[KEY]", help="One key (default: all of them).")] = None,
+    key: Annotated[Optional[str], typer.Argument(metavar="[KEY]", autocompletion=completes("config-keys"), help="One key (default: all of them).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Print copart.yaml's settings, or one of them."""
@@ -50,8 +50,8 @@ def config_get(
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="KEY", help="name, domain, description, topics, review or default_remote.")],
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value (YAML: topics can be '[a, b]').")],
+    key: Annotated[str, typer.Argument(metavar="KEY", autocompletion=completes("config-keys"), help="name, domain, description, topics, review or default_remote.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", autocompletion=completes("config-values"), help="The new value (YAML: topics can be '[a, b]').")],
     json: JsonOpt = False,
 ) -> None:
     """Change one setting in copart.yaml, checked, in one commit (e.g. copart config set review coordinators)."""
