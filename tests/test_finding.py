@@ -86,3 +86,20 @@ def test_on_an_80_column_terminal_list_keeps_every_id_whole(alice, sample):
     firsts = {line.split()[0] for line in shown if line and not line.startswith(" ")}
     assert set(ids) <= firsts  # each id whole, at the start of its row
     assert "title" in shown[0] and "topics" not in shown[0]  # the last columns gave way
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(alice, sample, tmp_path):
+    paged = tmp_path / "paged.txt"
+    env = {"PAGER": f"cat > {paged}", "LINES": "10", "COLUMNS": "100"}
+    r = on_terminal(alice, "show", "pricing-a-first-workshop", cwd=sample, env=env)
+    assert r.code == 0, r
+    assert "Fourteen people booked" in paged.read_text()  # the pager got the entry
+    assert "Fourteen people booked" not in r.stdout  # and the terminal only what the pager showed
+    paged.unlink()
+    short = on_terminal(alice, "show", "pricing-a-first-workshop", cwd=sample, env={**env, "LINES": "500"})
+    assert "Fourteen people booked" in short.stdout and not paged.exists()  # it fits: no pager
+    none = on_terminal(alice, "show", "pricing-a-first-workshop", cwd=sample, env={**env, "PAGER": ""})
+    assert "Fourteen people booked" in none.stdout and not paged.exists()  # PAGER= turns it off
+    for piped in (["show", "pricing-a-first-workshop"], ["show", "pricing-a-first-workshop", "--json"]):
+        assert "Fourteen people booked" in alice.copart(*piped, cwd=sample, env=env).stdout
+        assert not paged.exists()  # never when piped or with --json

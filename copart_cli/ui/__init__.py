@@ -7,7 +7,9 @@ Only this package imports rich, and only when writing to a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import re
 import sys
@@ -62,7 +64,9 @@ def emit(result: Any, options: Options) -> None:
         payload = getattr(module, f"json_{name}")(result)
         sys.stdout.write(json_text(payload) + "\n")
     else:
-        getattr(module, f"text_{name}")(result, Out())
+        out = Out()
+        with out.paged():
+            getattr(module, f"text_{name}")(result, out)
 
 
 def warn(message: str) -> None:
@@ -104,6 +108,34 @@ class Out:
         self.stream = _Visible(self._raw)
         self.rich = self._raw.isatty()
         self._console = None
+        self._terminal: dict[str, Any] = {}  # while paging: the real terminal's size and colours
+
+    @contextlib.contextmanager
+    def paged(self):
+        """On a terminal, what is written inside goes through $PAGER (default `less -FRX`) when it
+        is longer than the screen; piped, with --json, or with PAGER set empty, it is written as is."""
+        pager = _pager()
+        if not self.rich or not pager:
+            yield
+            return
+        real, console = self._raw, self.console
+        height = console.height
+        self._terminal = {"width": console.width, "color_system": console.color_system, "force_terminal": True,
+                          "no_color": console.no_color}
+        self._raw = io.StringIO()
+        self.stream, self._console = _Visible(self._raw), None
+        try:
+            yield
+            text = self._raw.getvalue()
+        finally:
+            self._raw, self.stream, self._console, self._terminal = real, _Visible(real), console, {}
+        if text.count("\n") < height:
+            real.write(text)
+            return
+        import pydoc  # the standard library runs the pager (as rich's own pager does)
+
+        real.flush()
+        pydoc.pipepager(text, pager)
 
     @property
     def console(self):
@@ -115,7 +147,7 @@ class Out:
                     super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
             # rich writes its own styling escapes, so it gets the raw stream and clean text
-            self._console = VisibleConsole(file=self._raw, highlight=False)
+            self._console = VisibleConsole(file=self._raw, highlight=False, **self._terminal)
         return self._console
 
     def line(self, text: str = "", style: str | None = None) -> None:
@@ -176,6 +208,16 @@ class Out:
             self.console.print(rich_text)
         else:
             self.stream.write(text + "\n")
+
+
+def _pager() -> str:
+    """The pager command: $PAGER (empty: none), else `less -FRX` when less is there."""
+    import os
+    import shutil
+
+    if "PAGER" in os.environ:
+        return os.environ["PAGER"].strip()
+    return "less -FRX" if shutil.which("less") else ""
 
 
 NARROWEST = 20  # a folded column narrower than this is hard to read: drop another instead
