@@ -104,7 +104,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stale": ("publish", "stale"),
     "pathway": ("publish", "pathway_app"),
     "config": ("community", "config_app"),
+    "man": ("manual", "man"),
 }
+WHOLE_TREE = frozenset({"man"})  # commands that read every other command's help
 
 
 def build(only: str | None = None) -> typer.Typer:
@@ -146,7 +148,7 @@ def _invoked(args: list[str]) -> str | None:
                 return None
             i += 1
             continue
-        return arg if arg in COMMANDS else None
+        return arg if arg in COMMANDS and arg not in WHOLE_TREE else None
     return None
 
 
