@@ -57,7 +57,7 @@ def test_empty_values_are_refused_where_a_key_needs_content(alice, sample):
 
 def test_an_unreadable_entry_is_named_on_stderr_not_dropped_silently(alice, sample):
     (sample / "stories/broken.md").write_text("---\nid: broken\nkind: story\ntitle: [oops\n---\ntext\n")
-    for args in (["list"], ["list", "--json"], ["tags"]):
+    for args in (["list"], ["list", "--json"], ["tags"], ["asks"], ["show", "pricing-a-first-workshop"]):
         r = alice.copart(*args, cwd=sample)
         assert r.ok, r
         assert "copart: warning: skipped stories/broken.md:" in r.stderr, args

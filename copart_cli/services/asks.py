@@ -8,11 +8,11 @@ one commit; only the asker or a coordinator may do it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CopartError, UsageError
-from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -30,6 +30,7 @@ class AsksList:
     view = "search"
     asks: list[AskItem]
     status: str  # open | answered | closed | all
+    unreadable: list[Problem] = field(default_factory=list)  # entries that could not be read (named on stderr)
 
 
 @dataclass
@@ -62,8 +63,6 @@ def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = No
     result = new_entry(rep, Kind.answer, title, changes, author=author, editor=editor,
                        template_vars={"answers": ask.id})
     if ask.meta.get("status") == "closed":
-        from copart_cli.core.model import Problem
-
         result.warnings.append(Problem(ask.path, 1, "this ask is closed; your answer was added anyway"))
     return result
 
@@ -73,7 +72,8 @@ def list_asks(rep: Repertoire, status: str = "open", author: str | None = None) 
         raise UsageError(f"unknown status '{status}'", hint="one of open, answered, closed, all")
     asks: list[Entry] = []
     answers: dict[str, list[Entry]] = {}
-    for entry in rep.entries():
+    unreadable: list[Problem] = []
+    for entry in rep.entries(unreadable):
         if entry.kind == Kind.ask.value:
             asks.append(entry)
         elif entry.kind == Kind.answer.value and entry.meta.get("answers"):
@@ -89,7 +89,7 @@ def list_asks(rep: Repertoire, status: str = "open", author: str | None = None) 
         accepted = next((r.id for r in replies if r.meta.get("accepted") is True), None)
         items.append(AskItem(a, len(replies), accepted))
     items.sort(key=lambda i: (i.ask.created or _EPOCH, i.ask.id), reverse=True)
-    return AsksList(items, status)
+    return AsksList(items, status, unreadable)
 
 
 def accept_answer(rep: Repertoire, answer_id: str, *, as_member: str | None = None) -> AcceptResult:

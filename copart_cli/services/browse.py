@@ -16,6 +16,7 @@ class ShownEntry:
     entry: Entry
     backlinks: list[Entry] = field(default_factory=list)
     answers: list[Entry] = field(default_factory=list)  # for an ask
+    unreadable: list[Problem] = field(default_factory=list)  # entries that could not be read (named on stderr)
 
 
 @dataclass
@@ -40,8 +41,8 @@ SORTS = {
 def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
     entry = rep.get(entry_id)
     known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
-    backlinks, answers = [], []
-    for other in rep.entries():
+    backlinks, answers, unreadable = [], [], []
+    for other in rep.entries(unreadable):
         if other.id == entry.id:
             continue
         if other.kind == Kind.answer.value and str(other.meta.get("answers")) == entry.id:
@@ -50,7 +51,7 @@ def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
             backlinks.append(other)
     backlinks.sort(key=lambda e: e.id)
     answers.sort(key=lambda e: (not e.meta.get("accepted"), e.created or _EPOCH))
-    return ShownEntry(entry, backlinks, answers)
+    return ShownEntry(entry, backlinks, answers, unreadable)
 
 
 def list_entries(
