@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from copart_cli.services.repertoire import Repertoire
 
 SUGGESTIONS = 3
+MAX_REF = 300  # the longest title copart writes
 
 
 def _shown(text: str) -> str:
@@ -44,6 +45,8 @@ def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str = "se
         rel = rep.locate_id(ref)
         if rel is not None and (kind is None or rel.startswith(f"{kind.folder}/")):
             return rel
+    if len(ref) > MAX_REF:  # longer than any title: nothing to match, and no quadratic "did you mean"
+        raise NotFound(f"no {what} with id '{_shown(ref)}'", hint=hint)
     known = candidates(rep, kind)
     if ref:
         slug = ids.slugify(ref)
