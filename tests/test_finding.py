@@ -19,6 +19,9 @@ def test_a_prefix_or_a_title_names_an_entry_in_every_command(alice, sample):
                        cwd=sample)
     assert ask.ok, ask
     assert ask.json()["entry"]["id"].startswith("re-is-a-chair-renting-stylist-really-self-employed")
+    member = alice.copart("who", "--member", "apat", "--json", cwd=sample)
+    assert member.ok, member
+    assert member.json()["topic"] == "@apatel" and member.json()["people"][0]["id"] == "apatel"
     removed = alice.copart("rm", "A website migration that lost online orders", "--json", cwd=sample)
     assert removed.ok, removed
     assert removed.json()["entry"]["id"] == "a-website-migration-that-lost-online-orders"
