@@ -10,14 +10,14 @@ from pathlib import Path
 
 from tests.conftest import Partner, Result
 
-_SPAWN = ("import os, pty, sys; "
+SPAWN = ("import os, pty, sys; "
           "sys.exit(os.waitstatus_to_exitcode(pty.spawn([sys.executable, '-m', 'copart_cli', *sys.argv[1:]])))")
 
 
 def on_terminal(partner: Partner, *args: str, cwd: Path, env: dict | None = None, timeout: float = 60) -> Result:
     """Exit code and what the terminal showed (a pty merges stderr into it), with the escapes
     rich writes left in when colour is asked for (NO_COLOR unset)."""
-    proc = subprocess.run([sys.executable, "-c", _SPAWN, *args], cwd=cwd, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", SPAWN, *args], cwd=cwd, capture_output=True, text=True,
                           env={**partner.env, "TERM": "xterm", **(env or {})}, timeout=timeout)
     return Result(proc.returncode, proc.stdout.replace("\r\n", "\n"), proc.stderr)
 

@@ -79,3 +79,23 @@ def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["copart: interrupted"]
+
+
+def test_ctrl_c_in_the_editor_discards_the_template_and_is_exit_130(alice, sample):
+    from tests.terminal import SPAWN
+
+    proc = subprocess.Popen([sys.executable, "-c", SPAWN, "new", "story", "Interrupted", "--author", "apatel"],
+                            cwd=sample, env={**alice.env, "EDITOR": "sh -c 'sleep 60' editor", "TERM": "xterm"},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    entry = sample / "stories/interrupted.md"
+    deadline = time.monotonic() + 30
+    while not entry.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert entry.exists()  # the template is written and the editor is open
+    time.sleep(0.3)
+    out, _ = proc.communicate(b"\x03", timeout=60)  # Ctrl-C typed at the terminal
+    shown = out.decode().replace("\r\n", "\n")
+    assert proc.returncode == 130, shown
+    assert "copart: interrupted" in shown and "Traceback" not in shown
+    assert not entry.exists()
+    assert alice.git("status", "--porcelain", cwd=sample) == ""
