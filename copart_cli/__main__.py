@@ -9,8 +9,11 @@ def main() -> None:
 
         print(f"copart {__version__}")
         return
-    from copart_cli.cli import run
-
+    try:
+        from copart_cli.cli import run
+    except KeyboardInterrupt:  # Ctrl-C while Python was still loading copart
+        sys.stderr.write("\ncopart: interrupted\n")
+        sys.exit(130)
     run(quick_exit=True)
 
 

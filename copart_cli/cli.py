@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import sys
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -20,6 +21,33 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+COMPLETE_VAR = "_COPART_COMPLETE"  # set by the completion scripts when the shell asks for completions
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def _completion(install: bool):
+    """--install-completion / --show-completion SHELL: typer's scripts and installer, loaded only then."""
+    def callback(value: Shell | None) -> None:
+        if value is None:
+            return
+        from typer.completion import get_completion_script
+        from typer.completion import install as install_script
+
+        if install:
+            shell, path = install_script(shell=value.value, prog_name="copart", complete_var=COMPLETE_VAR)
+            print(f"{shell} completion installed in {path}; it works in shells started from now on")
+        else:
+            print(get_completion_script(prog_name="copart", complete_var=COMPLETE_VAR, shell=value.value))
+        raise typer.Exit()
+
+    return callback
+
+
 def main(
     ctx: typer.Context,
     repertoire: Annotated[
@@ -31,6 +59,12 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    install_completion: Annotated[Optional[Shell], typer.Option(
+        "--install-completion", metavar="SHELL", callback=_completion(install=True), is_eager=True,
+        help="Install tab completion for bash, zsh or fish (commands, options, ids, tags, members…).")] = None,
+    show_completion: Annotated[Optional[Shell], typer.Option(
+        "--show-completion", metavar="SHELL", callback=_completion(install=False), is_eager=True,
+        help="Print the completion script for bash, zsh or fish, to install it yourself.")] = None,
 ) -> None:
     ctx.obj = Options(json=json, no_input=no_input, debug=debug, repertoire=repertoire)
 
@@ -44,6 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("entries", "edit"),
     "show": ("entries", "show"),
     "list": ("entries", "list_"),
+    "tags": ("entries", "tags"),
     "rm": ("entries", "rm"),
     "check": ("entries", "check"),
     "search": ("search", "search"),
@@ -68,7 +103,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("publish", "stats"),
     "stale": ("publish", "stale"),
     "pathway": ("publish", "pathway_app"),
+    "config": ("community", "config_app"),
+    "man": ("manual", "man"),
 }
+WHOLE_TREE = frozenset({"man"})  # commands that read every other command's help
 
 
 def build(only: str | None = None) -> typer.Typer:
@@ -80,7 +118,7 @@ def build(only: str | None = None) -> typer.Typer:
         name="copart",
         help="Keep and share what a Community of Practice knows: stories, practice notes, who knows what.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=False,  # ours are below: typer's would import its completion machinery on every run
         suggest_commands=False,  # click already says "Did you mean …?"
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -110,7 +148,7 @@ def _invoked(args: list[str]) -> str | None:
                 return None
             i += 1
             continue
-        return arg if arg in COMMANDS else None
+        return arg if arg in COMMANDS and arg not in WHOLE_TREE else None
     return None
 
 
@@ -126,7 +164,11 @@ def _global_flags_everywhere(group) -> None:
 
     def setter(attr):
         def callback(ctx: click.Context, _param, value):
-            if value not in (None, False):
+            if value in (None, False):
+                return
+            if ctx.find_root().obj is None:  # completing a line: the root command has not run
+                ctx.meta[f"copart.{attr}"] = value
+            else:
                 setattr(ctx.find_root().obj, attr, value)
 
         return callback
@@ -159,7 +201,10 @@ def run(argv: list[str] | None = None, *, quick_exit: bool = False) -> None:
 
     invoked = _invoked(sys.argv[1:] if argv is None else argv)
     try:
-        _run(argv)
+        try:
+            _run(argv)
+        except KeyboardInterrupt:  # while the commands were still being loaded
+            interrupted()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's sign of a broken pipe
@@ -168,6 +213,13 @@ def run(argv: list[str] | None = None, *, quick_exit: bool = False) -> None:
         if quick_exit and invoked in QUICK_EXIT:
             os._exit(code)
         sys.exit(code)
+
+
+def interrupted() -> None:
+    """Ctrl-C, wherever it lands: one line and exit 130 (128 + SIGINT), as a shell reports it."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write("\ncopart: interrupted\n")
+    sys.exit(130)
 
 
 def _flush(code: int) -> int:
@@ -199,6 +251,10 @@ def _run(argv: list[str] | None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions: typer's protocol for bash, zsh, fish
+        from typer.completion import completion_init
+
+        completion_init()
     command = typer.main.get_command(build(only=_invoked(args)))
     _global_flags_everywhere(command)
     try:
@@ -222,8 +278,7 @@ def _run(argv: list[str] | None) -> None:
         error(exc.format_message())
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        sys.stderr.write("\ncopart: interrupted\n")
-        sys.exit(130)
+        interrupted()
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
         sys.exit(0)
@@ -241,4 +296,6 @@ def _run(argv: list[str] | None) -> None:
             sys.exit(int(ExitCode.USAGE))
         error(f"internal error: {type(exc).__name__}: {exc}", "run again with --debug and report the traceback")
         sys.exit(int(ExitCode.ERROR))
+    if code == 130:  # typer turns a Ctrl-C inside a command into a silent exit 130
+        interrupted()
     sys.exit(code if isinstance(code, int) else 0)

@@ -85,6 +85,7 @@ class Partner:
             GIT_CONFIG_NOSYSTEM="1",
             TMPDIR=str(self.home / "tmp"),  # `demo` cleans up its earlier copies in the temp dir
             EDITOR="false",  # a test that wants an editor sets one
+            PAGER="",  # no pager waiting for a key on a test's terminal; a test that wants one sets it
             NO_COLOR="1",
             COLUMNS="200",
         )

@@ -82,6 +82,26 @@ def test_demo_works_without_a_git_identity(world):
     r = nobody.copart("demo", "--json")
     assert r.ok, r
     assert r.json()["counts"]["member"] >= 6
+    copy = Path(r.json()["path"])
+    by = nobody.git("log", "-1", "--format=%an <%ae> / %cn <%ce>", cwd=copy).strip()
+    assert by == "copart demo <demo@copart.invalid> / copart demo <demo@copart.invalid>"
+
+
+def test_the_demo_identity_is_passed_down_not_set_in_the_environment(world, monkeypatch):
+    """No global state: after demo() the process environment is as it was (a later commit in the
+    same process must not be made as "copart demo")."""
+    from copart_cli.services.community import demo
+
+    nobody = world.partner("nobody")
+    (nobody.home / ".gitconfig").write_text("")
+    for key in [k for k in os.environ if k.startswith(("GIT_", "XDG_"))]:
+        monkeypatch.delenv(key)
+    for key, value in nobody.env.items():
+        monkeypatch.setenv(key, value)
+    before = dict(os.environ)
+    shown = demo()
+    assert dict(os.environ) == before
+    assert shown.counts["member"] >= 6
 
 
 def _copy_in(text: str) -> Path:

@@ -48,3 +48,16 @@ def emit(ctx: typer.Context, result, json: bool = False) -> None:
     from copart_cli import ui
 
     ui.emit(result, options(ctx, json))
+
+
+def completes(source: str):
+    """A tab-completion callback offering `source` (ids, asks, answers, members, tags, topics,
+    remotes, config-keys, config-values; services/completion.py) in the repertoire the line names."""
+    def callback(ctx: typer.Context, incomplete: str) -> list[str]:
+        from copart_cli.services.completion import complete
+
+        # -R before the command is the root's; after it, cli.py's hidden copy notes it in ctx.meta
+        repertoire = ctx.find_root().params.get("repertoire") or ctx.meta.get("copart.repertoire")
+        return complete(repertoire, source, incomplete, ctx.params.get("key"))
+
+    return callback

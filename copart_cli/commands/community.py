@@ -1,4 +1,4 @@
-"""init, demo."""
+"""init, demo, config."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit
+from copart_cli.commands._common import JsonOpt, completes, emit, repertoire
 
 
 def init(
@@ -29,3 +29,32 @@ def demo(ctx: typer.Context, json: JsonOpt = False) -> None:
     from copart_cli.services.community import demo as run_demo
 
     emit(ctx, run_demo(), json)
+
+
+config_app = typer.Typer(help="Read or change copart.yaml's settings (each checked; a change is one commit).",
+                         no_args_is_help=True, add_completion=False)
+
+
+@config_app.command("get")
+def config_get(
+    ctx: typer.Context,
+    key: Annotated[Optional[str], typer.Argument(metavar="[KEY]", autocompletion=completes("config-keys"), help="One key (default: all of them).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Print copart.yaml's settings, or one of them."""
+    from copart_cli.services.config import get_config
+
+    emit(ctx, get_config(repertoire(ctx), key), json)
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", autocompletion=completes("config-keys"), help="name, domain, description, topics, review or default_remote.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", autocompletion=completes("config-values"), help="The new value (YAML: topics can be '[a, b]').")],
+    json: JsonOpt = False,
+) -> None:
+    """Change one setting in copart.yaml, checked, in one commit (e.g. copart config set review coordinators)."""
+    from copart_cli.services.config import set_config
+
+    emit(ctx, set_config(repertoire(ctx), key, value), json)

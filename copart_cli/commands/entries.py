@@ -1,4 +1,4 @@
-"""new, edit, show, list, rm, check."""
+"""new, edit, show, list, tags, rm, check."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire, text_or_file
+from copart_cli.commands._common import JsonOpt, completes, editor, emit, options, repertoire, text_or_file
 from copart_cli.core.model import Kind
 
-TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Add a tag (repeatable).")]
-TopicOpt = Annotated[Optional[list[str]], typer.Option("--topic", help="Add a topic (repeatable).")]
+TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", autocompletion=completes("tags"), help="Add a tag (repeatable).")]
+TopicOpt = Annotated[Optional[list[str]], typer.Option("--topic", autocompletion=completes("topics"), help="Add a topic (repeatable).")]
 FieldOpt = Annotated[
     Optional[list[str]], typer.Option("--field", "-f", help="Set key=value; the value is YAML ('[a, b]' is a list).")
 ]
@@ -42,7 +42,7 @@ def new(
     body: BodyOpt = None,
     body_file: BodyFileOpt = None,
     no_edit: NoEditOpt = False,
-    author: Annotated[Optional[str], typer.Option("--author", help="Member id of the author.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", autocompletion=completes("members"), help="Member id of the author.")] = None,
     entry_id: Annotated[Optional[str], typer.Option("--id", help="Choose the id instead of deriving it.")] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -68,7 +68,7 @@ def new(
 
 def edit(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to change.")],
+    entry_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=completes("ids"), help="The entry to change.")],
     title: Annotated[Optional[str], typer.Option("--title", help="A new title (the id stays).")] = None,
     tag: TagOpt = None,
     topic: TopicOpt = None,
@@ -89,7 +89,7 @@ def edit(
 
 def show(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to show.")],
+    entry_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=completes("ids"), help="The entry to show.")],
     json: JsonOpt = False,
 ) -> None:
     """Show an entry, rendered, with its answers and the entries linking to it."""
@@ -101,22 +101,33 @@ def show(
 def list_(
     ctx: typer.Context,
     kind: Annotated[Optional[Kind], typer.Option("--kind", "-k", help="Only this kind.")] = None,
-    tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Only entries with this tag.")] = None,
-    topic: Annotated[Optional[str], typer.Option("--topic", help="Only entries on this topic.")] = None,
-    author: Annotated[Optional[str], typer.Option("--author", "-a", help="Only entries by this member.")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", "-t", autocompletion=completes("tags"), help="Only entries with this tag.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", autocompletion=completes("topics"), help="Only entries on this topic.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", "-a", autocompletion=completes("members"), help="Only entries by this member.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Created since: 7d, 2w, 3m or a date.")] = None,
+    sort: Annotated[str, typer.Option("--sort", "-s", metavar="KEY",
+                                      help="created (newest first), title, id, kind or author.")] = "created",
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many entries.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """List entries, newest first."""
     from copart_cli.services.browse import list_entries
 
-    result = list_entries(repertoire(ctx), kind=kind, tag=tag, topic=topic, author=author, since=since)
+    result = list_entries(repertoire(ctx), kind=kind, tag=tag, topic=topic, author=author, since=since,
+                          sort=sort, limit=limit)
     emit(ctx, result, json)
+
+
+def tags(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """The tags and topics in use, with how many entries carry each."""
+    from copart_cli.services.tags import tag_counts
+
+    emit(ctx, tag_counts(repertoire(ctx)), json)
 
 
 def rm(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to remove.")],
+    entry_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=completes("ids"), help="The entry to remove.")],
     force: Annotated[bool, typer.Option("--force", help="Remove even with uncommitted changes.")] = False,
     json: JsonOpt = False,
 ) -> None:

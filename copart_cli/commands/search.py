@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire, text_or_file
+from copart_cli.commands._common import JsonOpt, completes, editor, emit, options, repertoire, text_or_file
 from copart_cli.core.model import Kind
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="At most this many results.")]
@@ -23,9 +23,9 @@ def search(
     ctx: typer.Context,
     query: Annotated[list[str], typer.Argument(help='Words, "phrases", field:word (title tag topic author kind), AND OR NOT.')],
     kind: Annotated[Optional[Kind], typer.Option("--kind", "-k", help="Only this kind.")] = None,
-    tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Only entries with this tag.")] = None,
-    topic: Annotated[Optional[str], typer.Option("--topic", help="Only entries on this topic.")] = None,
-    author: Annotated[Optional[str], typer.Option("--author", "-a", help="Only entries by this member.")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", "-t", autocompletion=completes("tags"), help="Only entries with this tag.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", autocompletion=completes("topics"), help="Only entries on this topic.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", "-a", autocompletion=completes("members"), help="Only entries by this member.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Created since: 7d, 2w, 3m or a date.")] = None,
     limit: LimitOpt = 10,
     json: JsonOpt = False,
@@ -44,7 +44,7 @@ def ask(
     ctx: typer.Context,
     question: Annotated[list[str], typer.Argument(help="Your question, in your own words.")],
     post: Annotated[bool, typer.Option("--post", help="Also record it as an ask for partners (one commit).")] = False,
-    author: Annotated[Optional[str], typer.Option("--author", help="With --post: the asking member's id.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", autocompletion=completes("members"), help="With --post: the asking member's id.")] = None,
     limit: LimitOpt = 5,
     json: JsonOpt = False,
 ) -> None:
@@ -59,12 +59,12 @@ def ask(
 
 def answer(
     ctx: typer.Context,
-    ask_id: Annotated[str, typer.Argument(metavar="ASK_ID", help="The ask to answer.")],
+    ask_id: Annotated[str, typer.Argument(metavar="ASK_ID", autocompletion=completes("asks"), help="The ask to answer.")],
     body: Annotated[Optional[str], typer.Option("--body", "-b", help="The answer's text (Markdown).")] = None,
     body_file: Annotated[Optional[str], typer.Option("--body-file", help="Read the text from a file; '-' for stdin.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Add a tag (repeatable).")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", autocompletion=completes("tags"), help="Add a tag (repeatable).")] = None,
     no_edit: Annotated[bool, typer.Option("--no-edit", help="Do not open $VISUAL/$EDITOR.")] = False,
-    author: Annotated[Optional[str], typer.Option("--author", help="Member id of the author.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", autocompletion=completes("members"), help="Member id of the author.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Answer an ask; the answer is its own file, committed."""
@@ -84,7 +84,7 @@ def answer(
 def asks(
     ctx: typer.Context,
     status: Annotated[str, typer.Option("--status", "-s", help="open, answered, closed or all.")] = "open",
-    author: Annotated[Optional[str], typer.Option("--author", "-a", help="Only asks by this member.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", "-a", autocompletion=completes("members"), help="Only asks by this member.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """List asks waiting for an answer (or, with --status, the others)."""
@@ -95,7 +95,7 @@ def asks(
 
 def accept(
     ctx: typer.Context,
-    answer_id: Annotated[str, typer.Argument(metavar="ANSWER_ID", help="The answer to accept.")],
+    answer_id: Annotated[str, typer.Argument(metavar="ANSWER_ID", autocompletion=completes("answers"), help="The answer to accept.")],
     json: JsonOpt = False,
 ) -> None:
     """Accept an answer (the asker or a coordinator): the ask is then answered."""
@@ -108,7 +108,7 @@ def who(
     ctx: typer.Context,
     topic: Annotated[Optional[list[str]], typer.Argument(help="A topic in your words, or @member-id for one member.")]
     = None,
-    member: Annotated[Optional[str], typer.Option("--member", "-m", help="Show the evidence for one member.")] = None,
+    member: Annotated[Optional[str], typer.Option("--member", "-m", autocompletion=completes("members"), help="Show the evidence for one member.")] = None,
     limit: LimitOpt = 5,
     json: JsonOpt = False,
 ) -> None:

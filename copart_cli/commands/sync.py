@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, editor, emit, options, repertoire
+from copart_cli.commands._common import JsonOpt, completes, editor, emit, options, repertoire
 
 
 def join(
@@ -26,7 +26,7 @@ def join(
 
 def sync(
     ctx: typer.Context,
-    remote: Annotated[Optional[str], typer.Option("--remote", help="The remote to sync with (default: copart.yaml's default_remote).")] = None,
+    remote: Annotated[Optional[str], typer.Option("--remote", autocompletion=completes("remotes"), help="The remote to sync with (default: copart.yaml's default_remote).")] = None,
     no_push: Annotated[bool, typer.Option("--no-push", help="Fetch and integrate only.")] = False,
     bundle: Annotated[Optional[Path], typer.Option("--bundle", metavar="FILE", help="Write what partners may lack to a git bundle (no network).")] = None,
     from_bundle: Annotated[Optional[Path], typer.Option("--from-bundle", metavar="FILE", help="Take in a bundle a partner wrote.")] = None,

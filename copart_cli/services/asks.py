@@ -8,12 +8,11 @@ one commit; only the asker or a coordinator may do it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from copart_cli.core import ids
-from copart_cli.core.errors import CopartError, NotFound, UsageError
-from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind
+from copart_cli.core.errors import CopartError, UsageError
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -31,6 +30,7 @@ class AsksList:
     view = "search"
     asks: list[AskItem]
     status: str  # open | answered | closed | all
+    unreadable: list[Problem] = field(default_factory=list)  # entries that could not be read (named on stderr)
 
 
 @dataclass
@@ -43,11 +43,7 @@ class AcceptResult:
 
 
 def get_ask(rep: Repertoire, ask_id: str) -> Entry:
-    rel = rep.locate_id(ask_id) if ids.is_valid(ask_id) else None
-    if rel is None or not rel.startswith(Kind.ask.folder + "/"):
-        shown = ask_id if len(ask_id) <= 60 else ask_id[:57] + "..."
-        raise NotFound(f"no ask with id '{shown}'", hint="see the open asks with: copart asks")
-    return rep.load(rel)
+    return rep.load(rep.find(ask_id, Kind.ask, hint="see the open asks with: copart asks"))
 
 
 def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = None, editor=None):
@@ -55,6 +51,8 @@ def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = No
     from copart_cli.services.capture import new_entry
 
     ask = get_ask(rep, ask_id)
+    if changes.body is not None and not changes.body.strip():
+        raise UsageError("the answer's text is empty", hint=f'copart answer {ask.id} --body "…" (or --body-file F)')
     changes.fields["answers"] = ask.id
     changes.fields.setdefault("accepted", False)
     if not changes.topics:
@@ -65,8 +63,6 @@ def answer_ask(rep: Repertoire, ask_id: str, changes, *, author: str | None = No
     result = new_entry(rep, Kind.answer, title, changes, author=author, editor=editor,
                        template_vars={"answers": ask.id})
     if ask.meta.get("status") == "closed":
-        from copart_cli.core.model import Problem
-
         result.warnings.append(Problem(ask.path, 1, "this ask is closed; your answer was added anyway"))
     return result
 
@@ -76,7 +72,8 @@ def list_asks(rep: Repertoire, status: str = "open", author: str | None = None) 
         raise UsageError(f"unknown status '{status}'", hint="one of open, answered, closed, all")
     asks: list[Entry] = []
     answers: dict[str, list[Entry]] = {}
-    for entry in rep.entries():
+    unreadable: list[Problem] = []
+    for entry in rep.entries(unreadable):
         if entry.kind == Kind.ask.value:
             asks.append(entry)
         elif entry.kind == Kind.answer.value and entry.meta.get("answers"):
@@ -92,7 +89,7 @@ def list_asks(rep: Repertoire, status: str = "open", author: str | None = None) 
         accepted = next((r.id for r in replies if r.meta.get("accepted") is True), None)
         items.append(AskItem(a, len(replies), accepted))
     items.sort(key=lambda i: (i.ask.created or _EPOCH, i.ask.id), reverse=True)
-    return AsksList(items, status)
+    return AsksList(items, status, unreadable)
 
 
 def accept_answer(rep: Repertoire, answer_id: str, *, as_member: str | None = None) -> AcceptResult:
@@ -100,11 +97,7 @@ def accept_answer(rep: Repertoire, answer_id: str, *, as_member: str | None = No
     from copart_cli.services.capture import Changes, apply_changes
     from copart_cli.adapters.files import atomic_write, read_text
 
-    rel = rep.locate_id(answer_id) if ids.is_valid(answer_id) else None
-    if rel is None or not rel.startswith(Kind.answer.folder + "/"):
-        shown = answer_id if len(answer_id) <= 60 else answer_id[:57] + "..."
-        raise NotFound(f"no answer with id '{shown}'", hint="the answers to an ask are listed by: copart show ASK_ID")
-    answer = rep.load(rel)
+    answer = rep.load(rep.find(answer_id, Kind.answer, hint="the answers to an ask are listed by: copart show ASK_ID"))
     ask_id = str(answer.meta.get("answers") or "")
     ask = get_ask(rep, ask_id)
     identity = rep.git.identity()

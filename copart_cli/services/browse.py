@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from copart_cli.core.errors import UsageError
 from copart_cli.core.links import outgoing_links
-from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, parse_since
+from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem, parse_since
 from copart_cli.services.repertoire import Repertoire
 
 
@@ -15,6 +16,7 @@ class ShownEntry:
     entry: Entry
     backlinks: list[Entry] = field(default_factory=list)
     answers: list[Entry] = field(default_factory=list)  # for an ask
+    unreadable: list[Problem] = field(default_factory=list)  # entries that could not be read (named on stderr)
 
 
 @dataclass
@@ -22,13 +24,25 @@ class EntryList:
     view = "entries"
     entries: list[Entry]
     filters: dict[str, str] = field(default_factory=dict)
+    total: int = 0  # how many matched, before --limit
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
+
+
+# `list --sort`: created is newest first, the others A to Z
+SORTS = {
+    "created": (lambda e: (e.created or _EPOCH, e.id), True),
+    "title": (lambda e: (e.title.casefold(), e.id), False),
+    "id": (lambda e: e.id, False),
+    "kind": (lambda e: (e.kind, e.id), False),
+    "author": (lambda e: (e.author.casefold(), e.id), False),
+}
 
 
 def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
     entry = rep.get(entry_id)
     known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
-    backlinks, answers = [], []
-    for other in rep.entries():
+    backlinks, answers, unreadable = [], [], []
+    for other in rep.entries(unreadable):
         if other.id == entry.id:
             continue
         if other.kind == Kind.answer.value and str(other.meta.get("answers")) == entry.id:
@@ -37,7 +51,7 @@ def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
             backlinks.append(other)
     backlinks.sort(key=lambda e: e.id)
     answers.sort(key=lambda e: (not e.meta.get("accepted"), e.created or _EPOCH))
-    return ShownEntry(entry, backlinks, answers)
+    return ShownEntry(entry, backlinks, answers, unreadable)
 
 
 def list_entries(
@@ -48,11 +62,16 @@ def list_entries(
     topic: str | None = None,
     author: str | None = None,
     since: str | None = None,
+    sort: str = "created",
+    limit: int | None = None,
 ) -> EntryList:
-    """Entries matching every filter given, newest first."""
+    """Entries matching every filter given, newest first (or by `sort`), at most `limit` of them."""
+    if sort not in SORTS:
+        raise UsageError(f"unknown sort '{sort}'", hint=f"one of {', '.join(SORTS)}")
     after = parse_since(since) if since else None
     picked: list[Entry] = []
-    for entry in rep.entries():
+    unreadable: list[Problem] = []
+    for entry in rep.entries(unreadable):
         if kind and entry.kind != kind.value:
             continue
         if tag and tag not in entry.tags:
@@ -64,7 +83,8 @@ def list_entries(
         if after and (entry.created is None or entry.created < after):
             continue
         picked.append(entry)
-    picked.sort(key=lambda e: (e.created or _EPOCH, e.id), reverse=True)
+    key, newest_first = SORTS[sort]
+    picked.sort(key=key, reverse=newest_first)
     filters = {k: v for k, v in {"kind": kind.value if kind else None, "tag": tag, "topic": topic,
                                   "author": author, "since": since}.items() if v}
-    return EntryList(picked, filters)
+    return EntryList(picked[:limit] if limit else picked, filters, total=len(picked), unreadable=unreadable)

@@ -6,6 +6,7 @@ can fail, and a failure says where it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,11 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
             raise UsageError(f"'{key}' is not a valid field name", hint="use letters, digits and underscores")
         if key in RESERVED_FIELDS:
             raise UsageError(f"--field cannot set '{key}'", hint="ids and kinds are chosen by copart")
+        if not value.strip():  # `tags=` would write tags: '' (and title= an entry without a title)
+            raise UsageError(f"--field {key}: a value is needed",
+                             hint=f"give one (--field '{key}=[a, b]' for a list), or write '{key}=[]' for an empty list")
         try:
-            parsed = load_value(value) if value.strip() else ""
+            parsed = load_value(value)
         except NotYaml:
             opened = value.lstrip()[:1]
             if opened in ("[", "{") and {"[": "]", "{": "}"}[opened] not in value:  # a list left open
@@ -170,10 +174,7 @@ def new_entry(
         path = rep.root / rel
         atomic_write(path, text, rel)
     if editor is not None:
-        editor(path)
-        if path.read_bytes() == text.encode("utf-8") and changes.body is None:
-            path.unlink(missing_ok=True)
-            raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
+        _edit_new(editor, path, text, changes.body is None)
     entry, warnings = _validated(rep, rel)
     if kind == Kind.member and not own and rep.member_for_email(identity.email) is None:
         warnings.append(Problem(rel, 1, f"your git email {identity.email} is in no profile; if this profile is "
@@ -184,6 +185,41 @@ def new_entry(
     except CopartError as exc:
         raise_kept(exc, rel)
     return WriteResult("created", entry, sha, warnings)
+
+
+def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool) -> None:
+    """Open the editor on a new entry. Left as the template (the editor failed, was missing, was
+    interrupted, or was closed without a change), the file goes: no stray template for `list` to
+    show and `sync` to publish."""
+    def untouched() -> bool:
+        try:
+            return discard_untouched and path.read_bytes() == template.encode("utf-8")
+        except OSError:
+            return False
+
+    try:
+        editor(path)
+    except (CopartError, KeyboardInterrupt) as exc:
+        if not untouched():
+            raise
+        path.unlink(missing_ok=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise CopartError(exc.message, hint="the untouched template was removed and nothing was committed; set "
+                                            "$EDITOR, or give the text with --body or --body-file") from None
+    if untouched():
+        path.unlink(missing_ok=True)
+        raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_EMPTY_LINE = re.compile(r"\s*(#{1,6}(\s.*)?|[-*+]|\d+[.)])?\s*")  # a heading, an empty list item, nothing
+
+
+def is_untouched_template(body: str) -> bool:
+    """A body with nothing but a template's headings, empty list items and <!-- prompts -->:
+    nobody wrote anything (sync will not publish such a file that was never committed)."""
+    return all(_EMPTY_LINE.fullmatch(line) for line in _COMMENT.sub("", body).splitlines())
 
 
 def _free_id(rep: Repertoire, base: str, exact: bool) -> str:
@@ -226,10 +262,8 @@ def check_title_length(title: str) -> None:
 
 def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Editor | None = None) -> WriteResult:
     """Apply command-line changes and/or open the editor; commit if anything changed."""
-    rel = rep.locate_id(ids.validate(entry_id))
-    if rel is None:
-        rep.get(entry_id)  # raises the friendly NotFound
-        raise AssertionError("unreachable")
+    rel = rep.find(entry_id)
+    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
     if not changes and editor is None:
         raise InputNeeded(
             "nothing to change",
@@ -288,10 +322,8 @@ def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
 
 
 def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> WriteResult:
-    rel = rep.locate_id(ids.validate(entry_id))
-    if rel is None:
-        rep.get(entry_id)
-        raise AssertionError("unreachable")
+    rel = rep.find(entry_id)
+    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
     rep.git.identity()
     try:
         entry = rep.load(rel)

@@ -9,12 +9,11 @@ from pathlib import Path
 from copart_cli.adapters import templating
 from copart_cli.core.errors import AlreadyExists, GitError, UsageError
 from copart_cli.adapters.files import atomic_write, claim_temp_folder, data_dir, remove_old_temp_folders
-from copart_cli.adapters.gitrepo import GitRepo
+from copart_cli.adapters.gitrepo import GitRepo, Identity
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
 from copart_cli.services.repertoire import CONFIG_FILE, Repertoire
 
-DEMO_IDENTITY = {"GIT_AUTHOR_NAME": "copart demo", "GIT_AUTHOR_EMAIL": "demo@copart.invalid",
-                 "GIT_COMMITTER_NAME": "copart demo", "GIT_COMMITTER_EMAIL": "demo@copart.invalid"}
+DEMO_IDENTITY = Identity("copart demo", "demo@copart.invalid")  # the demo's commits, on a machine with no git identity
 
 
 @dataclass
@@ -42,7 +41,9 @@ class Overview:
     removed: list[Path] = field(default_factory=list)  # older demo copies this one cleaned up
 
 
-def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False) -> InitResult:
+def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False,
+                    identity: Identity | None = None) -> InitResult:
+    """A new repertoire at `path`, its first commit by `identity` (default: the user's git identity)."""
     path = path.expanduser()
     if (path / CONFIG_FILE).exists():
         raise AlreadyExists(f"{path} is already a repertoire ({CONFIG_FILE} exists); nothing was changed")
@@ -58,8 +59,8 @@ def init_repertoire(path: Path, name: str | None, domain: str = "", example: boo
     top = GitRepo.toplevel(path) if path.is_dir() else None
     if top is not None and top.resolve() != path.resolve():
         raise UsageError(f"{path} is inside the git repository {top}", hint="a repertoire is a repository of its own")
-    git = GitRepo(path if path.is_dir() else Path.cwd())
-    git.identity()  # before writing anything
+    if identity is None:
+        GitRepo(path if path.is_dir() else Path.cwd()).identity()  # before writing anything
     git = GitRepo.init(path) if top is None else GitRepo(path)
     written: list[str] = []
 
@@ -86,7 +87,7 @@ def init_repertoire(path: Path, name: str | None, domain: str = "", example: boo
         if not any((path / folder).glob("*.md")):
             put(f"{folder}/.gitkeep", "")
     rep = Repertoire(path.resolve())
-    sha = git.commit_all(f"copart: start the {rep.config.name} repertoire")
+    sha = git.commit_all(f"copart: start the {rep.config.name} repertoire", identity=identity)
     return InitResult(path=rep.root, name=rep.config.name, commit=sha, entries=sum(1 for _ in rep.entry_paths()))
 
 
@@ -123,18 +124,11 @@ def demo() -> Overview:
 
 
 def _demo_in(path: Path) -> Overview:
-    probe = GitRepo(Path.cwd())
     try:
-        probe.identity()
-        env_added = {}
+        identity = GitRepo(Path.cwd()).identity()
     except GitError:  # no identity on a fresh machine: the demo commits as "copart demo"
-        env_added = {k: v for k, v in DEMO_IDENTITY.items() if k not in os.environ}
-        os.environ.update(env_added)
-    try:
-        result = init_repertoire(path, None, example=True)
-    finally:
-        for key in env_added:
-            os.environ.pop(key, None)
+        identity = DEMO_IDENTITY
+    result = init_repertoire(path, None, example=True, identity=identity)
     rep = Repertoire(result.path)
     shown = overview(rep)
     from copart_cli.services.ask import ask

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli.core import frontmatter, ids
-from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, NotFound, RepertoireNotFound
+from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, RepertoireNotFound
 from copart_cli.adapters.files import find_links, list_dir, locked, read_text, remove
 from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
 
@@ -296,12 +296,15 @@ class Repertoire:
         """Contribution branches or their events moved: what is pending is read again when next asked."""
         self._pending = None
 
-    def get(self, entry_id: str) -> Entry:
-        rel = self.locate_id(entry_id)
-        if rel is None:
-            shown = entry_id if len(entry_id) <= 80 else entry_id[:77] + "..."
-            raise NotFound(f"no entry with id '{shown}'", hint="see the ids with: copart list")
-        return self.load(rel)
+    def find(self, ref: str, kind: Kind | None = None, hint: str = "see the ids with: copart list") -> str:
+        """The path of the entry a person means by `ref`: its id, the unambiguous start of an id,
+        or its exact title (services/lookup.py); NotFound suggests the nearest ids."""
+        from copart_cli.services.lookup import find
+
+        return find(self, ref, kind, hint=hint)
+
+    def get(self, ref: str, kind: Kind | None = None) -> Entry:
+        return self.load(self.find(ref, kind))
 
     def entries(self, problems: list[Problem] | None = None) -> Iterator[Entry]:
         """Every readable entry; unreadable ones are skipped (and reported into `problems`)."""

@@ -91,6 +91,9 @@ _worker: MarkdownRenderer | None = None
 def _init_worker(known: dict[str, str]) -> None:
     global _worker
     _worker = html_renderer(known)
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report (one line, exit 130)
 
 
 def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:

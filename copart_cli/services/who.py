@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import NotFound
+from copart_cli.core.model import Kind
 from copart_cli.services.search import IndexState, Person, Progress, check_query, coverage, snapshot, stem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -100,6 +101,8 @@ class _Credit:
 
 
 def who_member(rep: Repertoire, member: str, progress: Progress | None = None) -> WhoResult:
+    member = rep.find(member, Kind.member, hint="see the members with: copart list --kind member")
+    member = member.rsplit("/", 1)[-1].removesuffix(".md")
     with snapshot(rep, progress) as (index, state):
         return _who_member(index, member, state, _Credit(rep))
 

@@ -7,7 +7,9 @@ Only this package imports rich, and only when writing to a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import re
 import sys
@@ -56,11 +58,15 @@ class Options:
 def emit(result: Any, options: Options) -> None:
     module = importlib.import_module(f"copart_cli.ui.{result.view}")
     name = type(result).__name__
+    for problem in getattr(result, "unreadable", ()):  # entries a service had to leave out: named, never silent
+        warn(f"skipped {problem}")
     if options.json:
         payload = getattr(module, f"json_{name}")(result)
         sys.stdout.write(json_text(payload) + "\n")
     else:
-        getattr(module, f"text_{name}")(result, Out())
+        out = Out()
+        with out.paged():
+            getattr(module, f"text_{name}")(result, out)
 
 
 def warn(message: str) -> None:
@@ -102,6 +108,34 @@ class Out:
         self.stream = _Visible(self._raw)
         self.rich = self._raw.isatty()
         self._console = None
+        self._terminal: dict[str, Any] = {}  # while paging: the real terminal's size and colours
+
+    @contextlib.contextmanager
+    def paged(self):
+        """On a terminal, what is written inside goes through $PAGER (default `less -FRX`) when it
+        is longer than the screen; piped, with --json, or with PAGER set empty, it is written as is."""
+        pager = _pager()
+        if not self.rich or not pager:
+            yield
+            return
+        real, console = self._raw, self.console
+        height = console.height
+        self._terminal = {"width": console.width, "color_system": console.color_system, "force_terminal": True,
+                          "no_color": console.no_color}
+        self._raw = io.StringIO()
+        self.stream, self._console = _Visible(self._raw), None
+        try:
+            yield
+            text = self._raw.getvalue()
+        finally:
+            self._raw, self.stream, self._console, self._terminal = real, _Visible(real), console, {}
+        if text.count("\n") < height:
+            real.write(text)
+            return
+        import pydoc  # the standard library runs the pager (as rich's own pager does)
+
+        real.flush()
+        pydoc.pipepager(text, pager)
 
     @property
     def console(self):
@@ -113,7 +147,7 @@ class Out:
                     super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
             # rich writes its own styling escapes, so it gets the raw stream and clean text
-            self._console = VisibleConsole(file=self._raw, highlight=False)
+            self._console = VisibleConsole(file=self._raw, highlight=False, **self._terminal)
         return self._console
 
     def line(self, text: str = "", style: str | None = None) -> None:
@@ -137,10 +171,13 @@ class Out:
 
             table = Table(title=title and visible(title), title_justify="left", header_style="bold", box=None,
                           pad_edge=False)
-            for col in columns:
-                table.add_column(col, overflow="fold")
+            shown = _fitting(columns, rows, self.console.width)
+            for i in shown:
+                whole = columns[i] == "id"  # an id is a handle: never cut, other columns fold around it
+                table.add_column(columns[i], overflow="fold", no_wrap=whole,
+                                 min_width=max((len(r[i]) for r in rows), default=0) if whole else None)
             for row in rows:
-                table.add_row(*(_escape(visible(c)) for c in row))
+                table.add_row(*(_escape(visible(row[i])) for i in shown))
             self.console.print(table)
         else:
             for row in rows:
@@ -171,6 +208,37 @@ class Out:
             self.console.print(rich_text)
         else:
             self.stream.write(text + "\n")
+
+
+def _pager() -> str:
+    """The pager command: $PAGER (empty: none), else `less -FRX` when less is there."""
+    import os
+    import shutil
+
+    if "PAGER" in os.environ:
+        return os.environ["PAGER"].strip()
+    return "less -FRX" if shutil.which("less") else ""
+
+
+NARROWEST = 20  # a folded column narrower than this is hard to read: drop another instead
+
+
+def _fitting(columns: list[str], rows: list[list[str]], width: int) -> list[int]:
+    """The columns that fit in `width` with the ids whole: the rightmost others are dropped
+    (on an 80-column terminal `list` keeps id and title, and kind when the ids are short)."""
+    def longest(i: int) -> int:
+        return max((len(r[i]) for r in rows), default=0)
+
+    def need(i: int) -> int:
+        wide = max(longest(i), len(columns[i]))
+        return wide if columns[i] == "id" else min(wide, NARROWEST)
+
+    shown = list(range(len(columns)))
+    others = [i for i in shown if columns[i] != "id"]
+    main = max(others, key=longest, default=None)  # the text column (a title) goes last
+    while len(shown) > 2 and sum(need(i) for i in shown) + 2 * (len(shown) - 1) > width:
+        shown.remove(next(i for i in reversed(shown) if columns[i] != "id" and i != main))
+    return shown
 
 
 def _escape(text: str) -> str:

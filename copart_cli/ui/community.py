@@ -70,3 +70,35 @@ def text_Overview(r, out: Out) -> None:
     out.line(f"  copart -R {r.path} show <id>")
     out.line(f'  copart -R {r.path} ask "what can a cafe do when cash is short?"')
     out.line(f"  copart -R {r.path} who vat")
+
+
+# -- config -------------------------------------------------------------------------
+
+
+def json_ConfigValues(r) -> dict[str, Any]:
+    return r.values
+
+
+def _shown(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def text_ConfigValues(r, out: Out) -> None:
+    """One key: its value alone (for scripts); all: `key: value` lines."""
+    if r.single:
+        out.line(_shown(next(iter(r.values.values()))))
+        return
+    for key, value in r.values.items():
+        out.line(f"{key}: {_shown(value)}")
+
+
+def json_ConfigSet(r) -> dict[str, Any]:
+    return {"key": r.key, "value": r.value, "commit": r.commit, "pending": r.pending}
+
+
+def text_ConfigSet(r, out: Out) -> None:
+    if r.commit is None:
+        out.line(f"{r.key} is already {_shown(r.value)}: nothing changed")
+        return
+    where = " (a contribution: on main once a coordinator accepts it)" if r.pending else ""
+    out.line(f"set {r.key}: {_shown(r.value)} (commit {r.commit[:10]}){where}")

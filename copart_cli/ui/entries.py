@@ -67,6 +67,27 @@ def text_EntryList(r, out: Out) -> None:
         out.line("no entries" + (" match " + ", ".join(f"{k}={v}" for k, v in r.filters.items()) if r.filters else ""))
         return
     out.table(["id", "kind", "title", "author", "created", "topics"], rows)
+    if r.total > len(r.entries) and out.rich:
+        out.line(f"… {r.total - len(r.entries)} more (raise --limit to see them)", style="dim")
+
+
+# -- tags ---------------------------------------------------------------------------
+
+
+def json_TagList(r) -> dict[str, Any]:
+    return {"tags": [{"name": t.name, "count": t.count} for t in r.tags],
+            "topics": [{"name": t.name, "count": t.count, "declared": t.declared} for t in r.topics]}
+
+
+def text_TagList(r, out: Out) -> None:
+    """Piped: one `tag NAME COUNT` / `topic NAME COUNT` row each, for cut and awk."""
+    if not out.rich:
+        out.table([], [["topic", t.name, str(t.count)] for t in r.topics] + [["tag", t.name, str(t.count)]
+                                                                           for t in r.tags])
+        return
+    out.table(["topic", "entries"], [[t.name, str(t.count)] for t in r.topics], title="Topics")
+    out.line()
+    out.table(["tag", "entries"], [[t.name, str(t.count)] for t in r.tags], title="Tags")
 
 
 # -- new / edit / rm ------------------------------------------------------------------

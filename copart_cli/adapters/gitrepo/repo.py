@@ -139,9 +139,14 @@ class GitRepo(Remotes, Plumbing):
         assert sha
         return sha
 
-    def commit_all(self, message: str) -> str:
+    def commit_all(self, message: str, identity: Identity | None = None) -> str:
+        """Commit everything in the work tree, as `identity` when given (else the user's git identity)."""
+        env = None
+        if identity is not None:
+            env = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER")
+                   for what, value in (("NAME", identity.name), ("EMAIL", identity.email))}
         self.git("add", "-A")
-        self.git("commit", "-q", "--no-edit", "-m", message)
+        self.git("commit", "-q", "--no-edit", "-m", message, env=env)
         sha = self.head()
         assert sha
         return sha

@@ -321,6 +321,9 @@ _COUNTER = None
 def _init_worker(counter) -> None:
     global _COUNTER
     _COUNTER = counter
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report (one line, exit 130)
 
 
 def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None):

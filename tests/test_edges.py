@@ -1,0 +1,101 @@
+"""Clean edges: a failed editor leaves no template behind, empty values are refused, skipped
+files are named, Ctrl-C is one line and exit 130."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.terminal import on_terminal
+
+
+@pytest.mark.parametrize("editor", ["false", "/nowhere/no-such-editor"])
+def test_a_failed_or_missing_editor_discards_the_untouched_template(alice, sample, editor):
+    r = on_terminal(alice, "new", "story", "Never written", "--author", "apatel", cwd=sample, env={"EDITOR": editor})
+    assert r.code == 1, r
+    assert "copart: error: editor" in r.stdout and "Traceback" not in r.stdout
+    assert "the untouched template was removed and nothing was committed" in r.stdout
+    assert not (sample / "stories/never-written.md").exists()
+    assert alice.git("status", "--porcelain", cwd=sample) == ""
+    listed = alice.copart("list", "--json", cwd=sample).json()
+    assert "never-written" not in {e["id"] for e in listed}
+
+
+def test_sync_will_not_publish_a_template_nobody_filled(alice, sample, world):
+    hub = world.bare()
+    alice.git("remote", "add", "origin", str(hub), cwd=sample)
+    assert alice.copart("sync", cwd=sample).ok
+    template = (sample / "stories/pricing-a-first-workshop.md").read_text().split("---\n", 2)[1]
+    stray = "---\n" + template.replace("pricing-a-first-workshop", "left-behind") + "---\n## Context\n\n" \
+            "<!-- Who, where, when: what was the situation? -->\n\n## What happened\n\n## What we learned\n"
+    (sample / "stories/left-behind.md").write_text(stray)
+    r = alice.copart("sync", cwd=sample)
+    assert r.ok, r
+    assert "stories/left-behind.md:1: still the empty template" in r.stderr
+    assert "stories/left-behind.md" not in alice.git("ls-tree", "-r", "--name-only", "main", cwd=hub)
+    (sample / "stories/left-behind.md").write_text(stray + "We did write something after all.\n")
+    assert alice.copart("sync", cwd=sample).ok
+    assert "stories/left-behind.md" in alice.git("ls-tree", "-r", "--name-only", "main", cwd=hub)
+
+
+def test_empty_values_are_refused_where_a_key_needs_content(alice, sample):
+    before = (sample / "stories/pricing-a-first-workshop.md").read_text()
+    r = alice.copart("edit", "pricing-a-first-workshop", "--field", "tags=", cwd=sample)
+    assert r.code == 2, r
+    assert r.stderr.splitlines()[0] == "copart: error: --field tags: a value is needed"
+    assert (sample / "stories/pricing-a-first-workshop.md").read_text() == before
+    empty = alice.copart("answer", "is-a-chair-renting-stylist-really-self-employed", "--body", "  ", cwd=sample)
+    assert empty.code == 2, empty
+    assert empty.stderr.splitlines()[0] == "copart: error: the answer's text is empty"
+    assert alice.git("status", "--porcelain", cwd=sample) == ""
+
+
+def test_an_unreadable_entry_is_named_on_stderr_not_dropped_silently(alice, sample):
+    (sample / "stories/broken.md").write_text("---\nid: broken\nkind: story\ntitle: [oops\n---\ntext\n")
+    for args in (["list"], ["list", "--json"], ["tags"], ["asks"], ["show", "pricing-a-first-workshop"]):
+        r = alice.copart(*args, cwd=sample)
+        assert r.ok, r
+        assert "copart: warning: skipped stories/broken.md:" in r.stderr, args
+
+
+def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
+    for i in range(400):  # enough entries for the index to be built by worker processes
+        (sample / f"stories/filler-{i}.md").write_text(
+            f"---\nid: filler-{i}\nkind: story\ntitle: Filler {i}\nauthor: apatel\n"
+            f"created: 2025-01-01T00:00:00Z\n---\n" + "Words about pricing and workshops. " * 200 + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=sample, env=alice.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    index = sample / ".git/copart"
+    deadline = time.monotonic() + 60
+    while not list(index.glob("**/g-*")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the workers are at it
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["copart: interrupted"]
+
+
+def test_ctrl_c_in_the_editor_discards_the_template_and_is_exit_130(alice, sample):
+    from tests.terminal import SPAWN
+
+    proc = subprocess.Popen([sys.executable, "-c", SPAWN, "new", "story", "Interrupted", "--author", "apatel"],
+                            cwd=sample, env={**alice.env, "EDITOR": "sh -c 'sleep 60' editor", "TERM": "xterm"},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    entry = sample / "stories/interrupted.md"
+    deadline = time.monotonic() + 30
+    while not entry.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert entry.exists()  # the template is written and the editor is open
+    time.sleep(0.3)
+    out, _ = proc.communicate(b"\x03", timeout=60)  # Ctrl-C typed at the terminal
+    shown = out.decode().replace("\r\n", "\n")
+    assert proc.returncode == 130, shown
+    assert "copart: interrupted" in shown and "Traceback" not in shown
+    assert not entry.exists()
+    assert alice.git("status", "--porcelain", cwd=sample) == ""
