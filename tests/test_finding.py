@@ -106,3 +106,10 @@ def test_long_output_on_a_terminal_goes_through_the_pager(alice, sample, tmp_pat
     for piped in (["show", "pricing-a-first-workshop"], ["show", "pricing-a-first-workshop", "--json"]):
         assert "Fourteen people booked" in alice.copart(*piped, cwd=sample, env=env).stdout
         assert not paged.exists()  # never when piped or with --json
+
+
+def test_a_pager_that_is_not_installed_loses_no_output(alice, sample):
+    r = on_terminal(alice, "show", "pricing-a-first-workshop", cwd=sample,
+                    env={"PAGER": "no-such-pager -R", "LINES": "10", "COLUMNS": "100"})
+    assert r.code == 0, r
+    assert "Fourteen people booked" in r.stdout and "not found" not in r.stdout

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from copart_cli.commands._common import JsonOpt, emit, options, repertoire, text_or_file
+from copart_cli.commands._common import JsonOpt, completes, emit, options, repertoire, text_or_file
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="The contribution: MEMBER/ID, or ID when only one has it.")]
 
@@ -163,7 +163,7 @@ def review_accept(
 def setup_signing(
     ctx: typer.Context,
     key: Annotated[Optional[str], typer.Option("--key", help="Your SSH key (private or .pub); default ~/.ssh/id_ed25519 …")] = None,
-    member: Annotated[Optional[str], typer.Option("--member", help="Your member id (default: found by your git email).")] = None,
+    member: Annotated[Optional[str], typer.Option("--member", autocompletion=completes("members"), help="Your member id (default: found by your git email).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Sign your commits with your SSH key (git gpg.format=ssh) and trust the keys on main."""

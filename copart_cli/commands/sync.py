@@ -52,7 +52,7 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 def resolve(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="ID", help="The entry (or file, e.g. copart.yaml) with a conflict copy.")],
+    target: Annotated[str, typer.Argument(metavar="ID", autocompletion=completes("ids"), help="The entry (or file, e.g. copart.yaml) with a conflict copy.")],
     keep: Annotated[Optional[str], typer.Option("--keep", help="entry (as it is), copy (the saved version) or both (combined).")] = None,
     copy: Annotated[Optional[str], typer.Option("--copy", metavar="NAME", help="Which conflict copy, when there are several.")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open your editor on the result before committing.")] = False,

@@ -10,7 +10,7 @@ from copart_cli.adapters import templating
 from copart_cli.core.errors import AlreadyExists, GitError, UsageError
 from copart_cli.adapters.files import atomic_write, claim_temp_folder, data_dir, remove_old_temp_folders
 from copart_cli.adapters.gitrepo import GitRepo, Identity
-from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, Member, Problem
 from copart_cli.services.repertoire import CONFIG_FILE, Repertoire
 
 DEMO_IDENTITY = Identity("copart demo", "demo@copart.invalid")  # the demo's commits, on a machine with no git identity
@@ -39,6 +39,7 @@ class Overview:
     open_asks: list[Entry]
     answer: object = None  # ask.AskResult: the demo answers a real question
     removed: list[Path] = field(default_factory=list)  # older demo copies this one cleaned up
+    unreadable: list[Problem] = field(default_factory=list)  # entries that could not be read (named on stderr)
 
 
 def init_repertoire(path: Path, name: str | None, domain: str = "", example: bool = False,
@@ -93,7 +94,8 @@ def init_repertoire(path: Path, name: str | None, domain: str = "", example: boo
 
 def overview(rep: Repertoire, recent: int = 5) -> Overview:
     counts = {k.value: 0 for k in Kind}
-    entries = list(rep.entries())
+    unreadable: list[Problem] = []
+    entries = list(rep.entries(unreadable))
     for entry in entries:
         if entry.kind in counts:
             counts[entry.kind] += 1
@@ -104,7 +106,8 @@ def overview(rep: Repertoire, recent: int = 5) -> Overview:
     )
     members = sorted((m for m in rep.members().values() if m.status == "active"), key=lambda m: m.name)
     asks = [e for e in entries if e.kind == Kind.ask.value and e.meta.get("status", "open") == "open"]
-    return Overview(rep.root, rep.config.name, rep.config.domain, counts, stories[:recent], members, asks)
+    return Overview(rep.root, rep.config.name, rep.config.domain, counts, stories[:recent], members, asks,
+                    unreadable=unreadable)
 
 
 DEMO_PREFIX, DEMO_MARKER = "copart-demo-", ".copart-demo"

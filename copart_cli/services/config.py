@@ -90,8 +90,7 @@ def _known(key: str) -> str:
 
 
 def _current(config: Config, key: str) -> Any:
-    return {"name": config.name, "domain": config.domain, "description": config.description,
-            "topics": config.topics, "review": config.review, "default_remote": config.default_remote}[key]
+    return getattr(config, key)  # Config reads each key (a wrong type as missing) under the same name
 
 
 def get_config(rep: Repertoire, key: str | None = None) -> ConfigValues:

@@ -35,11 +35,12 @@ def candidates(rep: Repertoire, kind: Kind | None = None) -> dict[str, str]:
     return found
 
 
-def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str = "see the ids with: copart list") -> str:
+def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str | None = None) -> str:
     """The path of the entry `ref` names: an id, an id's unambiguous start, or an exact title.
 
     NotFound (with the nearest ids) when nothing matches; UsageError when several do."""
     what = kind.value if kind else "entry"
+    hint = hint or "see the ids with: copart list"
     ref = ref.strip()
     if ids.is_valid(ref):
         rel = rep.locate_id(ref)

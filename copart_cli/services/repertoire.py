@@ -296,9 +296,9 @@ class Repertoire:
         """Contribution branches or their events moved: what is pending is read again when next asked."""
         self._pending = None
 
-    def find(self, ref: str, kind: Kind | None = None, hint: str = "see the ids with: copart list") -> str:
+    def find(self, ref: str, kind: Kind | None = None, hint: str | None = None) -> str:
         """The path of the entry a person means by `ref`: its id, the unambiguous start of an id,
-        or its exact title (services/lookup.py); NotFound suggests the nearest ids."""
+        or its exact title (services/lookup.py); NotFound suggests the nearest ids, else gives `hint`."""
         from copart_cli.services.lookup import find
 
         return find(self, ref, kind, hint=hint)

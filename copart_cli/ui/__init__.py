@@ -211,13 +211,17 @@ class Out:
 
 
 def _pager() -> str:
-    """The pager command: $PAGER (empty: none), else `less -FRX` when less is there."""
+    """The pager command: $PAGER (empty: none), else `less -FRX`; none when its program is not installed."""
     import os
+    import shlex
     import shutil
 
-    if "PAGER" in os.environ:
-        return os.environ["PAGER"].strip()
-    return "less -FRX" if shutil.which("less") else ""
+    command = os.environ.get("PAGER", "less -FRX").strip()
+    try:
+        program = shlex.split(command)[0] if command else ""
+    except ValueError:  # unbalanced quotes: not a command a shell could run
+        return ""
+    return command if program and shutil.which(program) else ""  # a pager that is not there: no pager
 
 
 NARROWEST = 20  # a folded column narrower than this is hard to read: drop another instead
