@@ -5,6 +5,9 @@
   partner a key and an ssh config (`core.sshCommand = ssh -F …`, since ssh reads ~/.ssh
   from the passwd entry, not from $HOME); `sshd.authorize(partner)` lets that key in;
   `sshd.trust(partner)` puts the host key in the partner's known_hosts.
+- `gitolite`: Debian's gitolite3 behind that sshd, run as the current user with a HOME of
+  its own (no system account needed); `configure(conf, keys)` pushes gitolite-admin,
+  `allows(repo, user, perm, ref)` asks gitolite itself, `url(repo)`.
 - `silent`: a TCP listener that accepts every connection and never says a word (a stalled
   git:// or ssh server).
 

@@ -51,10 +51,13 @@ def test_hub_init_adds_the_hub_as_a_remote_when_asked(world):
     c = community(world, hub=False)
     judith, rep = c.judith, c.coord_rep
     hub = world.base / "hub.git"
-    r = judith.copart("hub", "init", str(hub), "--remote", "hub", "--json", cwd=rep)
+    bad = judith.copart("hub", "init", str(hub), "--python", "python3", cwd=rep)  # not an absolute path
+    assert bad.code == 2 and "--python python3: not an absolute path" in bad.stderr and not hub.exists(), bad
+    r = judith.copart("hub", "init", str(hub), "--remote", "hub", "--python", "/usr/bin/python3", "--json", cwd=rep)
     assert r.ok, r
     out = r.json()
-    assert out["remote"] == "hub" and out["python"] == "/usr/bin/env python3" and out["warnings"] == []
+    assert out["remote"] == "hub" and out["python"] == "/usr/bin/python3" and out["warnings"] == []
+    assert (hub / "hooks" / "pre-receive").read_text().startswith("#!/usr/bin/python3\n")
     assert judith.git("remote", "get-url", "hub", cwd=rep).strip() == str(hub)
     assert judith.git("rev-parse", "--abbrev-ref", "main@{upstream}", cwd=rep).strip() == "hub/main"
     assert judith.copart("new", "story", "First on the hub", "--no-edit", "--body", "Hi.", cwd=rep).ok
