@@ -146,11 +146,15 @@ def remove(path: Path, rel: str) -> None:
     os.unlink(path)
 
 
-def open_new(path: Path, rel: str):
-    """Open for writing a file that must not exist yet (FileExistsError), never through a link."""
+def open_new(path: Path, rel: str, binary: bool = False):
+    """Open for writing a file that must not exist yet (FileExistsError), never through a link;
+    its missing folders are made (after the check, so never through a linked one)."""
     guard(path, rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    guard(path, rel)  # a folder made meanwhile could be a link: judged again
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    return os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8", newline="")
+    fd = os.open(path, flags, 0o666)
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 def create_new(path: Path, rel: str, text: str) -> None:

@@ -159,8 +159,9 @@ class Repertoire:
             return restored
         listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
         not_ours = {p[1:] for p in listed if p.startswith("-")}
-        paths = sorted({p for p in listed if kind_of_folder(p) is not None and p.count("/") == 1 and p not in not_ours
-                        and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))})
+        paths = sorted({p for p in listed if p not in not_ours and (
+            kind_of_folder(p) is not None and p.count("/") == 1 and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))
+            or p.startswith("attachments/") and is_attachment_path(p))})  # an import's copied attachments
         removed: list[str] = []
         if paths:
             committed = set(self.git.paths_at("HEAD", *paths)) if self.git.head() else set()
