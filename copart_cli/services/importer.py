@@ -25,7 +25,7 @@ from typing import Any
 
 from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, InvalidEntry, UsageError
-from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes
+from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes, read_text
 from copart_cli.services.validate import MAX_ATTACHMENT_BYTES
 from copart_cli.core.model import Entry, Kind, as_list, iso, type_problem, utcnow
 from copart_cli.services.repertoire import Repertoire
@@ -456,3 +456,95 @@ def _convert(parsed: _Parsed, body: str, rel_src: str, kind: Kind, entry_id: str
     except CopartError:
         merged = {**meta, **ours}
     return out, Entry(path=path, meta=merged, body=body, raw_frontmatter=fm)
+
+
+# -- adopt: a note already in the repertoire, given the frontmatter it lacks ---------------------
+
+
+@dataclass
+class Adopted:
+    path: str  # where the note was
+    entry: Entry  # where it is now (renamed when its file name was no id)
+
+
+@dataclass
+class AdoptResult:
+    view = "search"
+    adopted: list[Adopted] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # paths relative to the repertoire
+    commit: str | None = None
+
+
+def adopt(rep: Repertoire, target: Path) -> AdoptResult:
+    """`copart adopt PATH`: give each note at PATH (a file, or every note in a folder) that lacks
+    them the keys an entry needs (id, kind from its folder, title from its file name, author,
+    created), in place: its own frontmatter and body are kept as they are. A file name that is
+    no id (`My Note.md`) is renamed to its id, in the same folder. One commit."""
+    rels = _adoptable(rep, target)
+    result = AdoptResult()
+    author, _ = _author(rep)
+    now = utcnow()
+    with rep.write_lock():
+        changed: list[str] = []
+        for rel in rels:
+            try:
+                text = read_text(rep.root / rel, rel)
+            except InvalidEntry as exc:
+                result.skipped.append(Skipped(rel, exc.message.split(": ", 2)[-1]))
+                continue
+            parsed = _split_existing(text, rel)
+            if parsed.meta.get("kind") and parsed.meta.get("id"):
+                result.skipped.append(Skipped(rel, "has frontmatter already"))
+                continue
+            tracked = rep.git.is_tracked(rel)  # a rename of a file git never had commits the new one alone
+            adopted = _adopt_one(rep, rel, parsed, author, now)
+            changed.extend(dict.fromkeys([rel, adopted.entry.path] if tracked else [adopted.entry.path]))
+            result.adopted.append(adopted)
+        if changed:
+            n = len(result.adopted)
+            result.commit = rep.commit(changed, f"adopt: frontmatter for {n} note{'s' if n > 1 else ''}")
+    return result
+
+
+def _adoptable(rep: Repertoire, target: Path) -> list[str]:
+    from copart_cli.core.model import is_entry_path
+
+    full = Path(os.path.abspath(target.expanduser()))
+    if full != rep.root and rep.root not in full.parents:
+        raise UsageError(f"{target} is not inside the repertoire", hint="copart import brings outside notes in")
+    rel = full.relative_to(rep.root).as_posix()
+    if full.is_dir():
+        rels = [p for p in rep.entry_paths() if rel == "." or p.startswith(rel + "/")]
+    elif full.is_file() and is_entry_path(rel):
+        rels = [rel]
+    elif full.is_file():
+        raise UsageError(f"{rel} is not a note in a kind folder", hint="move it into stories/, practices/ or asks/")
+    else:
+        raise UsageError(f"{target} does not exist")
+    if not rels:
+        raise UsageError(f"no notes in {rel}")
+    return rels
+
+
+def _adopt_one(rep: Repertoire, rel: str, parsed: _Parsed, author: str, now) -> Adopted:
+    from copart_cli.adapters.files import atomic_write, create_new, remove
+    from copart_cli.services.repertoire import kind_of_folder
+
+    kind = kind_of_folder(rel) or Kind.practice
+    folder, name = rel.rsplit("/", 1)
+    stem = name.removesuffix(".md")
+    entry_id = stem if ids.is_valid(stem) else ids.unique(_base_id(rel, stem), rep.id_taken)
+    needed: dict[str, Any] = {"id": entry_id, "kind": kind.value, "title": _title(parsed.meta, parsed.body, stem),
+                              "author": author, "created": now}
+    if kind == Kind.ask:
+        needed["status"] = "open"
+    ours = {k: v for k, v in needed.items() if parsed.meta.get(k) in (None, "")}
+    fm = frontmatter.dump(ours) + (parsed.fm_text or "")
+    text = f"---\n{fm}---\n{parsed.body}"
+    new = f"{folder}/{entry_id}.md"
+    if new == rel:
+        atomic_write(rep.root / rel, text, rel)
+    else:
+        create_new(rep.root / new, new, text)
+        remove(rep.root / rel, rel)
+    return Adopted(rel, Entry(path=new, meta={**parsed.meta, **ours}, body=parsed.body, raw_frontmatter=fm))

@@ -191,10 +191,13 @@ def attachment_problems(rep: Repertoire, linked: list[str]) -> list[Problem]:
 
 
 def adopt_hints(problems: list[Problem]) -> list[Problem]:
-    """A note with no frontmatter at all gets one more line: how to give it one."""
-    bare = {p.path for p in problems if p.message == "missing required key 'kind'"}
-    return [Problem(rel, 1, f"no frontmatter: give it one with `copart adopt {rel}`") for rel in sorted(bare)
-            if {p.message for p in problems if p.path == rel} >= {"missing required key 'id'"}]
+    """A note with no frontmatter, or one without kind and id, gets one more line: how to fix it."""
+    said: dict[str, set[str]] = {}
+    for p in problems:
+        said.setdefault(p.path, set()).add(p.message)
+    return [Problem(rel, 1, f"give it the frontmatter it lacks with: copart adopt {rel}") for rel in sorted(said)
+            if said[rel] >= {"missing required key 'kind'", "missing required key 'id'"}
+            or any(m.startswith("no frontmatter") for m in said[rel])]
 
 
 def _shared_emails(profiles: list[Entry]) -> list[Problem]:

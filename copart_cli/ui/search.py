@@ -264,3 +264,18 @@ def text_ImportResult(r, out: Out) -> None:
         out.line(f"{u.path}:{u.line}: link {visible(u.link)} names no imported note or file")
     if len(r.unmapped) > 50:
         out.line(f"  … and {len(r.unmapped) - 50} more links (see --json)", style="dim")
+
+
+def json_AdoptResult(r) -> dict[str, Any]:
+    return {"commit": r.commit, "adopted": [{"path": a.path, "entry": j.entry(a.entry)} for a in r.adopted],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in r.skipped]}
+
+
+def text_AdoptResult(r, out: Out) -> None:
+    for a in r.adopted:
+        moved = f" (renamed from {visible(a.path)})" if a.path != a.entry.path else ""
+        out.line(f"adopted {a.entry.path}{moved}: {a.entry.kind} '{visible(a.entry.title)}'")
+    for s in r.skipped:
+        out.line(f"  {visible(s.path)}: {s.reason}", style="dim")
+    out.line(f"adopted {len(r.adopted)} note{'' if len(r.adopted) == 1 else 's'}"
+             + (f" (commit {r.commit[:10]})" if r.commit else ""))
