@@ -259,6 +259,17 @@ class Repertoire:
         rel = self._nested.get(entry_id)
         return rel if rel is not None and os.path.lexists(self.root / rel) else None
 
+    def locate_alias(self, name: str) -> str | None:
+        """The path of the entry that has `name` among its aliases (as [[links]] resolve them), or None."""
+        from copart_cli.core.links import alias_map
+
+        slug = ids.slugify(name)
+        if not slug:
+            return None
+        entries = list(self.entries())
+        found = alias_map(entries).get(slug)
+        return next((e.path for e in entries if e.id == found), None)
+
     def id_taken(self, entry_id: str) -> bool:
         return self.locate_id(entry_id) is not None
 
@@ -316,6 +327,11 @@ class Repertoire:
     def forget_pending(self) -> None:
         """Contribution branches or their events moved: what is pending is read again when next asked."""
         self._pending = None
+
+    def find(self, name: str) -> Entry:
+        """The entry with this id, else the one with this alias (`show WP`); NotFound as `get`."""
+        rel = self.locate_id(name) or self.locate_alias(name)
+        return self.load(rel) if rel is not None else self.get(name)
 
     def get(self, entry_id: str) -> Entry:
         rel = self.locate_id(entry_id)

@@ -161,7 +161,7 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
     for entry in entries:
         problems.extend(reference_problems(entry, targets, members, asks))
-    problems.extend(attachment_problems(rep, linked))
+    problems.extend(attachment_problems(rep, [p for p in rep.attachment_paths() if p not in linked]))
     profiles = [e for e in entries if e.kind == Kind.member.value]
     problems.extend(_shared_emails(profiles))
     owners = key_owners(profiles)
@@ -177,13 +177,13 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     return CheckResult(checked=checked, problems=problems)
 
 
-def attachment_problems(rep: Repertoire, linked: list[str]) -> list[Problem]:
+def attachment_problems(rep: Repertoire, paths: list[str]) -> list[Problem]:
     """Attachments travel to every partner and into the site: one too large for that is a problem."""
     from copart_cli.adapters.files import file_size
 
     problems = []
-    for rel in rep.attachment_paths():
-        size = file_size(rep.root / rel, rel) if rel not in linked else None
+    for rel in paths:
+        size = file_size(rep.root / rel, rel)
         if size is not None and size > MAX_ATTACHMENT_BYTES:
             problems.append(Problem(rel, 1, f"attachment is {size // (1024 * 1024)} MiB, larger than an attachment may "
                                             f"be ({MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB)"))
