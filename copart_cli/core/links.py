@@ -128,3 +128,9 @@ def relative_target(url: str, base: str) -> tuple[str, str] | None:
     if joined.startswith("../") or joined in ("..", ".") or joined.startswith("/"):
         return None
     return joined, anchor
+
+
+def heading_anchor(heading: str) -> str:
+    """A heading's id in the site, and where a [[page#Heading]] leads: `h-` and its slug (the
+    prefix keeps a partner's heading from taking a name the page's own script uses)."""
+    return "h-" + (ids.slugify(heading, max_len=80) or "x")
