@@ -13,13 +13,25 @@ from copart_cli.core.model import Entry, Kind, as_text
 
 # [[target#anchor|label]]: group 1 the target, 2 the anchor (with its '#'), 3 the label
 WIKI_LINK = re.compile(r"\[\[([^\]\|#\n]+)(#[^\]\|\n]*)?(?:\|([^\]\n]*))?\]\]")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
 
 
 def wiki_links(body: str) -> list[tuple[str, int]]:
-    """[[target]] links in a body, with their 0-based line offsets within it."""
+    """[[target]] links in a body outside code (fenced blocks, `spans`), with their 0-based
+    line offsets within it."""
+    if "[[" not in body:
+        return []
     found = []
-    for m in WIKI_LINK.finditer(body):
-        found.append((m.group(1).strip(), body.count("\n", 0, m.start())))
+    in_code = False
+    for n, line in enumerate(body.splitlines()):
+        if _FENCE.match(line):
+            in_code = not in_code
+            continue
+        if in_code or "[[" not in line:
+            continue
+        for m in WIKI_LINK.finditer(_CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)):
+            found.append((m.group(1).strip(), n))
     return found
 
 
@@ -87,7 +99,6 @@ def outgoing_links(entry: Entry, known: set[str], aliases: dict[str, str] | None
 # [label](url "title") and ![alt](url): group 1 '!' for an image, 2 the label, 3 the url (<…> or bare)
 MARKDOWN_LINK = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)"
                            r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -101,7 +112,7 @@ def markdown_links(body: str) -> list[tuple[re.Match, int]]:
             continue
         if in_code or "](" not in line:
             continue
-        spans = [m.span() for m in re.finditer(r"`+[^`]*`+", line)]
+        spans = [m.span() for m in _CODE_SPAN.finditer(line)]
         for m in MARKDOWN_LINK.finditer(line):
             if not any(a <= m.start() < b for a, b in spans):
                 found.append((m, n))

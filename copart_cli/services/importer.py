@@ -316,7 +316,9 @@ def _import_files(source: Path, found: list[str], others: list[str], kind: Kind,
     unreadable: list[str] = []
     mistyped: list[str] = []  # a date that is none, a list for a title: read as missing
     notes: list[_Note] = []
-    for rel_src in found:
+    # shallowest first: of two notes with one name, the plain id goes to the one a bare
+    # [[Name]] elsewhere leads to (Obsidian's shortest path)
+    for rel_src in sorted(found, key=lambda rel: (rel.count("/"), rel)):
         text, why = _read(source / rel_src)
         if text is None:
             result.skipped.append(Skipped(rel_src, why or "unreadable"))

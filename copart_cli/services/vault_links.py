@@ -14,6 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from copart_cli.core import ids
 from copart_cli.core.links import MARKDOWN_LINK, WIKI_LINK, relative_target
@@ -131,7 +132,7 @@ class Linker:
         path, anchor = to
         entry_id = self.note(path, "") if path.lower().endswith(MARKDOWN_SUFFIXES) else None
         if entry_id is not None:
-            return f"[[{entry_id}" + (f"#{anchor}" if anchor else "") + f"|{label or entry_id}]]"
+            return f"[[{entry_id}" + (f"#{unquote(anchor)}" if anchor else "") + f"|{label or entry_id}]]"
         found = self._files.get(path.lower())
         if found is not None:
             self.used.add(found)
