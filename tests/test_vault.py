@@ -93,7 +93,7 @@ def test_importing_a_vault_keeps_what_its_links_meant(world, alice, sample):
     # check agrees: the one dead link, nothing else
     check = alice.copart("check", "--json", cwd=sample)
     assert [p["message"] for p in check.json()["problems"]] == \
-        ["wiki-link [[Nowhere]] does not resolve to an entry or attachment"]
+        ["wiki-link [[Nowhere]] does not resolve to an entry"]
     # the original author is kept beside the importer's
     shown = alice.copart("show", "WP", "--json", cwd=sample)  # an alias finds the entry
     assert shown.ok and shown.json()["id"] == "working-papers", shown
@@ -138,7 +138,7 @@ def test_a_vault_worked_on_in_place(world, alice, sample):
     assert asked and asked[0]["id"] == "a-nested-story"
     problems = alice.copart("check", "--json", cwd=sample).json()["problems"]
     assert [(p["path"], p["message"]) for p in problems] == [
-        ("stories/b.md", "wiki-link [[Nowhere]] does not resolve to an entry or attachment")]
+        ("stories/b.md", "wiki-link [[Nowhere]] does not resolve to an entry")]
     # a broken nested note is checked like any other (it used to be invisible)
     (sample / "stories/client work/bare.md").write_text("just text\n")
     problems = alice.copart("check", "--json", cwd=sample).json()["problems"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from copart_cli.core import frontmatter, ids
@@ -113,8 +114,8 @@ def reference_problems(entry: Entry, known: set[str] | Targets, members: set[str
     body_line = 2 + entry.raw_frontmatter.count("\n") + 1
     for target, offset in wiki_links(entry.body):
         if resolve_link(target, known, targets.aliases) is None and resolve_attachment(target, targets.files) is None:
-            problems.append(Problem(rel, body_line + offset,
-                                    f"wiki-link [[{target}]] does not resolve to an entry or attachment"))
+            what = "an attachment" if re.search(r"\.\w{1,5}$", target) else "an entry"  # chart.png names a file
+            problems.append(Problem(rel, body_line + offset, f"wiki-link [[{target}]] does not resolve to {what}"))
     base = rel.rsplit("/", 1)[0]
     for m, offset in markdown_links(entry.body):
         to = relative_target(m.group(3), base)
