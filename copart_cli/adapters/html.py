@@ -85,7 +85,11 @@ class MarkdownRenderer:
         for block in state.tokens:
             for tok in block.children or ():
                 if tok.type == "image" and "class" not in tok.attrs:
-                    tok.attrs["src"] = self._mapped(str(tok.attrs.get("src", "")), True, base) or ""
+                    src = self._mapped(str(tok.attrs.get("src", "")), True, base)
+                    if src is None:  # an image from nowhere the site has: its alt text alone
+                        tok.type, tok.tag, tok.attrs, tok.children = "text", "", {}, None
+                    else:
+                        tok.attrs["src"] = src
                 elif tok.type == "link_open" and "class" not in tok.attrs:
                     href = self._mapped(str(tok.attrs.get("href", "")), False, base)
                     if href is None:
