@@ -89,6 +89,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "who": ("search", "who"),
     "index": ("search", "index"),
     "import": ("search", "import_"),
+    "adopt": ("adopt", "adopt"),
     "join": ("sync", "join"),
     "sync": ("sync", "sync"),
     "status": ("sync", "status"),

@@ -45,6 +45,14 @@ CASES = [
     ("stories/latin1.md", "---\nid: latin1\ntitle: caf\xe9\n---\n".encode("latin-1"), 3, "not valid UTF-8"),
     ("answers/orphan.md", GOOD.format(id="orphan").replace("kind: story", "kind: answer") .replace(
         "---\nBody", "answers: nope\n---\nBody"), 7, "answers 'nope', which is not an ask"),
+    ("stories/sub/deep/nested-bad.md", GOOD.format(id="nested-bad").replace("apatel", "ghost"), 5,
+     "author 'ghost' is not a member"),  # an entry in a subfolder is checked like any other
+    ("stories/pic.md", GOOD.format(id="pic").replace("Body", "A ![chart](img/chart.png)"), 8,
+     "image 'img/chart.png' leads to no file in the repertoire"),
+    ("stories/rel.md", GOOD.format(id="rel").replace("Body", "See [the plan](../practices/plan.md)"), 8,
+     "link '../practices/plan.md' leads to no file in the repertoire"),
+    ("stories/embed.md", GOOD.format(id="embed").replace("Body", "![[chart.png]]"), 8,
+     "wiki-link [[chart.png]] does not resolve to an attachment"),
     ("stories/pricing-a-first-workshop.md", None, 0, None),  # placeholder replaced below
 ]
 
@@ -62,6 +70,39 @@ def test_each_problem_is_reported_with_path_and_line(alice, sample, rel, text, l
     data = alice.copart("check", "--json", cwd=sample).json()
     assert data["ok"] is False
     assert {"path", "line", "message"} == set(data["problems"][0])
+
+
+def test_a_note_without_frontmatter_is_told_once_how_to_fix_it(alice, sample):
+    write(sample, "stories/bare.md", "---\ntags: [x]\n---\nJust text\n")
+    lines = [ln for ln in alice.copart("check", cwd=sample).stdout.splitlines() if ln.startswith("stories/bare.md")]
+    assert sum("missing required key 'kind'" in ln for ln in lines) == 1, lines
+    assert "stories/bare.md:1: give it the frontmatter it lacks with: copart adopt stories/bare.md" in lines
+    assert alice.copart("adopt", "stories/bare.md", cwd=sample).ok
+    left = [ln for ln in alice.copart("check", cwd=sample).stdout.splitlines() if ln.startswith("stories/bare")]
+    assert left == ["stories/bare.md:5: author 'alice' is not a member"]  # alice has no profile in the sample
+
+
+def test_embeds_and_relative_images_that_exist_are_fine(alice, sample):
+    write(sample, "stories/sub/pic.md", GOOD.format(id="pic").replace(
+        "Body", "![[chart.png]] ![c](chart.png) ![d](../../attachments/d.png) [[d.png]]"))
+    write(sample, "stories/sub/chart.png", b"\x89PNG")
+    write(sample, "attachments/d.png", b"\x89PNG")
+    r = alice.copart("check", "--json", cwd=sample)
+    assert r.ok, r
+
+
+def test_linked_subfolders_and_attachments_are_flagged_not_followed(alice, sample, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.md").write_text(GOOD.format(id="leak").replace("Body", "PASSWORD"))
+    (sample / "stories/linked").symlink_to(outside)
+    (sample / "attachments").mkdir()
+    (sample / "attachments/key.png").symlink_to(tmp_path / "outside" / "leak.md")
+    r = alice.copart("check", "--json", cwd=sample)
+    flagged = {p["path"] for p in r.json()["problems"] if "symbolic link" in p["message"]}
+    assert flagged == {"stories/linked", "attachments/key.png"}
+    assert "PASSWORD" not in alice.copart("list", "--json", cwd=sample).stdout
+    assert "leak" not in {e["id"] for e in alice.copart("list", "--json", cwd=sample).json()}
 
 
 def test_duplicate_ids_across_kinds(alice, sample):

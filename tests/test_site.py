@@ -201,6 +201,25 @@ def test_rebuilding_replaces_a_previous_site_and_drops_removed_entries(alice, sa
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "no temporary folders left behind"
 
 
+def test_a_rebuild_follows_attachments_and_aliases_that_came_since(alice, sample, tmp_path):
+    """The render cache is keyed by where each link leads: an embed whose file arrives, or a
+    [[link]] whose alias appears, is rendered again, not served stale from the cache."""
+    out = tmp_path / "site"
+    story = sample / "stories" / "pricing-a-first-workshop.md"
+    story.write_text(story.read_text() + "\n![[chart.png]] and [[The pricing checklist]] and ![](chart.png)\n")
+    _site(alice, sample, out)
+    page = out / "stories" / "pricing-a-first-workshop.html"
+    assert "<img" not in page.read_text() and "<em>chart.png</em>" in page.read_text()
+    (sample / "stories" / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    checklist = sample / "practices" / "costing-checklist-for-a-workshop.md"
+    checklist.write_text(checklist.read_text().replace("\n---\n", "\naliases: [The pricing checklist]\n---\n", 1))
+    _site(alice, sample, out)
+    html = page.read_text()
+    assert html.count('src="../files/stories/chart.png"') == 2
+    assert 'href="../practices/costing-checklist-for-a-workshop.html"' in html
+    assert (out / "files" / "stories" / "chart.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+
+
 def test_template_errors_name_the_template_and_line_and_keep_the_previous_site(alice, sample, tmp_path):
     out = tmp_path / "site"
     _site(alice, sample, out)

@@ -70,6 +70,33 @@ def read_bytes(path: Path, rel: str | None = None, limit: int | None = None) -> 
         return fh.read() if limit is None else fh.read(limit)
 
 
+def file_size(path: Path, rel: str) -> int | None:
+    """The size of a regular repertoire file, not following links; None for anything else."""
+    try:
+        st = os.lstat(guard(path, rel))
+    except (OSError, LinkRefused):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def copy_file(path: Path, rel: str, target: Path, limit: int) -> bool:
+    """Copy a regular repertoire file (links refused on the way, at most `limit` bytes) to a new
+    file `target` outside the repertoire; False when it is not a regular file, is too large, or
+    cannot be read."""
+    import shutil
+
+    try:
+        with open_read(path, rel) as src:
+            if os.fstat(src.fileno()).st_size > limit:
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as dst:
+                shutil.copyfileobj(src, dst)
+    except (OSError, LinkRefused, UsageError):
+        return False
+    return True
+
+
 def list_dir(path: Path, rel: str) -> list[str]:
     """The sorted names in a repertoire folder; [] if it is missing; LinkRefused if it is a link."""
     guard(path, rel)
@@ -77,6 +104,24 @@ def list_dir(path: Path, rel: str) -> list[str]:
         return sorted(os.listdir(path))
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def walk_files(root: Path, top: str) -> list[str]:
+    """Every file at any depth below the repertoire folder `top` (links to files included, so
+    check can flag them), as sorted repertoire-relative paths. Hidden names (`.obsidian/`) and
+    linked folders are left out, and so is a folder that cannot be read; [] when `top` is
+    missing; LinkRefused when `top` itself is a link."""
+    guard(root / top, top)
+    found: list[str] = []
+
+    def refused(exc: OSError) -> None:  # a folder that cannot be read is left out, not fatal
+        return None
+
+    for dirpath, dirnames, filenames in os.walk(root / top, onerror=refused):  # never follows linked folders
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and not os.path.islink(os.path.join(dirpath, d))]
+        base = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        found.extend(f"{base}/{name}" for name in filenames if not name.startswith("."))
+    return sorted(found)
 
 
 def find_links(root: Path, tops: list[str]) -> list[str]:
@@ -101,11 +146,15 @@ def remove(path: Path, rel: str) -> None:
     os.unlink(path)
 
 
-def open_new(path: Path, rel: str):
-    """Open for writing a file that must not exist yet (FileExistsError), never through a link."""
+def open_new(path: Path, rel: str, binary: bool = False):
+    """Open for writing a file that must not exist yet (FileExistsError), never through a link;
+    its missing folders are made (after the check, so never through a linked one)."""
     guard(path, rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    guard(path, rel)  # a folder made meanwhile could be a link: judged again
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    return os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8", newline="")
+    fd = os.open(path, flags, 0o666)
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 def create_new(path: Path, rel: str, text: str) -> None:

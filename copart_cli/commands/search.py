@@ -148,12 +148,13 @@ def import_(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="A folder of Markdown files (wiki export, vault…).")],
     kind: Annotated[Kind, typer.Option("--kind", "-k", help="The kind of entry to make: practice, story or ask.")]
     = Kind.practice,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; write nothing.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Bring a folder of Markdown in as entries: frontmatter kept, one commit."""
+    """Bring a folder of Markdown in as entries: frontmatter kept, links mapped, one commit."""
     from copart_cli.services.importer import import_folder
 
     rep = repertoire(ctx)
     with _progress("importing") as progress:
-        result = import_folder(rep, path, kind, progress=progress)
+        result = import_folder(rep, path, kind, progress=progress, dry_run=dry_run)
     emit(ctx, result, json)

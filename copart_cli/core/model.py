@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -52,6 +53,23 @@ _SCALARS = (str, int, float, dt.date)
 ASK_STATUSES = ("open", "answered", "closed")
 MEMBER_STATUSES = ("active", "alumni")
 MEMBER_ROLES = ("partner", "coordinator", "core")
+
+
+ATTACHMENT_FOLDERS = ("attachments", "assets")  # top folders of the images and files entries embed (Obsidian's)
+
+
+def is_entry_path(rel: str) -> bool:
+    """Whether a repertoire path is an entry: `<kind folder>/[<sub>/...]<id>.md`, nothing hidden."""
+    parts = rel.split("/")
+    return (len(parts) >= 2 and parts[0] in FOLDER_KINDS and is_entry_name(parts[-1])
+            and not any(p.startswith(".") or not p for p in parts[1:-1]))
+
+
+def is_attachment_path(rel: str) -> bool:
+    """Whether a repertoire path is an attachment (see services/repertoire.py, Repertoire.attachment_paths)."""
+    parts = rel.split("/")
+    return (len(parts) >= 2 and (parts[0] in FOLDER_KINDS or parts[0] in ATTACHMENT_FOLDERS)
+            and not parts[-1].lower().endswith(".md") and not any(p.startswith(".") or not p for p in parts[1:]))
 
 
 def is_entry_name(name: str) -> bool:
@@ -166,6 +184,29 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# An inline tag: '#' at the start or after a space, then letters, digits, _ - / (not only digits)
+_INLINE_TAG = re.compile(r"(?:^|(?<=\s))#([^\W\d][\w/-]*|[\w/-]*\d[\w/-]*[^\W\d][\w/-]*)", re.UNICODE)
+_CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+
+
+def inline_tags(body: str) -> list[str]:
+    """The #tags in a body (Obsidian's inline tags), in order, each once; code is not looked at."""
+    found: list[str] = []
+    in_code = False
+    for line in body.splitlines():
+        if _CODE_FENCE.match(line):
+            in_code = not in_code
+            continue
+        if in_code or "#" not in line or line.startswith(("    ", "\t")):
+            continue
+        for m in _INLINE_TAG.finditer(_CODE_SPAN.sub(" ", line)):
+            tag = m.group(1).rstrip("/-")
+            if tag and len(tag) <= 80:
+                found.append(tag)
+    return list(dict.fromkeys(found))
+
+
 @dataclass
 class Entry:
     """One Markdown file of the repertoire: frontmatter plus body."""
@@ -202,7 +243,16 @@ class Entry:
 
     @property
     def tags(self) -> list[str]:
-        return as_list(self.meta.get("tags"))
+        """The frontmatter's tags, then the body's inline #tags (Obsidian's), each once."""
+        given = as_list(self.meta.get("tags"))
+        if "#" not in self.body:
+            return given
+        return list(dict.fromkeys([*given, *inline_tags(self.body)]))
+
+    @property
+    def aliases(self) -> list[str]:
+        """Other names a [[link]] may use for this entry (Obsidian's `aliases`)."""
+        return as_list(self.meta.get("aliases"))
 
     @property
     def links(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from copart_cli.core.errors import UsageError
-from copart_cli.core.links import outgoing_links
+from copart_cli.core.links import alias_map, outgoing_links
 from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem, parse_since
 from copart_cli.services.repertoire import Repertoire
 
@@ -39,15 +39,17 @@ SORTS = {
 
 
 def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
-    entry = rep.get(entry_id)
+    entry = rep.get(entry_id)  # an id, an alias, the start of an id or a title
     known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
     backlinks, answers, unreadable = [], [], []
-    for other in rep.entries(unreadable):
+    others = list(rep.entries(unreadable))
+    aliases = alias_map(others)  # [[WP]] links here too when WP is one of its aliases
+    for other in others:
         if other.id == entry.id:
             continue
         if other.kind == Kind.answer.value and str(other.meta.get("answers")) == entry.id:
             answers.append(other)
-        elif entry.id in outgoing_links(other, known):
+        elif entry.id in outgoing_links(other, known, aliases):
             backlinks.append(other)
     backlinks.sort(key=lambda e: e.id)
     answers.sort(key=lambda e: (not e.meta.get("accepted"), e.created or _EPOCH))

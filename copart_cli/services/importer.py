@@ -25,11 +25,14 @@ from typing import Any
 
 from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, InvalidEntry, UsageError
-from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes
-from copart_cli.core.model import Entry, Kind, iso, type_problem, utcnow
+from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes, read_text
+from copart_cli.services.validate import MAX_ATTACHMENT_BYTES
+from copart_cli.core.model import Entry, Kind, as_list, iso, type_problem, utcnow
 from copart_cli.services.repertoire import Repertoire
+from copart_cli.services.vault_links import ATTACHMENTS_DIR, MARKDOWN_SUFFIXES, Linker, Unmapped
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+TEMPLATE_FOLDERS = {"templates", "template", "_templates"}  # Obsidian's and Templater's: {{title}} is no entry
+_DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a daily note (Obsidian's default name): a story of that day
 GENERIC_STEMS = {"readme", "index", "_index", "home", "main", "overview", "untitled"}
 OWNED_KEYS = ("id", "kind", "author", "created", "source")
 _LONG_FENCE = re.compile(r"\A\ufeff?(-{4,})[ \t]*\r?\n(.*?)^-{3,}[ \t]*\r?$\n?", re.S | re.M)
@@ -55,6 +58,9 @@ class ImportResult:
     commit: str | None = None
     added_member: str | None = None  # a profile created for the importing person
     notes: list[str] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)  # links that name nothing imported
+    attachments: list[str] = field(default_factory=list)  # files the notes link to, copied to attachments/
+    dry_run: bool = False  # nothing written: what an import would do
 
 
 @dataclass
@@ -108,13 +114,15 @@ def first_heading(body: str) -> str | None:
 
 
 def _title(meta: dict[str, Any], body: str, stem: str) -> str:
+    """The frontmatter's title, else the file name (what an Obsidian [[link]] names); a generic
+    name (README, index) says nothing, so there the first heading is the title."""
     given = meta.get("title")
     if isinstance(given, str) and given.strip():
         return " ".join(given.split())[:300]
-    heading = first_heading(body)
+    heading = first_heading(body) if ids.slugify(stem) in GENERIC_STEMS else None
     if heading:
         return " ".join(heading.split())[:300]
-    return stem.replace("_", " ").replace("-", " ").strip() or stem
+    return " ".join(stem.split())[:300] or stem
 
 
 def _base_id(rel: str, title: str) -> str:
@@ -159,21 +167,26 @@ def _read(path: Path) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _walk(root: Path) -> tuple[list[str], list[Skipped]]:
+def _walk(root: Path) -> tuple[list[str], list[str], list[Skipped]]:
+    """(Markdown files, other files, skipped) under root; hidden names and templates folders are left out."""
     found: list[str] = []
+    others: list[str] = []
     skipped: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
+        template = any(part.lower() in TEMPLATE_FOLDERS for part in base.relative_to(root).parts)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             rel = (base / name).relative_to(root).as_posix()
-            if not name.lower().endswith(MARKDOWN_SUFFIXES):
-                skipped.append(Skipped(rel, "not Markdown"))
-                continue
-            found.append(rel)
-    return found, skipped
+            if template:
+                skipped.append(Skipped(rel, "template (in a templates folder)"))
+            elif not name.lower().endswith(MARKDOWN_SUFFIXES):
+                others.append(rel)
+            else:
+                found.append(rel)
+    return found, others, skipped
 
 
 def _author(rep: Repertoire) -> tuple[str, str | None]:
@@ -194,13 +207,16 @@ def _author(rep: Repertoire) -> tuple[str, str | None]:
 
 
 def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
-                  progress: Progress | None = None) -> ImportResult:
+                  progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
     source = source.expanduser()
     _check_source(rep, source, kind)
-    found, skipped = _walk(source)
-    result = ImportResult(source=source, kind=kind.value, skipped=skipped)
-    (rep.root / kind.folder).mkdir(exist_ok=True)
+    found, others, skipped = _walk(source)
+    result = ImportResult(source=source, kind=kind.value, skipped=skipped, dry_run=dry_run)
     now = utcnow()
+    if dry_run:
+        files = _NewFiles(rep, None)
+        author, _ = _author(rep)
+        return _import_files(source, found, others, kind, author, now, _imported_before(rep), files, result, progress)
     # The whole write, from the first file to the commit, happens under the write lock with
     # every file journaled before it is created: a killed import is rolled back by the next
     # writer (Repertoire.recover), so importing again gives each file exactly once; a failed
@@ -217,7 +233,7 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
                                       hint="run the import again")
                 files.claimed.add(author)
                 result.added_member = author
-            unreadable, mistyped = _import_files(source, found, kind, author, now, earlier, files, result, progress)
+            _import_files(source, found, others, kind, author, now, earlier, files, result, progress)
             if not result.imported:
                 for rel in files.written:
                     (rep.root / rel).unlink(missing_ok=True)
@@ -241,7 +257,6 @@ def import_folder(rep: Repertoire, source: Path, kind: Kind = Kind.practice,
     pending = rep.pending_paths()
     for entry in result.imported:
         entry.pending = entry.path in pending
-    _add_notes(result, unreadable, mistyped)
     return result
 
 
@@ -270,12 +285,12 @@ class _NewFiles:
     def taken(self, candidate: str) -> bool:
         return candidate in self.claimed or self.rep.id_taken(candidate)
 
-    def create(self, rel: str, text: str) -> bool:
+    def create(self, rel: str, text: str | bytes) -> bool:
         """Journal, then write one new file; False when the path is taken. A file counts as
         written (so a failure removes it) from its creation on: half of it is never left."""
         self.bulk.add(rel)
         try:
-            fh = open_new(self.rep.root / rel, rel)
+            fh = open_new(self.rep.root / rel, rel, binary=isinstance(text, bytes))
         except FileExistsError:  # not ours: a roll-back must leave it alone
             self.bulk.add("-" + rel)
             return False
@@ -285,34 +300,95 @@ class _NewFiles:
         return True
 
 
-def _import_files(source: Path, found: list[str], kind: Kind, author: str, now, earlier: dict[tuple[str, str], str],
-                  files: _NewFiles, result: ImportResult, progress: Progress | None) -> tuple[list[str], list[str]]:
-    """Convert and write each file found; returns the files with unreadable and with mistyped frontmatter."""
+@dataclass
+class _Note:
+    rel: str  # in the imported folder
+    parsed: _Parsed
+    kind: Kind
+    entry_id: str = ""
+
+
+def _import_files(source: Path, found: list[str], others: list[str], kind: Kind, author: str, now,
+                  earlier: dict[str, dict[str, str]], files: _NewFiles, result: ImportResult,
+                  progress: Progress | None) -> ImportResult:
+    """Read every file, give each note its id, rewrite the links between them, then write the
+    notes and the attachments they link to (`files` with no journal: a dry run, nothing written)."""
     unreadable: list[str] = []
     mistyped: list[str] = []  # a date that is none, a list for a title: read as missing
-    total = len(found)
-    for n, rel_src in enumerate(found, 1):
-        if progress:
-            progress(n, total)
+    notes: list[_Note] = []
+    # shallowest first: of two notes with one name, the plain id goes to the one a bare
+    # [[Name]] elsewhere leads to (Obsidian's shortest path)
+    for rel_src in sorted(found, key=lambda rel: (rel.count("/"), rel)):
         text, why = _read(source / rel_src)
         if text is None:
             result.skipped.append(Skipped(rel_src, why or "unreadable"))
             continue
         parsed = _split_existing(text, rel_src)
-        same = earlier.get((rel_src, parsed.body))
-        if same:
-            result.skipped.append(Skipped(rel_src, f"already imported (as {same}, unchanged)"))
-            continue
         if parsed.unreadable_fm:
             unreadable.append(rel_src)
         wrong = [f"'{k}' {why}" for k, v in parsed.meta.items() if (why := type_problem(k, v))]
         if wrong:
             mistyped.append(f"{rel_src} ({', '.join(wrong)})")
-        entry_text, entry = _convert(parsed, rel_src, kind, author, now, files.taken)
-        files.claimed.add(entry.id)
-        if files.create(entry.path, entry_text):
+        stem = rel_src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        note = _Note(rel_src, parsed, Kind.story if _DAILY.match(stem) else kind)
+        before = earlier.get(rel_src)  # imported before: links to it lead to that entry
+        note.entry_id = next(iter(before.values())) if before else _new_id(note, files)
+        notes.append(note)
+    aliases = {ids.slugify(a) for n in notes for a in as_list(n.parsed.meta.get("aliases"))}
+    linker = Linker({n.rel: n.entry_id for n in notes}, set(others), aliases)
+    total = len(notes)
+    for n, note in enumerate(notes, 1):
+        if progress:
+            progress(n, total)
+        first_line = 1 + (text_lines(note.parsed.fm_text) + 2 if note.parsed.fm_text is not None else 0)
+        body, unmapped = linker.rewrite(note.parsed.body, note.rel, first_line)
+        same = earlier.get(note.rel, {}).get(body)
+        if same:
+            result.skipped.append(Skipped(note.rel, f"already imported (as {same}, unchanged)"))
+            continue
+        if note.rel in earlier:  # changed since: a new entry beside the earlier one
+            note.entry_id = _new_id(note, files)
+        result.unmapped.extend(unmapped)
+        entry_text, entry = _convert(note.parsed, body, note.rel, note.kind, note.entry_id, author, now)
+        if files.bulk is None or files.create(entry.path, entry_text):
             result.imported.append(entry)
-    return unreadable, mistyped
+    _copy_attachments(source, sorted(linker.used), files, result)
+    result.skipped.extend(Skipped(rel, "not Markdown, and no note links to it") for rel in others
+                          if rel not in linker.used)
+    _add_notes(result, unreadable, mistyped)
+    return result
+
+
+def text_lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+def _new_id(note: _Note, files: _NewFiles) -> str:
+    stem = note.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    entry_id = ids.unique(_base_id(note.rel, _title(note.parsed.meta, note.parsed.body, stem)), files.taken)
+    files.claimed.add(entry_id)
+    return entry_id
+
+
+def _copy_attachments(source: Path, used: list[str], files: _NewFiles, result: ImportResult) -> None:
+    """The files notes link to, under attachments/ by their path in the vault; a link, a folder,
+    an unreadable or too large file is skipped and named."""
+    for rel in used:
+        path = source / rel
+        try:
+            if path.is_symlink():
+                raise ValueError("symbolic link")
+            size = path.stat().st_size
+            if size > MAX_ATTACHMENT_BYTES:
+                raise ValueError(f"too large for an attachment ({size // (1024 * 1024)} MiB)")
+            data = None if files.bulk is None else read_bytes(path, None, MAX_ATTACHMENT_BYTES + 1)
+        except (OSError, ValueError) as exc:
+            why = str(exc) if isinstance(exc, ValueError) else f"unreadable ({exc.strerror or exc})"
+            result.skipped.append(Skipped(rel, why))
+            continue
+        target = f"{ATTACHMENTS_DIR}/{rel}"
+        if data is None or files.create(target, data):
+            result.attachments.append(target)
 
 
 def _add_notes(result: ImportResult, unreadable: list[str], mistyped: list[str]) -> None:
@@ -324,16 +400,17 @@ def _add_notes(result: ImportResult, unreadable: list[str], mistyped: list[str])
         shown = "; ".join(mistyped[:3]) + (f" and {len(mistyped) - 3} more" if len(mistyped) > 3 else "")
         result.notes.append(f"{len(mistyped)} file{'s have values' if len(mistyped) > 1 else ' has a value'} copart "
                             f"cannot read, imported and read as missing: {shown}")
-    links = sum(1 for e in result.imported if "[[" in e.body)
-    if links:
-        result.notes.append(f"{links} imported entr{'y has' if links == 1 else 'ies have'} [[wiki-links]]; "
-                            "copart check reports those that name no entry")
+    if result.unmapped:
+        n = len(result.unmapped)
+        result.notes.append(f"{n} link{'s' if n > 1 else ''} name{'' if n > 1 else 's'} no imported note or file "
+                            "and {} kept as written (listed below; copart check reports them too)"
+                            .format("were" if n > 1 else "was"))
 
 
-def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:
-    """(source, body) -> id of every entry an earlier import wrote, so that importing the same
+def _imported_before(rep: Repertoire) -> dict[str, dict[str, str]]:
+    """source -> {body: id} of every entry an earlier import wrote, so that importing the same
     folder again adds only what is new or changed. Only files recording a source are parsed."""
-    found: dict[tuple[str, str], str] = {}
+    found: dict[str, dict[str, str]] = {}
     for rel in rep.entry_paths():
         try:
             text = read_bytes(rep.root / rel, rel).decode("utf-8")
@@ -343,15 +420,17 @@ def _imported_before(rep: Repertoire) -> dict[tuple[str, str], str]:
         except (OSError, UnicodeDecodeError, CopartError):
             continue
         if entry.meta.get("source"):
-            found[(str(entry.meta["source"]), entry.body)] = entry.id
+            found.setdefault(str(entry.meta["source"]), {})[entry.body] = entry.id
     return found
 
 
-def _convert(parsed: _Parsed, rel_src: str, kind: Kind, author: str, now, taken) -> tuple[str, Entry]:
+def _convert(parsed: _Parsed, body: str, rel_src: str, kind: Kind, entry_id: str, author: str,
+             now) -> tuple[str, Entry]:
     meta = parsed.meta
     stem = rel_src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     title = _title(meta, parsed.body, stem)
-    entry_id = ids.unique(_base_id(rel_src, title), taken)
+    if _DAILY.match(stem) and not meta.get("created") and not meta.get("date"):
+        meta = {**meta, "date": stem}  # a daily note was written that day
     ours: dict[str, Any] = {"id": entry_id, "kind": kind.value}
     if not (isinstance(meta.get("title"), str) and meta["title"].strip()):
         ours["title"] = title
@@ -372,10 +451,102 @@ def _convert(parsed: _Parsed, rel_src: str, kind: Kind, author: str, now, taken)
         if keep_fm and not keep_fm.endswith("\n"):
             keep_fm += "\n"
     fm = frontmatter.dump(ours) + keep_fm
-    out = f"---\n{fm}---\n{parsed.body}"
+    out = f"---\n{fm}---\n{body}"
     path = f"{kind.folder}/{entry_id}.md"
     try:
         merged = frontmatter.load(fm, path)
     except CopartError:
         merged = {**meta, **ours}
-    return out, Entry(path=path, meta=merged, body=parsed.body, raw_frontmatter=fm)
+    return out, Entry(path=path, meta=merged, body=body, raw_frontmatter=fm)
+
+
+# -- adopt: a note already in the repertoire, given the frontmatter it lacks ---------------------
+
+
+@dataclass
+class Adopted:
+    path: str  # where the note was
+    entry: Entry  # where it is now (renamed when its file name was no id)
+
+
+@dataclass
+class AdoptResult:
+    view = "search"
+    adopted: list[Adopted] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # paths relative to the repertoire
+    commit: str | None = None
+
+
+def adopt(rep: Repertoire, target: Path) -> AdoptResult:
+    """`copart adopt PATH`: give each note at PATH (a file, or every note in a folder) that lacks
+    them the keys an entry needs (id, kind from its folder, title from its file name, author,
+    created), in place: its own frontmatter and body are kept as they are. A file name that is
+    no id (`My Note.md`) is renamed to its id, in the same folder. One commit."""
+    rels = _adoptable(rep, target)
+    result = AdoptResult()
+    author, _ = _author(rep)
+    now = utcnow()
+    with rep.write_lock():
+        changed: list[str] = []
+        for rel in rels:
+            try:
+                text = read_text(rep.root / rel, rel)
+            except InvalidEntry as exc:
+                result.skipped.append(Skipped(rel, exc.message.split(": ", 2)[-1]))
+                continue
+            parsed = _split_existing(text, rel)
+            if parsed.meta.get("kind") and parsed.meta.get("id"):
+                result.skipped.append(Skipped(rel, "has frontmatter already"))
+                continue
+            tracked = rep.git.is_tracked(rel)  # a rename of a file git never had commits the new one alone
+            adopted = _adopt_one(rep, rel, parsed, author, now)
+            changed.extend(dict.fromkeys([rel, adopted.entry.path] if tracked else [adopted.entry.path]))
+            result.adopted.append(adopted)
+        if changed:
+            n = len(result.adopted)
+            result.commit = rep.commit(changed, f"adopt: frontmatter for {n} note{'s' if n > 1 else ''}")
+    return result
+
+
+def _adoptable(rep: Repertoire, target: Path) -> list[str]:
+    from copart_cli.core.model import is_entry_path
+
+    full = Path(os.path.abspath(target.expanduser()))
+    if full != rep.root and rep.root not in full.parents:
+        raise UsageError(f"{target} is not inside the repertoire", hint="copart import brings outside notes in")
+    rel = full.relative_to(rep.root).as_posix()
+    if full.is_dir():
+        rels = [p for p in rep.entry_paths() if rel == "." or p.startswith(rel + "/")]
+    elif full.is_file() and is_entry_path(rel):
+        rels = [rel]
+    elif full.is_file():
+        raise UsageError(f"{rel} is not a note in a kind folder", hint="move it into stories/, practices/ or asks/")
+    else:
+        raise UsageError(f"{target} does not exist")
+    if not rels:
+        raise UsageError(f"no notes in {rel}")
+    return rels
+
+
+def _adopt_one(rep: Repertoire, rel: str, parsed: _Parsed, author: str, now) -> Adopted:
+    from copart_cli.adapters.files import atomic_write, create_new, remove
+    from copart_cli.services.repertoire import kind_of_folder
+
+    kind = kind_of_folder(rel) or Kind.practice
+    folder, name = rel.rsplit("/", 1)
+    stem = name.removesuffix(".md")
+    entry_id = stem if ids.is_valid(stem) else ids.unique(_base_id(rel, stem), rep.id_taken)
+    needed: dict[str, Any] = {"id": entry_id, "kind": kind.value, "title": _title(parsed.meta, parsed.body, stem),
+                              "author": author, "created": now}
+    if kind == Kind.ask:
+        needed["status"] = "open"
+    ours = {k: v for k, v in needed.items() if parsed.meta.get(k) in (None, "")}
+    fm = frontmatter.dump(ours) + (parsed.fm_text or "")
+    text = f"---\n{fm}---\n{parsed.body}"
+    new = f"{folder}/{entry_id}.md"
+    if new == rel:
+        atomic_write(rep.root / rel, text, rel)
+    else:
+        create_new(rep.root / new, new, text)
+        remove(rep.root / rel, rel)
+    return Adopted(rel, Entry(path=new, meta={**parsed.meta, **ours}, body=parsed.body, raw_frontmatter=fm))

@@ -1,4 +1,5 @@
-"""Finding the entry a person means: its id, an unambiguous start of the id, or its exact title.
+"""Finding the entry a person means: its id, one of its aliases, an unambiguous start of the
+id, or its exact title.
 
 The one place every command that takes an id resolves it (`Repertoire.find`), so `show`,
 `edit`, `rm`, `answer`, `accept` and `who --member` agree, and a miss suggests the
@@ -36,7 +37,7 @@ def candidates(rep: Repertoire, kind: Kind | None = None) -> dict[str, str]:
 
 
 def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str | None = None) -> str:
-    """The path of the entry `ref` names: an id, an id's unambiguous start, or an exact title.
+    """The path of the entry `ref` names: an id, an alias, an id's unambiguous start, or an exact title.
 
     NotFound (with the nearest ids) when nothing matches; UsageError when several do."""
     what = kind.value if kind else "entry"
@@ -44,6 +45,10 @@ def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str | Non
     ref = ref.strip()
     if ids.is_valid(ref):
         rel = rep.locate_id(ref)
+        if rel is not None and (kind is None or rel.startswith(f"{kind.folder}/")):
+            return rel
+    if ref and len(ref) <= MAX_REF:
+        rel = rep.locate_alias(ref)  # `show WP` when an entry lists WP among its aliases
         if rel is not None and (kind is None or rel.startswith(f"{kind.folder}/")):
             return rel
     if len(ref) > MAX_REF:  # longer than any title: nothing to match, and no quadratic "did you mean"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from copart_cli.services import conflicts
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, SyncError
 from copart_cli.adapters.files import guard
-from copart_cli.core.model import FOLDER_KINDS, Problem
+from copart_cli.core.model import ATTACHMENT_FOLDERS, FOLDER_KINDS, Problem, is_attachment_path, is_entry_path
 from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, problem_from
 
 
@@ -95,12 +95,15 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
         raise SyncError(f"{unmerged[0]}{more} has a conflict left by another git command; copart will not commit it",
                         hint=f"edit out the <<<<<<< >>>>>>> lines, then: git add -- {unmerged[0]} (or undo it: "
                              f"git checkout -m -- {unmerged[0]})")
+    from copart_cli.services.validate import attachment_problems, structural_problems
+
     for code, path in entries:
         if path in exclude:
             continue
         untracked = code == "??"
         top = path.split("/", 1)[0]
-        in_repertoire = top in FOLDER_KINDS or path == CONFIG_FILE or top == ".copart" or path == ".gitignore"
+        in_repertoire = (top in FOLDER_KINDS or top in ATTACHMENT_FOLDERS or path == CONFIG_FILE or top == ".copart"
+                         or path == ".gitignore")
         if untracked and not in_repertoire:
             result.skipped.append(path)
             continue
@@ -113,10 +116,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
         except InvalidEntry as exc:
             result.invalid.append(problem_from(exc, path))
             continue
-        name = path.rsplit("/", 1)[-1]
-        if top in FOLDER_KINDS and path.count("/") == 1 and name.endswith(".md") and not conflicts.is_copy(path):
-            from copart_cli.services.validate import structural_problems
-
+        if is_entry_path(path) and not conflicts.is_copy(path):  # in a subfolder too: an entry like any other
             try:
                 entry = rep.load(path)
             except InvalidEntry as exc:
@@ -131,6 +131,9 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
             if found:
                 result.invalid.extend(found)
                 continue
+        elif is_attachment_path(path) and (too_big := attachment_problems(rep, [path])):
+            result.invalid.extend(too_big)  # it would travel to every partner, forever
+            continue
         elif path == CONFIG_FILE:
             from copart_cli.services.repertoire import Config
 

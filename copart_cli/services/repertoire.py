@@ -16,8 +16,9 @@ from typing import Any
 
 from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, LinkRefused, RepertoireNotFound
-from copart_cli.adapters.files import find_links, list_dir, locked, read_text, remove
-from copart_cli.core.model import FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text, is_entry_name
+from copart_cli.adapters.files import find_links, locked, read_text, remove, walk_files
+from copart_cli.core.model import (ATTACHMENT_FOLDERS, FOLDER_KINDS, KIND_FOLDERS, Entry, Kind, Member, Problem, as_text,
+                                   is_attachment_path, is_entry_path)
 
 CONFIG_FILE = "copart.yaml"
 STATE_DIR = "copart"  # inside .git/: derived, local, never committed
@@ -69,6 +70,7 @@ class Repertoire:
         self._config: Config | None = None
         self._git = None
         self._members: dict[str, Member] | None = None
+        self._nested: dict[str, str] | None = None  # id -> path of entries in subfolders (locate_id)
         self._pending: set[str] | None = None  # paths on open contribution branches (contributions.py)
         self._holding_lock = False  # this process holds the write lock (import and sync commit inside it)
 
@@ -157,8 +159,9 @@ class Repertoire:
             return restored
         listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
         not_ours = {p[1:] for p in listed if p.startswith("-")}
-        paths = sorted({p for p in listed if kind_of_folder(p) is not None and p.count("/") == 1 and p not in not_ours
-                        and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))})
+        paths = sorted({p for p in listed if p not in not_ours and (
+            kind_of_folder(p) is not None and p.count("/") == 1 and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))
+            or p.startswith("attachments/") and is_attachment_path(p))})  # an import's copied attachments
         removed: list[str] = []
         if paths:
             committed = set(self.git.paths_at("HEAD", *paths)) if self.git.head() else set()
@@ -180,6 +183,7 @@ class Repertoire:
         changes in its way, which git refuses to overwrite and a put-back must not touch
         either) and a failed one is put back: at once, or (still no room, or killed) by the
         next writer (`recover`)."""
+        self._nested = None
         git = self.git
         start = git.head()
         dirty = set(git.dirty_paths())
@@ -236,33 +240,61 @@ class Repertoire:
         return f"{kind.folder}/{entry_id}.md"
 
     def links(self) -> list[str]:
-        """Every symbolic link where copart reads (copart.yaml, kind folders, pathways/, .copart/)."""
-        return find_links(self.root, [CONFIG_FILE, *KIND_FOLDERS.values(), PATHWAYS_DIR, ".copart"])
+        """Every symbolic link where copart reads (copart.yaml, kind and attachment folders, pathways/, .copart/)."""
+        return find_links(self.root, [CONFIG_FILE, *KIND_FOLDERS.values(), *ATTACHMENT_FOLDERS, PATHWAYS_DIR, ".copart"])
 
     def locate_id(self, entry_id: str) -> str | None:
-        """The relative path of the entry with this id, whatever its kind, or None."""
+        """The relative path of the entry with this id, whatever its kind and folder depth, or None."""
         if not ids.is_valid(entry_id):
             return None
         for folder in KIND_FOLDERS.values():
             rel = f"{folder}/{entry_id}.md"
             if os.path.lexists(self.root / rel):
                 return rel
-        return None
+        if self._nested is None:  # once per process: an import asks for every id it gives out
+            self._nested = {}
+            for rel in self.entry_paths():
+                if rel.count("/") > 1:
+                    self._nested.setdefault(rel.rsplit("/", 1)[-1].removesuffix(".md"), rel)
+        rel = self._nested.get(entry_id)
+        return rel if rel is not None and os.path.lexists(self.root / rel) else None
+
+    def locate_alias(self, name: str) -> str | None:
+        """The path of the entry that has `name` among its aliases (as [[links]] resolve them), or None."""
+        from copart_cli.core.links import alias_map
+
+        slug = ids.slugify(name)
+        if not slug:
+            return None
+        entries = list(self.entries())
+        found = alias_map(entries).get(slug)
+        return next((e.path for e in entries if e.id == found), None)
 
     def id_taken(self, entry_id: str) -> bool:
         return self.locate_id(entry_id) is not None
 
     def entry_paths(self) -> Iterator[str]:
-        """Every `<folder>/<name>.md` in the kind folders, sorted; linked files included so check can
-        flag them, linked folders left out (check flags those through `links`)."""
+        """THE listing of entries: every `<id>.md` in the kind folders, at any depth
+        (`stories/sub/note.md` is an entry like `stories/note.md`), kind folder by kind folder,
+        sorted; linked files included so check can flag them, linked folders, hidden folders
+        and folders that cannot be read left out (check flags links through `links`)."""
         for folder in KIND_FOLDERS.values():
             try:
-                names = list_dir(self.root / folder, folder)
-            except LinkRefused:
+                rels = walk_files(self.root, folder)
+            except (OSError, LinkRefused):
                 continue
-            for name in names:
-                if is_entry_name(name):
-                    yield f"{folder}/{name}"
+            yield from (rel for rel in rels if is_entry_path(rel))
+
+    def attachment_paths(self) -> list[str]:
+        """Every attachment: any file that is not Markdown under a kind folder (beside the
+        entries, at any depth) or under the top `attachments/` and `assets/` folders; sorted."""
+        found: list[str] = []
+        for folder in (*KIND_FOLDERS.values(), *ATTACHMENT_FOLDERS):
+            try:
+                found.extend(rel for rel in walk_files(self.root, folder) if is_attachment_path(rel))
+            except (OSError, LinkRefused):
+                continue
+        return sorted(found)
 
     # -- reading ------------------------------------------------------------------
 
@@ -297,8 +329,9 @@ class Repertoire:
         self._pending = None
 
     def find(self, ref: str, kind: Kind | None = None, hint: str | None = None) -> str:
-        """The path of the entry a person means by `ref`: its id, the unambiguous start of an id,
-        or its exact title (services/lookup.py); NotFound suggests the nearest ids, else gives `hint`."""
+        """The path of the entry a person means by `ref`: its id, one of its aliases, the
+        unambiguous start of an id, or its exact title (services/lookup.py); NotFound suggests
+        the nearest ids, else gives `hint`."""
         from copart_cli.services.lookup import find
 
         return find(self, ref, kind, hint=hint)
@@ -347,6 +380,7 @@ class Repertoire:
         names a new one, e.g. one import), else onto the checked-out branch. On failure
         nothing stays staged; the files stay as they are.
         """
+        self._nested = None
         with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":
                 from copart_cli.services.contributions import commit_contribution

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import LinkRefused, UsageError
-from copart_cli.adapters.files import list_dir, read_bytes
-from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name
+from copart_cli.adapters.files import read_bytes
+from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_path
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -54,22 +54,6 @@ class IndexState:
     bytes: int = 0
 
 
-def _is_entry_path(rel: str) -> bool:
-    parts = rel.split("/")
-    return len(parts) == 2 and parts[0] in FOLDERS and is_entry_name(parts[1])
-
-
-def _entry_paths(root: Path) -> list[str]:
-    out = []
-    for folder in FOLDERS:
-        try:
-            names = list_dir(root / folder, folder)
-        except (OSError, LinkRefused):  # a linked kind folder is never read
-            continue
-        out.extend(f"{folder}/{n}" for n in sorted(names) if is_entry_name(n))
-    return out
-
-
 def _signature(root: Path, rel: str) -> list[int]:
     try:
         st = os.lstat(root / rel)
@@ -80,7 +64,7 @@ def _signature(root: Path, rel: str) -> list[int]:
 
 def _dirty(rep: Repertoire, paths: list[str] | None = None) -> dict[str, list[int]]:
     paths = rep.git.dirty_paths(*FOLDERS) if paths is None else paths
-    return {p: _signature(rep.root, p) for p in paths if _is_entry_path(p)}
+    return {p: _signature(rep.root, p) for p in paths if is_entry_path(p)}
 
 
 def store_for(rep: Repertoire) -> ixs.IndexStore:
@@ -119,7 +103,7 @@ def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: 
             if not rebuild and store.stamp() is not None and _usable(store):
                 return ensure_index(rep, progress, store=store)  # another process built it while we waited
             dirty = _dirty(rep)
-            paths = _entry_paths(rep.root)
+            paths = list(rep.entry_paths())
             new_stamp = {"schema": ixs.SCHEMA_VERSION, "commit": head, "dirty": dirty,
                          "built": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
             stats = store.rebuild(rep.root, paths, new_stamp, progress)
@@ -131,10 +115,10 @@ def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: 
         if stamp.get("commit") and head:
             diff = rep.git.changed_between(stamp["commit"], head, *FOLDERS)
         else:
-            diff = None if stamp.get("commit") else _entry_paths(rep.root)
+            diff = None if stamp.get("commit") else list(rep.entry_paths())
         if diff is None:  # the stamped commit is gone (history rewritten): start again
             return ensure_index(rep, progress, rebuild=True, store=store)
-        changed.update(p for p in diff if _is_entry_path(p))
+        changed.update(p for p in diff if is_entry_path(p))
     before = stamp.get("dirty") or {}
     for rel, sig in dirty_now.items():
         if before.get(rel) != sig:

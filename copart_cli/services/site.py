@@ -22,18 +22,21 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from copart_cli import __version__
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, UsageError
 from copart_cli.adapters.html import MarkdownRenderer, engine_version
-from copart_cli.adapters.files import read_cache, write_cache
+from copart_cli.adapters.files import copy_file, file_size, read_cache, write_cache
 from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
-from copart_cli.core.links import WIKI_LINK, outgoing_links, resolve_link
+from copart_cli.core.links import (WIKI_LINK, alias_map, attachment_map, heading_anchor, markdown_links, outgoing_links,
+                                   relative_target, resolve_attachment, resolve_link)
 from copart_cli.services.repertoire import Repertoire
+from copart_cli.services.validate import MAX_ATTACHMENT_BYTES
 
 MARKER = ".copart-site.json"
 RECENT = 12
@@ -67,15 +70,52 @@ class SiteResult:
 # -- Markdown → safe HTML (adapters.html) -------------------------------------------------
 
 
-def html_renderer(known: dict[str, str], root: str = "../") -> MarkdownRenderer:
-    """A renderer whose [[wiki links]] lead to the site's pages (`known`: id -> site path)."""
-    known_ids = set(known)
+@dataclass
+class SiteLinks:
+    """Where links lead in the site (handed to the render workers, so plain values only)."""
 
-    def link(target: str) -> str | None:
-        resolved = resolve_link(target, known_ids)
-        return root + known[resolved] if resolved else None
+    pages: dict[str, str]  # entry id -> its page
+    aliases: dict[str, str] = field(default_factory=dict)  # alias slug -> entry id (core.links.alias_map)
+    files: dict[str, str] = field(default_factory=dict)  # how an embed names an attachment (attachment_map)
+    urls: dict[str, str] = field(default_factory=dict)  # repertoire path (entry, copied attachment) -> site path
 
-    return MarkdownRenderer(link)
+    def wiki(self, target: str, anchor: str, embed: bool, root: str = "../") -> tuple[str, str] | None:
+        entry_id = resolve_link(target, set(self.pages), self.aliases)
+        if entry_id is not None:
+            return "a", root + self.pages[entry_id] + (f"#{heading_anchor(anchor)}" if anchor else "")
+        rel = resolve_attachment(target, self.files)
+        if rel is None:
+            return None
+        return ("img" if embed and rel.lower().endswith(IMAGE_SUFFIXES) else "a"), root + quote(self.urls[rel])
+
+    def url(self, value: str, image: bool, base: str, root: str = "../") -> str | None:
+        """A Markdown link or image as written in an entry in folder `base`: a page or a copied
+        file of the site, an outside link (never an outside image), or None (dropped)."""
+        value = value.strip()
+        if value.startswith("#"):
+            return "#" + heading_anchor(unquote(value[1:])) if len(value) > 1 else value
+        to = relative_target(value, base)
+        if to is None:
+            return value if not image and _OUTSIDE.match(value) else None
+        path, anchor = to
+        site = self.urls.get(path)
+        if site is None or image and not path.lower().endswith(IMAGE_SUFFIXES):
+            return None
+        return root + quote(site) + (f"#{heading_anchor(unquote(anchor))}" if anchor and site.endswith(".html") else "")
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico")
+# What the site copies: files a browser shows or downloads and never runs. Never .html, .svg or
+# .js: in the site they would run as its own pages (a partner's script on the site's origin).
+SITE_FILE_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf", ".txt", ".csv", ".tsv", ".json", ".docx", ".xlsx", ".pptx",
+                      ".odt", ".ods", ".odp", ".zip", ".mp3", ".mp4", ".webm", ".ogg", ".wav")
+_OUTSIDE = re.compile(r"^(https?|mailto):", re.I)
+
+
+def html_renderer(links: SiteLinks, root: str = "../") -> MarkdownRenderer:
+    """A renderer whose links lead to the site's pages and files (`root`: from the page to the site's top)."""
+    return MarkdownRenderer(lambda target, anchor, embed: links.wiki(target, anchor, embed, root),
+                            lambda value, image, base: links.url(value, image, base, root))
 
 
 def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
@@ -88,30 +128,30 @@ def keywords(text: str, limit: int = KEYWORDS_PER_ENTRY) -> list[str]:
 _worker: MarkdownRenderer | None = None
 
 
-def _init_worker(known: dict[str, str]) -> None:
+def _init_worker(links: SiteLinks) -> None:
     global _worker
-    _worker = html_renderer(known)
+    _worker = html_renderer(links)
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report (one line, exit 130)
 
 
-def _render_one(item: tuple[int, str]) -> tuple[int, str, list[str]]:
-    index, body = item
+def _render_one(item: tuple[int, tuple[str, str]]) -> tuple[int, str, list[str]]:
+    index, (body, base) = item
     assert _worker is not None
-    return index, _worker.html(body), keywords(body)
+    return index, _worker.html(body, base), keywords(body)
 
 
-def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = None,
+def render_bodies(bodies: list[tuple[str, str]], links: SiteLinks, jobs: int | None = None,
                   cache: dict[str, list] | None = None) -> list[tuple[str, list[str]]]:
-    """Every body as (html, keywords), on several cores when there are many.
+    """Every (body, its entry's folder) as (html, keywords), on several cores when there are many.
 
     `cache` maps a body's cache key (see `cache_key`) to a previous [html, keywords]; hits
     are reused, misses rendered, and the cache is updated in place with what this build used.
     """
     jobs = jobs or os.cpu_count() or 1
     results: list[tuple[str, list[str]]] = [("", [])] * len(bodies)
-    keys = [cache_key(b, known) for b in bodies] if cache is not None else []
+    keys = [cache_key(b, base, links) for b, base in bodies] if cache is not None else []
     todo = []
     for i, body in enumerate(bodies):
         hit = cache.get(keys[i]) if cache is not None else None
@@ -119,16 +159,16 @@ def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = N
             results[i] = (hit[0], hit[1])
         else:
             todo.append((i, body))
-    todo.sort(key=lambda it: -len(it[1]))  # big ones first: even work
+    todo.sort(key=lambda it: -len(it[1][0]))  # big ones first: even work
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else multiprocessing.get_context()
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known,)) as pool:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(links,)) as pool:
             for index, html, words in pool.imap_unordered(_render_one, todo, chunksize=2):
                 results[index] = (html, words)
     elif todo:
-        _init_worker(known)
+        _init_worker(links)
         for item in todo:
             index, html, words = _render_one(item)
             results[index] = (html, words)
@@ -138,20 +178,20 @@ def render_bodies(bodies: list[str], known: dict[str, str], jobs: int | None = N
     return results
 
 
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 
-def cache_key(body: str, known: dict[str, str]) -> str:
-    """What a body's HTML depends on: its text, and where each of its [[links]] leads."""
+def cache_key(body: str, base: str, links: SiteLinks) -> str:
+    """What a body's HTML depends on: its text, and where each of its links leads from its folder."""
     import hashlib
 
     digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
-    if "[[" not in body:
+    if "[" not in body:
         return digest
-    targets = sorted({m.group(1).strip() for m in WIKI_LINK.finditer(body)})
-    ids_ = set(known)
-    resolved = [f"{t}>{known.get(resolve_link(t, ids_) or '', '')}" for t in targets]
-    return digest + "|" + hashlib.sha1("\n".join(resolved).encode("utf-8", "surrogatepass")).hexdigest()
+    led = sorted({f"{m.group(0)}>{links.wiki(m.group(1).strip(), (m.group(2) or '')[1:], True)}"
+                  for m in WIKI_LINK.finditer(body)}
+                 | {f"{m.group(0)}>{links.url(m.group(3), bool(m.group(1)), base)}" for m, _ in markdown_links(body)})
+    return digest + "|" + hashlib.sha1("\n".join(led).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _cache_version() -> str:
@@ -200,8 +240,9 @@ def _swap_in(tmp: Path, out: Path) -> None:
 
 
 def page_of(entry: Entry) -> str:
-    """The site path of an entry's page: its repertoire path with .html."""
-    return entry.path[: -len(".md")] + ".html"
+    """The site path of an entry's page: `<kind folder>/<id>.html`, one folder deep whatever
+    subfolder the entry is in (so every page's links are judged from one depth)."""
+    return f"{entry.path.split('/', 1)[0]}/{entry.path.rsplit('/', 1)[-1].removesuffix('.md')}.html"
 
 
 class _Slugs:
@@ -238,6 +279,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
         b.list_pages()
         pathway_cards = b.pathway_pages()
         b.home(pathway_cards)
+        b.files()
         index_bytes = b.static_files()
         marker = {"generator": "copart", "version": __version__, "community": b.config.name, "built": iso(now),
                   "pages": b.pages, "entries": len(b.entries)}
@@ -272,12 +314,18 @@ class _Build:
         self.entries = sorted(snap.entries, key=lambda e: e.path)
         self.known = {e.id: page_of(e) for e in self.entries}
         self.known_ids = set(self.known)
-        rendered = render_bodies([e.body for e in self.entries], self.known, jobs, cache)
+        self.aliases = alias_map(self.entries)
+        self.copy = [rel for rel in rep.attachment_paths() if rel.lower().endswith(SITE_FILE_SUFFIXES)
+                     and (file_size(rep.root / rel, rel) or 0) <= MAX_ATTACHMENT_BYTES]  # no link, nothing huge
+        self.root = rep.root
+        self.links = SiteLinks(self.known, self.aliases, attachment_map(self.copy),
+                               {**{rel: f"files/{rel}" for rel in self.copy}, **{e.path: self.known[e.id] for e in self.entries}})
+        rendered = render_bodies([(e.body, e.path.rsplit("/", 1)[0]) for e in self.entries], self.links, jobs, cache)
         self.html_of = {e.id: rendered[i][0] for i, e in enumerate(self.entries)}
         self.words_of = {e.id: rendered[i][1] for i, e in enumerate(self.entries)}
         self.backlinks: dict[str, list[Entry]] = defaultdict(list)
         for e in self.entries:
-            for target in outgoing_links(e, self.known_ids):
+            for target in outgoing_links(e, self.known_ids, self.aliases):
                 if target != e.id and not (e.kind == Kind.answer.value and str(e.meta.get("answers")) == target):
                     self.backlinks[target].append(e)
         self.topic_slug, self.tag_slug = _Slugs(), _Slugs()
@@ -293,7 +341,7 @@ class _Build:
         self.paths_found = pathways.load_all(rep)
         self.renderer = templating.Renderer(rep.root, autoescape=True)
         self.safe = self.renderer.safe
-        self.intro = html_renderer(self.known, root="")
+        self.intro = html_renderer(self.links, root="")
         self.site = {
             "name": self.config.name,
             "domain": self.config.domain,
@@ -344,7 +392,7 @@ class _Build:
                 "entry": c,
                 "body": safe(self.html_of[e.id]),
                 "backlinks": [cards[b.id] for b in sorted(self.backlinks.get(e.id, []), key=lambda b: b.title.lower())],
-                "links": [cards[t] for t in sorted(outgoing_links(e, self.known_ids)) if t != e.id],
+                "links": [cards[t] for t in sorted(outgoing_links(e, self.known_ids, self.aliases)) if t != e.id],
                 "answers": answers,
                 "ask": cards.get(str(e.meta.get("answers"))) if e.kind == Kind.answer.value else None,
             }
@@ -426,6 +474,12 @@ class _Build:
                    topics=[{"name": t, "url": f"topics/{self.topic_slug(t)}.html", "count": len(by_topic[t])}
                            for t in sorted(by_topic, key=lambda t: (-len(by_topic[t]), t.lower()))[:30]])
         self.write("search.html", "site/search.html", 0)
+
+    def files(self) -> None:
+        """The attachments the site may show, under files/ by their repertoire path: regular files
+        only, read without following a link (one made since the listing is refused, not followed)."""
+        for rel in self.copy:
+            copy_file(self.root / rel, rel, self.tmp / "files" / rel, MAX_ATTACHMENT_BYTES)
 
     def static_files(self) -> int:
         """The stylesheet, the search script and its prebuilt index; returns the index's size in bytes."""

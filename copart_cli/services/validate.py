@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from copart_cli.core import frontmatter, ids
@@ -18,8 +19,11 @@ from copart_cli.core.model import (
     as_text,
     type_problem,
 )
-from copart_cli.core.links import resolve_link, wiki_links
+from copart_cli.core.links import (alias_map, attachment_map, markdown_links, relative_target, resolve_attachment,
+                                    resolve_link, wiki_links)
 from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, kind_of_folder, problem_from
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # an image or a PDF; bigger files do not belong in a shared git history
 
 
 @dataclass
@@ -58,7 +62,7 @@ def structural_problems(entry: Entry) -> list[Problem]:
     if kind and folder_kind and kind != folder_kind:
         problems.append(Problem(rel, at("kind"), f"kind '{kind.value}' does not belong in {folder_kind.folder}/"))
     required = REQUIRED_KEYS + (KIND_REQUIRED_KEYS.get(kind, ()) if kind else ())
-    for key in required:
+    for key in (k for k in required if k != "kind"):  # a missing kind is said once, above
         value = entry.meta.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             problems.append(Problem(rel, at(key) if key in lines else 1, f"missing required key '{key}'"))
@@ -77,8 +81,27 @@ def structural_problems(entry: Entry) -> list[Problem]:
     return problems
 
 
-def reference_problems(entry: Entry, known: set[str], members: set[str], asks: set[str]) -> list[Problem]:
-    """References that do not resolve: authors, links, [[wiki-links]], answered asks."""
+@dataclass
+class Targets:
+    """What a reference may name: entry ids, aliases (slug -> id), attachments, every entry path."""
+
+    known: set[str]
+    aliases: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # attachment_map
+    paths: set[str] = field(default_factory=set)
+
+
+def targets_of(rep: Repertoire, entries: list[Entry], paths: list[str]) -> Targets:
+    attachments = rep.attachment_paths()
+    return Targets({rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths}, alias_map(entries),
+                   attachment_map(attachments), set(paths) | set(attachments))
+
+
+def reference_problems(entry: Entry, known: set[str] | Targets, members: set[str], asks: set[str]) -> list[Problem]:
+    """References that do not resolve: authors, links, [[wiki-links]] and ![[embeds]], relative
+    Markdown links and images, answered asks."""
+    targets = known if isinstance(known, Targets) else Targets(set(known))
+    known = targets.known
     rel = entry.path
     lines = frontmatter.key_lines(entry.raw_frontmatter)
     problems: list[Problem] = []
@@ -86,12 +109,19 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
     if author and entry.kind != Kind.member.value and author not in members:
         problems.append(Problem(rel, lines.get("author", 1), f"author '{author}' is not a member"))
     for link in entry.links:
-        if resolve_link(link, known) is None:
+        if resolve_link(link, known, targets.aliases) is None:
             problems.append(Problem(rel, lines.get("links", 1), f"link '{link}' does not resolve to an entry"))
     body_line = 2 + entry.raw_frontmatter.count("\n") + 1
     for target, offset in wiki_links(entry.body):
-        if resolve_link(target, known) is None:
-            problems.append(Problem(rel, body_line + offset, f"wiki-link [[{target}]] does not resolve to an entry"))
+        if resolve_link(target, known, targets.aliases) is None and resolve_attachment(target, targets.files) is None:
+            what = "an attachment" if re.search(r"\.\w{1,5}$", target) else "an entry"  # chart.png names a file
+            problems.append(Problem(rel, body_line + offset, f"wiki-link [[{target}]] does not resolve to {what}"))
+    base = rel.rsplit("/", 1)[0]
+    for m, offset in markdown_links(entry.body):
+        to = relative_target(m.group(3), base)
+        if to is not None and to[0] not in targets.paths:
+            what = "image" if m.group(1) else "link"
+            problems.append(Problem(rel, body_line + offset, f"{what} '{m.group(3)}' leads to no file in the repertoire"))
     if entry.kind == Kind.answer.value:
         ask = as_text(entry.meta.get("answers"))
         if ask and ask not in asks:
@@ -110,7 +140,8 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     checked = 0
-    for rel in rep.entry_paths():
+    paths = list(rep.entry_paths())
+    for rel in paths:
         checked += 1
         if rel in linked:
             continue
@@ -125,11 +156,13 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
         seen.setdefault(stem, rel)
         problems.extend(structural_problems(entry))
         entries.append(entry)
-    known = set(seen)
+    problems.extend(adopt_hints(problems))
+    targets = targets_of(rep, entries, paths)
     members = {e.id for e in entries if e.kind == Kind.member.value}
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
     for entry in entries:
-        problems.extend(reference_problems(entry, known, members, asks))
+        problems.extend(reference_problems(entry, targets, members, asks))
+    problems.extend(attachment_problems(rep, [p for p in rep.attachment_paths() if p not in linked]))
     profiles = [e for e in entries if e.kind == Kind.member.value]
     problems.extend(_shared_emails(profiles))
     owners = key_owners(profiles)
@@ -143,6 +176,29 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     problems.extend(p for p in pathways.check(rep) if p.path not in linked)
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
+
+
+def attachment_problems(rep: Repertoire, paths: list[str]) -> list[Problem]:
+    """Attachments travel to every partner and into the site: one too large for that is a problem."""
+    from copart_cli.adapters.files import file_size
+
+    problems = []
+    for rel in paths:
+        size = file_size(rep.root / rel, rel)
+        if size is not None and size > MAX_ATTACHMENT_BYTES:
+            problems.append(Problem(rel, 1, f"attachment is {size // (1024 * 1024)} MiB, larger than an attachment may "
+                                            f"be ({MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB)"))
+    return problems
+
+
+def adopt_hints(problems: list[Problem]) -> list[Problem]:
+    """A note with no frontmatter, or one without kind and id, gets one more line: how to fix it."""
+    said: dict[str, set[str]] = {}
+    for p in problems:
+        said.setdefault(p.path, set()).add(p.message)
+    return [Problem(rel, 1, f"give it the frontmatter it lacks with: copart adopt {rel}") for rel in sorted(said)
+            if said[rel] >= {"missing required key 'kind'", "missing required key 'id'"}
+            or any(m.startswith("no frontmatter") for m in said[rel])]
 
 
 def _shared_emails(profiles: list[Entry]) -> list[Problem]:
@@ -194,7 +250,9 @@ def validate_new(entry: Entry, rep: Repertoire) -> tuple[list[Problem], list[Pro
     """(errors, warnings) for one entry being written: structure must hold, references should."""
     errors = structural_problems(entry)
     paths = list(rep.entry_paths())  # one listing of the kind folders serves both sets
-    known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths}
+    known = targets_of(rep, [entry], paths)
+    known.known.add(entry.id)
+    known.paths.add(entry.path)
     members = set(rep.members())
     asks = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths if rel.startswith("asks/")}
     if entry.kind == Kind.member.value:

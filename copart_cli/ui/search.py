@@ -6,7 +6,7 @@ import contextlib
 import sys
 from typing import Any
 
-from copart_cli.ui import Out, note, warn
+from copart_cli.ui import Out, note, visible, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -228,7 +228,8 @@ def json_ImportResult(r) -> dict[str, Any]:
     return {"source": str(r.source), "kind": r.kind, "commit": r.commit, "imported": len(r.imported),
             "entries": [j.entry(e) for e in r.imported],
             "skipped": [{"path": s.path, "reason": s.reason} for s in r.skipped],
-            "added_member": r.added_member, "notes": r.notes}
+            "added_member": r.added_member, "notes": r.notes, "dry_run": r.dry_run, "attachments": r.attachments,
+            "unmapped": [{"path": u.path, "line": u.line, "link": u.link} for u in r.unmapped]}
 
 
 def text_ImportResult(r, out: Out) -> None:
@@ -237,7 +238,12 @@ def text_ImportResult(r, out: Out) -> None:
     for n in r.notes:
         warn(n)
     plural = "y" if len(r.imported) == 1 else "ies"
-    if r.imported and any(e.pending for e in r.imported):  # review: coordinators
+    if r.dry_run:
+        out.line(f"would import {len(r.imported)} entr{plural} and {len(r.attachments)} attachment"
+                 f"{'' if len(r.attachments) == 1 else 's'} from {r.source} (dry run: nothing written)")
+        for e in r.imported:
+            out.line(f"  {e.source} -> {e.path}  {visible(e.title)}")
+    elif r.imported and any(e.pending for e in r.imported):  # review: coordinators
         out.line(f"imported {len(r.imported)} {r.kind} entr{plural} from {r.source} as one contribution waiting "
                  f"for review (commit {(r.commit or '')[:10]}; see: copart contribute list)")
     elif r.imported:
@@ -254,3 +260,22 @@ def text_ImportResult(r, out: Out) -> None:
             out.line(f"  {s.path}: {s.reason}", style="dim")
         if len(r.skipped) > 20:
             out.line(f"  … and {len(r.skipped) - 20} more (see --json)", style="dim")
+    for u in r.unmapped[:50]:
+        out.line(f"{u.path}:{u.line}: link {visible(u.link)} names no imported note or file")
+    if len(r.unmapped) > 50:
+        out.line(f"  … and {len(r.unmapped) - 50} more links (see --json)", style="dim")
+
+
+def json_AdoptResult(r) -> dict[str, Any]:
+    return {"commit": r.commit, "adopted": [{"path": a.path, "entry": j.entry(a.entry)} for a in r.adopted],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in r.skipped]}
+
+
+def text_AdoptResult(r, out: Out) -> None:
+    for a in r.adopted:
+        moved = f" (renamed from {visible(a.path)})" if a.path != a.entry.path else ""
+        out.line(f"adopted {a.entry.path}{moved}: {a.entry.kind} '{visible(a.entry.title)}'")
+    for s in r.skipped:
+        out.line(f"  {visible(s.path)}: {s.reason}", style="dim")
+    out.line(f"adopted {len(r.adopted)} note{'' if len(r.adopted) == 1 else 's'}"
+             + (f" (commit {r.commit[:10]})" if r.commit else ""))

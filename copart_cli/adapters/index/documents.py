@@ -117,7 +117,8 @@ def _fields(rel: str, meta: dict[str, Any], body: str) -> dict[str, Any]:
         "path": rel,
         "id": text("id") or stem,
         "kind": kind,
-        "title": title,
+        "title": " ".join([title, *as_list(meta.get("aliases"))]),  # aliases are title words (Obsidian's)
+        "_stored_title": title,  # whoosh stores this instead: results show the title alone
         "topics": " ".join(topics + expertise),
         "tags": " ".join(tags),
         "tagx": ",".join(t.lower() for t in tags) or None,
