@@ -79,8 +79,11 @@ class SiteLinks:
     files: dict[str, str] = field(default_factory=dict)  # how an embed names an attachment (attachment_map)
     urls: dict[str, str] = field(default_factory=dict)  # repertoire path (entry, copied attachment) -> site path
 
+    def __post_init__(self):
+        self.ids = set(self.pages)
+
     def wiki(self, target: str, anchor: str, embed: bool, root: str = "../") -> tuple[str, str] | None:
-        entry_id = resolve_link(target, set(self.pages), self.aliases)
+        entry_id = resolve_link(target, self.ids, self.aliases)
         if entry_id is not None:
             return "a", root + self.pages[entry_id] + (f"#{heading_anchor(anchor)}" if anchor else "")
         rel = resolve_attachment(target, self.files)
