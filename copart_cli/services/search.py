@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import LinkRefused, UsageError
-from copart_cli.adapters.files import list_dir, read_bytes
+from copart_cli.adapters.files import list_dir
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_name
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -194,6 +194,7 @@ class Result:
     score: float
     passages: list[Passage]
     coverage: float = 0.0  # share of the query's words the entry matched
+    section: list[str] = field(default_factory=list)  # ask: the heading path of the section shown
 
 
 @dataclass
@@ -243,31 +244,50 @@ def stem(word: str) -> str:
     return s
 
 
-def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int = 240) -> list[Passage]:
-    """The best `count` windows of the entry's body for these (stemmed) terms."""
-    try:
-        data = read_bytes(root / rel, rel, ixs.MAX_BODY_CHARS * 2)
-    except (OSError, LinkRefused):
+def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None = None,
+             width: int = 280) -> list[Passage]:
+    """The section that answers, as plain text: its heading path and its first lines, then,
+    if those lines hold none of the terms, the window of the section that holds the most.
+
+    `section` is the one `ask` scored best; without it the section with the most terms."""
+    if section is None:
+        body = ixs.read_body(root, rel)
+        if body is None or not body.strip():
+            return []
+        section = ixs.best_by_words(ixs.split_sections(body), terms)
+        if section is None:
+            return []
+    head = " › ".join(h for h in section.headings if h)
+    first = _cut(section.text, width)
+    text = f"{head}: {first}" if head and first else head or first
+    out = [Passage(text, _marks(text, terms))]
+    if terms and not any(s >= len(head) for s, _ in out[0].marks) and len(section.text) > len(first):
+        out += _windows(section.text, terms, 1, width)
+    return [p for p in out if p.text]
+
+
+def _marks(text: str, terms: list[str], limit: int = 2000) -> list[tuple[int, int]]:
+    """The [start, end) spans of the words of `text` whose stem is one of `terms`."""
+    if not terms:
         return []
-    body = ixs.split_body(data.decode("utf-8", errors="replace"))[1][: ixs.MAX_BODY_CHARS]
-    if not body.strip():
-        return []
-    found: list[tuple[int, int, str]] = []
-    if terms:
-        prefixes = sorted({(t[:-1] if len(t) > 4 else t) for t in terms}, key=len, reverse=True)
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
-        wanted = set(terms)
-        for m in pattern.finditer(body):
-            word = m.group(0)
-            stemmed = stem(word.lower())
-            if stemmed in wanted:
-                found.append((m.start(), m.end(), stemmed))
-                if len(found) > 2000:
-                    break
+    prefixes = sorted({(t[:-1] if len(t) > 4 else t) for t in terms}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
+    wanted = set(terms)
+    found = []
+    for m in pattern.finditer(text):
+        if stem(m.group(0).lower()) in wanted:
+            found.append((m.start(), m.end()))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _windows(text: str, terms: list[str], count: int, width: int) -> list[Passage]:
+    """The best `count` windows of `text` (plain, one line) for these terms: distinct terms
+    count most, then matches."""
+    found = [(s, e, stem(text[s:e].lower())) for s, e in _marks(text, terms)]
     if not found:
-        text = " ".join(body[: width * 2].split())
-        return [Passage(_cut(text, width), [])]
-    # Score each match as a window start: distinct terms count most, then matches.
+        return []
     windows: list[tuple[float, int]] = []
     j = 0
     for i, (start, _, _) in enumerate(found):
@@ -292,41 +312,17 @@ def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int 
     for start in sorted(chosen):
         lo = max(0, start - width // 3)
         if lo > 0:
-            sp = body.rfind(" ", max(0, lo - 20), lo)
+            sp = text.rfind(" ", max(0, lo - 20), lo)
             lo = sp + 1 if sp != -1 else lo
-        hi = min(len(body), lo + width)
-        if hi < len(body):
-            sp = body.find(" ", hi, hi + 20)
+        hi = min(len(text), lo + width)
+        if hi < len(text):
+            sp = text.find(" ", hi, hi + 20)
             hi = sp if sp != -1 else hi
-        raw = body[lo:hi]
-        text, marks = _squash(raw, [(s - lo, e - lo) for s, e, _ in found if s >= lo and e <= hi])
         prefix = "…" if lo > 0 else ""
-        suffix = "…" if hi < len(body) else ""
-        out.append(Passage(prefix + text + suffix, [(s + len(prefix), e + len(prefix)) for s, e in marks]))
+        suffix = "…" if hi < len(text) else ""
+        marks = [(s - lo + len(prefix), e - lo + len(prefix)) for s, e, _ in found if s >= lo and e <= hi]
+        out.append(Passage(prefix + text[lo:hi] + suffix, marks))
     return out
-
-
-def _squash(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """Collapse runs of whitespace to one space, moving the marks with the text."""
-    out: list[str] = []
-    mapping: list[int] = []
-    prev_space = True
-    for ch in text:
-        if ch.isspace():
-            if not prev_space:
-                out.append(" ")
-                mapping.append(len(out) - 1)
-            else:
-                mapping.append(len(out))
-            prev_space = True
-        else:
-            mapping.append(len(out))
-            out.append(ch)
-            prev_space = False
-    mapping.append(len(out))
-    joined = "".join(out).rstrip()
-    new_marks = [(mapping[s], min(mapping[e], len(joined))) for s, e in marks if mapping[s] < len(joined)]
-    return joined, new_marks
 
 
 def _cut(text: str, width: int) -> str:

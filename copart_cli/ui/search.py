@@ -45,7 +45,7 @@ def progress_bar(label: str):
 
 def _result(r) -> dict[str, Any]:
     return {**j.entry(r.entry), "score": r.score, "passages": [p.text for p in r.passages],
-            "highlights": [[list(m) for m in p.marks] for p in r.passages]}
+            "highlights": [[list(m) for m in p.marks] for p in r.passages], "section": r.section}
 
 
 def _person(p) -> dict[str, Any]:
@@ -115,6 +115,8 @@ def json_AskResult(r) -> dict[str, Any]:
     data = {
         "question": r.question,
         "answered": r.answered,
+        "reason": r.reason,
+        "strength": r.strength,
         "note": r.note,
         "corrections": r.corrections,
         "results": [_result(x) for x in r.results],

@@ -35,6 +35,8 @@ class Hit:
     score: float
     meta: dict[str, Any]
     matched: set[str] = field(default_factory=set)  # the query terms (stemmed) it matched
+    strength: float = 0.0  # ask: its BM25F as a share of what an entry matching every term strongly scores
+    section: Any = None  # ask: its best heading section (a sections.Section), for the passage
 
 
 def split_body(text: str) -> tuple[str, str]:

@@ -1,55 +1,106 @@
 """BM25F for `ask` and `who`, scored here in one pass over each term's postings.
 
-The same sum whoosh computes for an Or of field-weighted terms (tests/test_ranking.py
-checks it against whoosh's own), at a tenth of the cost of whoosh's matcher tree, and
-knowing for free which words each document matched.
+BM25F as Robertson and Zaragoza define it: a term's frequency in each field is normalised
+by that field's length (its own b), weighted by the field's weight (applied once, here: the
+index stores plain frequencies), summed over the fields into one pseudo-frequency, which is
+saturated once (k1) and multiplied by ONE idf per term, counted over all entries (an entry
+has the term if any of its fields has it):
+
+    score(d) = sum_t idf(t) * (k1 + 1) * tf~ / (k1 + tf~)
+    tf~      = sum_f W_f * tf_f / (1 - B_f + B_f * len_f / avglen_f)
+    idf(t)   = ln(1 + (N - df + 0.5) / (df + 0.5))
+
+Parameters were chosen on the development half of tests/relevance/judged.yaml only
+(docs/search.md, "Ranking"). tests/test_ranking.py checks the sum against a plain
+re-computation from the files.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from copart_cli.adapters.index.documents import TEXT_FIELDS
+
+@dataclass(frozen=True)
+class Params:
+    k1: float = 1.2
+    weights: dict[str, float] = field(default_factory=lambda: {"title": 3.0, "topics": 2.0, "tags": 1.5, "body": 1.0})
+    b: dict[str, float] = field(default_factory=lambda: {"title": 0.5, "topics": 0.5, "tags": 0.5, "body": 0.75})
 
 
-def bm25f_scores(searcher, terms: list[str], fast: bool = True) -> dict[int, list]:
-    """docnum -> [BM25F score summed over the terms and text fields, bit mask of the terms matched].
+PARAMS = Params()
+
+
+@dataclass
+class Scored:
+    """One question's scores: docnum -> [score, bit mask of the terms matched], and per term its idf."""
+
+    docs: dict[int, list]
+    idf: list[float]
+    count: int  # entries in the index (N)
+    k1: float
+
+    def best_possible(self) -> float:
+        """What an entry matching every term strongly would score: the sum of the terms'
+        saturated maxima (a real match reaches a share of it)."""
+        return sum(self.idf) * (self.k1 + 1)
+
+
+def idf(count: int, df: int) -> float:
+    return math.log(1 + (count - df + 0.5) / (df + 0.5))
+
+
+def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params | None = None) -> Scored:
+    """BM25F of every entry that has any of the terms, one pass over each term's postings.
 
     fast=False reads postings and lengths through whoosh's public API only (same scores)."""
     from copart_cli.adapters.index import whoosh_internals as wi
 
+    p = params or PARAMS
     posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
     field_lengths = wi.field_lengths if fast else wi.field_lengths_public
-
-    scored: dict[int, list] = {}
-    weighting = searcher.weighting
+    top_reader = searcher.reader()
+    count = searcher.doc_count()
+    avg = {f: (top_reader.field_length(f) / count if count else 0.0) or 1.0 for f in p.weights}
+    leaves = []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        lengths: dict[str, Callable[[int], int]] = {}
-        for bit, term in enumerate(terms):
-            mask = 1 << bit
-            for fieldname, boost in TEXT_FIELDS.items():
-                if not reader.doc_frequency(fieldname, term):
+        leaves.append((reader, offset, deleted, {}))
+    scored: dict[int, list] = {}
+    idfs = []
+    k1 = p.k1
+    for bit, term in enumerate(terms):
+        pseudo: dict[int, float] = {}
+        for reader, offset, deleted, lengths in leaves:
+            for fieldname, weight in p.weights.items():
+                if not weight or not reader.doc_frequency(fieldname, term):
                     continue
-                scorer = weighting.scorer(sub, fieldname, term)
-                length = lengths.get(fieldname) or lengths.setdefault(fieldname, field_lengths(reader, fieldname))
-                # bm25(idf, tf, dl, avgfl, B, K1), folded into constants for the loop
-                k1 = scorer.K1
-                top = scorer.idf * (k1 + 1) * boost
-                flat, per_len = k1 * (1 - scorer.B), k1 * scorer.B / scorer.avgfl
+                length: Callable[[int], int] = lengths.get(fieldname) or lengths.setdefault(
+                    fieldname, field_lengths(reader, fieldname))
+                b = p.b[fieldname]
+                flat, per_len = (1 - b) / weight, b / (avg[fieldname] * weight)  # W*tf/(1-b+b*len/avg)
+                get = pseudo.get
                 for ids, weights in posting_blocks(reader.postings(fieldname, term)):
                     for d, w in zip(ids, weights):
                         if deleted and d in deleted:
                             continue
-                        score = top * w / (w + flat + per_len * length(d))
-                        entry = scored.get(d + offset)
-                        if entry is None:
-                            scored[d + offset] = [score, mask]
-                        else:
-                            entry[0] += score
-                            entry[1] |= mask
-    return scored
+                        g = d + offset
+                        pseudo[g] = get(g, 0.0) + w / (flat + per_len * length(d))
+        term_idf = idf(count, len(pseudo))
+        idfs.append(term_idf)
+        top = term_idf * (k1 + 1)
+        mask = 1 << bit
+        for d, tf in pseudo.items():
+            score = top * tf / (k1 + tf)
+            entry = scored.get(d)
+            if entry is None:
+                scored[d] = [score, mask]
+            else:
+                entry[0] += score
+                entry[1] |= mask
+    return Scored(scored, idfs, count, k1)
 
 
 def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
@@ -58,6 +109,8 @@ def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set
     Done with a skip through each term's postings for the result window only, which lets
     the search itself use whoosh's block-skipping instead of scoring every match.
     """
+    from copart_cli.adapters.index.documents import TEXT_FIELDS
+
     out: dict[int, set[str]] = {d: set() for d in docnums}
     if not docnums or not terms:
         return out

@@ -1,0 +1,157 @@
+"""An entry's heading sections: found, scored against a question, and shown as plain text.
+
+A long page answers many questions, each in a section; `ask` scores the sections of its best
+candidates (BM25 over the section's words, the question's idf from the index) and shows the
+best one: its heading path and its first lines, with the Markdown taken off (links keep
+their text, images their alt text, HTML tags go, entities are decoded).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from copart_cli.adapters.files import read_bytes
+from copart_cli.adapters.index.analysis import fast_terms
+from copart_cli.adapters.index.documents import MAX_BODY_CHARS, split_body
+from copart_cli.core.errors import LinkRefused
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+MAX_SECTIONS = 400  # a page cut into more sections is scored on its first 400
+
+
+@dataclass(frozen=True)
+class SectionParams:
+    heading: float = 2.0  # a heading word counts this many times a word of the text
+    b: float = 0.5  # length normalisation of a section
+    k1: float = 1.2
+    weight: float = 0.5  # an entry's score gains this share of its best section's score
+    window: int = 20  # the sections of this many best entries are scored
+
+
+SECTION_PARAMS = SectionParams()
+
+
+@dataclass
+class Section:
+    headings: list[str]  # plain heading path, outermost first ([] before the first heading)
+    text: str  # the section's own text, plain, whitespace collapsed
+    score: float = 0.0
+    terms: dict[str, int] = field(default_factory=dict)  # term -> count (headings weighted)
+    length: int = 0
+
+
+def split(body: str) -> list[Section]:
+    """The body's sections by ATX headings (# … ######) outside code fences, in order."""
+    sections: list[Section] = []
+    path: list[tuple[int, str]] = []
+    lines: list[str] = []
+    fence = ""
+
+    def flush() -> None:
+        text = plain("\n".join(lines))
+        if text or sections or path:
+            sections.append(Section([h for _, h in path], text))
+
+    for line in body.splitlines():
+        m = _FENCE.match(line)
+        if m:
+            fence = "" if fence and m.group(1)[0] == fence[0] else (fence or m.group(1))
+            lines.append(line)
+            continue
+        h = None if fence else _HEADING.match(line)
+        if h is None:
+            lines.append(line)
+            continue
+        flush()
+        if len(sections) >= MAX_SECTIONS:
+            return sections
+        level = len(h.group(1))
+        path = [p for p in path if p[0] < level] + [(level, plain(h.group(2)))]
+        lines = []
+    flush()
+    return sections or [Section([], plain(body))]
+
+
+_RULES = [
+    (re.compile(r"<!--.*?-->", re.S), " "),
+    (re.compile(r"^ {0,3}(`{3,}|~{3,}).*$", re.M), " "),
+    (re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*\S+.*$", re.M), " "),  # [ref]: url
+    (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # ![alt](src)
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # [text](url)
+    (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),  # [text][ref]
+    (re.compile(r"\[\[(?:[^\]|\n]*\|)?([^\]\n]*)\]\]"), r"\1"),  # [[target|label]]
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # <https://…>
+    (re.compile(r"</?[A-Za-z][^<>]*>"), " "),  # HTML tags
+    (re.compile(r"^ {0,3}(?:>\s?)+", re.M), ""),  # blockquotes
+    (re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+", re.M), ""),  # list markers
+    (re.compile(r"^ {0,3}#{1,6}\s+", re.M), ""),  # a heading's marks
+    (re.compile(r"^\s*(?:[-*_=]\s*){3,}$", re.M), " "),  # rules, setext underlines
+    (re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$", re.M), " "),  # table separators
+    (re.compile(r"\s*\|\s*"), " "),  # table cells
+    (re.compile(r"(\*\*|__|`+)"), ""),  # strong, code
+    (re.compile(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])"), ""),  # *emphasis*
+    (re.compile(r"(?<!\w)_(?=\S)|(?<=\S)_(?!\w)"), ""),  # _emphasis_ (snake_case stays)
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])"), r"\1"),  # backslash escapes
+]
+
+
+def plain(markdown: str) -> str:
+    """Markdown as plain text on one line: no link syntax, no HTML tags, no marks."""
+    text = markdown
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return " ".join(html.unescape(text).split())
+
+
+def read_body(root: Path, rel: str) -> str | None:
+    """The entry's body as on disk (the part the index reads), or None if it cannot be read."""
+    try:
+        data = read_bytes(root / rel, rel, MAX_BODY_CHARS * 2)
+    except (OSError, LinkRefused):
+        return None
+    return split_body(data.decode("utf-8", errors="replace"))[1][:MAX_BODY_CHARS]
+
+
+def count_terms(sections: list[Section], terms: list[str], heading: float) -> None:
+    """Each section's length and the count of each of `terms` in it (heading words weighted)."""
+    wanted = set(terms)
+    for s in sections:
+        words = fast_terms(s.text)
+        head = fast_terms(" ".join(s.headings)) if s.headings else []
+        counts: dict[str, float] = {}
+        for w in words:
+            if w in wanted:
+                counts[w] = counts.get(w, 0) + 1
+        for w in head:
+            if w in wanted:
+                counts[w] = counts.get(w, 0) + heading
+        s.terms = counts  # type: ignore[assignment]
+        s.length = len(words) + len(head)
+
+
+def score(sections: list[Section], terms: list[str], idf: list[float], avg_length: float,
+          p: SectionParams) -> Section | None:
+    """BM25 of each section for the terms (their idf over all entries); the best section."""
+    best = None
+    norm = p.k1 * (1 - p.b)
+    per_len = p.k1 * p.b / (avg_length or 1.0)
+    for s in sections:
+        total = 0.0
+        for term, term_idf in zip(terms, idf):
+            tf = s.terms.get(term)
+            if tf:
+                total += term_idf * (p.k1 + 1) * tf / (tf + norm + per_len * s.length)
+        s.score = total
+        if best is None or total > best.score:
+            best = s
+    return best
+
+
+def best_by_words(sections: list[Section], terms: list[str]) -> Section | None:
+    """The section with the most distinct terms, then the most matches (no idf needed)."""
+    count_terms(sections, terms, SECTION_PARAMS.heading)
+    return max(sections, key=lambda s: (len(s.terms), sum(s.terms.values())), default=None) if sections else None
