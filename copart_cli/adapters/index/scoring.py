@@ -60,14 +60,13 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
     p = params or PARAMS
     posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
     field_lengths = wi.field_lengths if fast else wi.field_lengths_public
-    top_reader = searcher.reader()
     count = searcher.doc_count()
-    avg = {f: (top_reader.field_length(f) / count if count else 0.0) or 1.0 for f in p.weights}
     leaves = []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
         leaves.append((reader, offset, deleted, {}))
+    avg = _average_lengths(leaves, p, count)
     scored: dict[int, list] = {}
     idfs = []
     k1 = p.k1
@@ -101,6 +100,16 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
                 entry[0] += score
                 entry[1] |= mask
     return Scored(scored, idfs, count, k1)
+
+
+def _average_lengths(leaves, p: Params, count: int) -> dict[str, float]:
+    """Each field's average length over the live entries (whoosh's totals still count the
+    versions a catch-up replaced: their lengths are taken off)."""
+    totals = dict.fromkeys(p.weights, 0)
+    for reader, _, deleted, _ in leaves:
+        for f in p.weights:
+            totals[f] += reader.field_length(f) - sum(reader.doc_field_length(d, f) or 0 for d in deleted)
+    return {f: (totals[f] / count if count else 0.0) or 1.0 for f in p.weights}
 
 
 def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
