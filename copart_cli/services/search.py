@@ -204,6 +204,7 @@ class Person:
     score: float
     evidence: list[str]
     member: bool = True
+    available: bool = True  # False: the profile says alumni or available: false (ranked below)
 
 
 @dataclass
@@ -247,7 +248,7 @@ def stem(word: str) -> str:
 def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None = None,
              width: int = 280) -> list[Passage]:
     """The section that answers, as plain text: its heading path and its first lines, then,
-    if those lines hold none of the terms, the window of the section that holds the most.
+    if the rest of the section holds terms those lines lack, the window of it holding the most.
 
     `section` is the one `ask` scored best; without it the section with the most terms."""
     if section is None:
@@ -261,9 +262,13 @@ def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None
     first = _cut(section.text, width)
     text = f"{head}: {first}" if head and first else head or first
     out = [Passage(text, _marks(text, terms))]
-    if terms and not any(s >= len(head) for s, _ in out[0].marks) and len(section.text) > len(first):
-        out += _windows(section.text, terms, 1, width)
+    if terms and len(section.text) > len(first) and _distinct(section.text, terms) > _distinct(first, terms):
+        out += _windows(section.text[len(first) - 1:], terms, 1, width)
     return [p for p in out if p.text]
+
+
+def _distinct(text: str, terms: list[str]) -> int:
+    return len({stem(text[s:e].lower()) for s, e in _marks(text, terms)})
 
 
 def _marks(text: str, terms: list[str], limit: int = 2000) -> list[tuple[int, int]]:

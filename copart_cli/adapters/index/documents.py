@@ -114,6 +114,8 @@ def _fields(rel: str, meta: dict[str, Any], body: str) -> dict[str, Any]:
         "name": (text("name") or title) if kind == "member" else "",
         "expertise": expertise,
         "offers": as_list(meta.get("offers"))[:20] if kind == "member" else [],
+        # a member who left (status: alumni) or takes no work now (available: false)
+        "available": kind != "member" or (text("status") != "alumni" and meta.get("available") is not False),
     }
     doc = {
         "path": rel,

@@ -135,7 +135,7 @@ class Reading:
         return Found(hits, total, terms, corrections)
 
     def members(self) -> dict[str, dict[str, Any]]:
-        """Every member profile in the index: id -> {name, expertise, path}."""
+        """Every member profile in the index: id -> {name, expertise, path, title, available}."""
         from whoosh import query as wq
 
         out = {}
@@ -143,7 +143,8 @@ class Reading:
             f = self.searcher.stored_fields(docnum)
             meta = f.get("meta") or {}
             out[f.get("id", "")] = {"name": meta.get("name") or f.get("title"), "expertise": meta.get("expertise", []),
-                                    "path": f["path"], "title": f.get("title", "")}
+                                    "path": f["path"], "title": f.get("title", ""),
+                                    "available": meta.get("available", True) is not False}
         return out
 
     def by_author(self, author: str, limit: int = 200) -> list[Hit]:
