@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
 # "Nothing answers well" (docs/search.md): an entry answers if its BM25F is at least this
 # share of what an entry matching every word of the question strongly would score; the
 # answers listed are those within RESULT_CUT of the best. Both chosen on the dev questions.
-ANSWER_STRENGTH = 0.3
+ANSWER_STRENGTH = 0.23
 RESULT_CUT = 0.3
 REASONS = {
     "nothing_to_search": "nothing to search for (only question words, stop words or symbols)",

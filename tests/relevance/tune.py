@@ -45,11 +45,12 @@ def summary(rows: list[dict]) -> str:
             f"off-declined {off['declined']}/{off['n']}  {kinds}")
 
 
-def setting(k1, wt, wto, wta, bb, bt, sw, sb, sh, strength):
+def setting(k1, wt, wto, wta, bb, bt, sw, sb, sh, strength, cut=0.3):
     scoring.PARAMS = scoring.Params(k1=k1, weights={"title": wt, "topics": wto, "tags": wta, "body": 1.0},
                                     b={"title": bt, "topics": bt, "tags": bt, "body": bb})
     sections.SECTION_PARAMS = dataclasses.replace(sections.SECTION_PARAMS, weight=sw, b=sb, heading=sh, k1=k1)
     ask_service.ANSWER_STRENGTH = strength
+    ask_service.RESULT_CUT = cut
 
 
 GRIDS = {
@@ -63,9 +64,21 @@ GRIDS = {
                   sb=[0.5], sh=[2.0], strength=[0.0]),
     "sections": dict(k1=[3.0], wt=[12.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.25, 0.5, 1.0],
                      sb=[0.3, 0.6], sh=[1.0, 3.0], strength=[0.0]),
-    "decline": dict(k1=[1.2], wt=[2.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.5], sb=[0.5], sh=[2.0],
-                    strength=[0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),
+    "decline": dict(k1=[3.0], wt=[12.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.5], sb=[0.6], sh=[3.0],
+                    strength=[0.23], cut=[0.0, 0.2, 0.3, 0.5]),
 }
+
+
+def strengths(reps: dict[str, Repertoire], questions) -> int:
+    """Each dev question's best strength (ask's decline measure), sorted: where to draw the line."""
+    ask_service.ANSWER_STRENGTH = 0.0
+    out = []
+    for q in questions:
+        r = ask_service.ask(reps[q.where], q.q, limit=10)
+        out.append((r.strength, q.kind, q.q[:70]))
+    for strength, kind, text in sorted(out):
+        print(f"{strength:6.3f} {kind:<9} {text}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -76,6 +89,8 @@ def main(argv: list[str]) -> int:
     base.mkdir(parents=True, exist_ok=True)
     questions = dev_questions()
     reps = {w: Repertoire.locate(str(repertoire(base, w))) for w in ("sample", "corpus")}
+    if len(argv) > 1 and argv[1] == "strengths":
+        return strengths(reps, questions)
     grid = GRIDS[argv[1] if len(argv) > 1 else "fields"]
     names = list(grid)
     for values in itertools.product(*grid.values()):
