@@ -268,29 +268,18 @@ def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None
 
 
 def _distinct(text: str, terms: list[str]) -> int:
-    return len({stem(text[s:e].lower()) for s, e in _marks(text, terms)})
+    return len({t for _, _, t in ixs.term_spans(text, terms)})
 
 
-def _marks(text: str, terms: list[str], limit: int = 2000) -> list[tuple[int, int]]:
+def _marks(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """The [start, end) spans of the words of `text` whose stem is one of `terms`."""
-    if not terms:
-        return []
-    prefixes = sorted({(t[:-1] if len(t) > 4 else t) for t in terms}, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
-    wanted = set(terms)
-    found = []
-    for m in pattern.finditer(text):
-        if stem(m.group(0).lower()) in wanted:
-            found.append((m.start(), m.end()))
-            if len(found) >= limit:
-                break
-    return found
+    return [(s, e) for s, e, _ in ixs.term_spans(text, terms)]
 
 
 def _windows(text: str, terms: list[str], count: int, width: int) -> list[Passage]:
     """The best `count` windows of `text` (plain, one line) for these terms: distinct terms
     count most, then matches."""
-    found = [(s, e, stem(text[s:e].lower())) for s, e in _marks(text, terms)]
+    found = ixs.term_spans(text, terms)
     if not found:
         return []
     windows: list[tuple[float, int]] = []

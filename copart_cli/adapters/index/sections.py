@@ -8,6 +8,7 @@ their text, images their alt text, HTML tags go, entities are decoded).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass, field
@@ -18,8 +19,6 @@ from copart_cli.adapters.index.analysis import fast_terms
 from copart_cli.adapters.index.documents import MAX_BODY_CHARS, split_body
 from copart_cli.core.errors import LinkRefused
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 MAX_SECTIONS = 400  # a page cut into more sections is scored on its first 400
 
 
@@ -39,47 +38,59 @@ SECTION_PARAMS = SectionParams()
 
 @dataclass
 class Section:
-    headings: list[str]  # plain heading path, outermost first ([] before the first heading)
-    text: str  # the section's own text, plain, whitespace collapsed
+    """A slice of the body: the text under one heading, up to the next heading."""
+
+    body: str = field(repr=False)
+    raw_headings: list[str]  # the heading path as written, outermost first ([] before the first heading)
+    start: int  # body[start:end] is the section's own text
+    end: int
     score: float = 0.0
-    terms: dict[str, int] = field(default_factory=dict)  # term -> count (headings weighted)
-    length: int = 0
+    terms: dict[str, float] = field(default_factory=dict)  # term -> count (heading words weighted)
+    length: int = 0  # words, heading path included
+    words: int = 0  # words of its own text
+
+    @property
+    def headings(self) -> list[str]:
+        """The heading path as plain text."""
+        return [plain(h) for h in self.raw_headings]
+
+    @property
+    def text(self) -> str:
+        """The section's own text, plain, whitespace collapsed."""
+        return plain(self.body[self.start:self.end])
+
+
+_LINE = re.compile(r"^ {0,3}(?:(?P<fence>`{3,}|~{3,}).*|(?P<hashes>#{1,6})(?:[ \t]+(?P<title>.*?))?[ \t]*#*[ \t]*)$",
+                   re.M)
 
 
 def split(body: str) -> list[Section]:
     """The body's sections by ATX headings (# … ######) outside code fences, in order."""
     sections: list[Section] = []
     path: list[tuple[int, str]] = []
-    lines: list[str] = []
+    start = 0
     fence = ""
-
-    def flush() -> None:
-        text = plain("\n".join(lines))
-        if text or sections or path:
-            sections.append(Section([h for _, h in path], text))
-
-    for line in body.splitlines():
-        m = _FENCE.match(line)
-        if m:
-            fence = "" if fence and m.group(1)[0] == fence[0] else (fence or m.group(1))
-            lines.append(line)
+    for m in _LINE.finditer(body):
+        if m.group("fence"):
+            mark = m.group("fence")
+            fence = "" if fence and mark[0] == fence[0] and len(mark) >= len(fence) else (fence or mark)
             continue
-        h = None if fence else _HEADING.match(line)
-        if h is None:
-            lines.append(line)
+        if fence:
             continue
-        flush()
+        if sections or path or body[start:m.start()].strip():
+            sections.append(Section(body, [h for _, h in path], start, m.start()))
         if len(sections) >= MAX_SECTIONS:
             return sections
-        level = len(h.group(1))
-        path = [p for p in path if p[0] < level] + [(level, plain(h.group(2)))]
-        lines = []
-    flush()
-    return sections or [Section([], plain(body))]
+        level = len(m.group("hashes"))
+        path = [p for p in path if p[0] < level] + [(level, m.group("title") or "")]
+        start = m.end()
+    sections.append(Section(body, [h for _, h in path], start, len(body)))
+    return sections
 
 
 _RULES = [
     (re.compile(r"<!--.*?-->", re.S), " "),
+    (re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I), " "),  # GitHub's alert marks
     (re.compile(r"^ {0,3}(`{3,}|~{3,}).*$", re.M), " "),
     (re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*\S+.*$", re.M), " "),  # [ref]: url
     (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # ![alt](src)
@@ -118,21 +129,42 @@ def read_body(root: Path, rel: str) -> str | None:
     return split_body(data.decode("utf-8", errors="replace"))[1][:MAX_BODY_CHARS]
 
 
-def count_terms(sections: list[Section], terms: list[str], heading: float) -> None:
-    """Each section's length and the count of each of `terms` in it (heading words weighted)."""
+def term_spans(text: str, terms: list[str], limit: int = 5000) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the words of `text` whose stem is one of `terms` (stemmed)."""
+    if not terms:
+        return []
+    # a stem may end differently from the word ("kei" for keys, "happi" for happy)
+    prefixes = sorted({(t[:-2] if len(t) > 4 else t[:2]) for t in terms}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
     wanted = set(terms)
+    found = []
+    for m in pattern.finditer(text):
+        stems = fast_terms(m.group(0))
+        if stems and stems[0] in wanted:
+            found.append((m.start(), m.end(), stems[0]))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def count_terms(sections: list[Section], terms: list[str], heading: float) -> None:
+    """Each section's length (words) and the count of each of `terms` in it (heading words weighted)."""
+    if not sections:
+        return
+    body = sections[0].body
+    starts = [s.start for s in sections]
     for s in sections:
-        words = fast_terms(s.text)
-        head = fast_terms(" ".join(s.headings)) if s.headings else []
-        counts: dict[str, float] = {}
-        for w in words:
-            if w in wanted:
-                counts[w] = counts.get(w, 0) + 1
+        s.terms = {}
+        head = fast_terms(" ".join(s.raw_headings)) if s.raw_headings else []
         for w in head:
-            if w in wanted:
-                counts[w] = counts.get(w, 0) + heading
-        s.terms = counts  # type: ignore[assignment]
-        s.length = len(words) + len(head)
+            if w in terms:
+                s.terms[w] = s.terms.get(w, 0.0) + heading
+        s.words = len(body[s.start:s.end].split())
+        s.length = s.words + len(head)
+    for start, _, term in term_spans(body, terms):
+        s = sections[bisect.bisect_right(starts, start) - 1]
+        if s.start <= start < s.end:
+            s.terms[term] = s.terms.get(term, 0.0) + 1
 
 
 def score(sections: list[Section], terms: list[str], idf: list[float], avg_length: float,
@@ -143,6 +175,8 @@ def score(sections: list[Section], terms: list[str], idf: list[float], avg_lengt
     per_len = p.k1 * p.b / (avg_length or 1.0)
     for s in sections:
         total = 0.0
+        if not s.words:  # a heading with nothing under it has nothing to show
+            continue
         for term, term_idf in zip(terms, idf):
             tf = s.terms.get(term)
             if tf:
@@ -156,4 +190,4 @@ def score(sections: list[Section], terms: list[str], idf: list[float], avg_lengt
 def best_by_words(sections: list[Section], terms: list[str]) -> Section | None:
     """The section with the most distinct terms, then the most matches (no idf needed)."""
     count_terms(sections, terms, SECTION_PARAMS.heading)
-    return max(sections, key=lambda s: (len(s.terms), sum(s.terms.values())), default=None) if sections else None
+    return max(sections, key=lambda s: (s.words > 0, len(s.terms), sum(s.terms.values())), default=None)
