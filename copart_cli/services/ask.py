@@ -18,10 +18,12 @@ if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
 
 
-# "Nothing answers well" (docs/search.md): an entry answers if its BM25F is at least this
-# share of what an entry matching every word of the question strongly would score; the
-# answers listed are those within RESULT_CUT of the best. Both chosen on the dev questions.
+# "Nothing answers well" (docs/search.md): an entry answers if its BM25F is at least
+# ANSWER_STRENGTH of what an entry matching every word of the question fully would score, or
+# ANSWER_FIT of what the best entries for each word score for it (one entry best at all of
+# them); the answers listed are those within RESULT_CUT of the best. Chosen on dev questions.
 ANSWER_STRENGTH = 0.23
+ANSWER_FIT = 0.75
 RESULT_CUT = 0.3
 REASONS = {
     "nothing_to_search": "nothing to search for (only question words, stop words or symbols)",
@@ -44,7 +46,8 @@ class AskResult:
     index: IndexState | None = None
     terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
     reason: str | None = None  # why it is not answered: a key of REASONS
-    strength: float = 0.0  # the best answer's share of what a full match would score
+    strength: float = 0.0  # the best entry's share of what a full match would score
+    fit: float = 0.0  # the best entry's share of what the best entry for each word scores for it
 
 
 def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
@@ -66,13 +69,18 @@ def _is_answer(h: ixs.Hit) -> bool:
     return h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")
 
 
+def _answers_well(h: ixs.Hit) -> bool:
+    return h.strength >= ANSWER_STRENGTH or h.fit >= ANSWER_FIT
+
+
 def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
     found = index.search(ixs.Query(question, "ask", limit=limit), pool=60, root=rep.root)
     terms = found.terms
     answers = [h for h in found.hits if _is_answer(h)]
     strength = max((h.strength for h in answers), default=0.0)
+    fit = max((h.fit for h in answers), default=0.0)
     reason = ("nothing_to_search" if not terms else "no_match" if not answers
-              else "weak_match" if strength < ANSWER_STRENGTH else None)
+              else None if any(_answers_well(h) for h in answers) else "weak_match")
     results: list[Result] = []
     if reason is None:
         floor = RESULT_CUT * answers[0].score
@@ -82,12 +90,12 @@ def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: 
                                       coverage(h, terms), list(h.section.headings) if h.section else []))
     open_found = index.search(ixs.Query(question, "ask", kind="ask", status="open", limit=3))
     open_asks = [Result(hit_entry(h), round(h.score, 4), [], coverage(h, terms)) for h in open_found.hits[:3]
-                 if h.strength >= ANSWER_STRENGTH]
-    relevant = [h for h in found.hits if h.strength >= ANSWER_STRENGTH]
+                 if _answers_well(h)]
+    relevant = [h for h in found.hits if _answers_well(h)]
     people = rank_people(index, relevant, terms) if reason is None or any(h.kind == "member" for h in relevant) else []
     return AskResult(question, results, people[:3], open_asks, found.corrections, reason is None,
                      REASONS[reason] if reason else None, index=state, terms=terms, reason=reason,
-                     strength=round(strength, 3))
+                     strength=round(strength, 3), fit=round(fit, 3))
 
 
 def post_ask(rep: Repertoire, question: str, terms: list[str], author: str | None = None):

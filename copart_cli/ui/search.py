@@ -122,6 +122,7 @@ def json_AskResult(r) -> dict[str, Any]:
         "answered": r.answered,
         "reason": r.reason,
         "strength": r.strength,
+        "fit": r.fit,
         "note": r.note,
         "corrections": r.corrections,
         "results": [_result(x) for x in r.results],

@@ -66,18 +66,22 @@ GRIDS = {
                      sb=[0.3, 0.6], sh=[1.0, 3.0], strength=[0.0]),
     "decline": dict(k1=[3.0], wt=[12.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.5], sb=[0.6], sh=[3.0],
                     strength=[0.23], cut=[0.0, 0.2, 0.3, 0.5]),
+    "sections2": dict(k1=[3.0], wt=[12.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.25, 0.5], sb=[0.6, 0.8],
+                      sh=[1.0, 3.0], strength=[0.23], cut=[0.3]),
+    "chosen": dict(k1=[3.0], wt=[12.0], wto=[1.0], wta=[1.0], bb=[0.75], bt=[0.5], sw=[0.25], sb=[0.6], sh=[3.0],
+                   strength=[0.23], cut=[0.3]),
 }
 
 
 def strengths(reps: dict[str, Repertoire], questions) -> int:
     """Each dev question's best strength (ask's decline measure), sorted: where to draw the line."""
-    ask_service.ANSWER_STRENGTH = 0.0
+    ask_service.ANSWER_STRENGTH = ask_service.ANSWER_FIT = 0.0
     out = []
     for q in questions:
         r = ask_service.ask(reps[q.where], q.q, limit=10)
-        out.append((r.strength, q.kind, q.q[:70]))
-    for strength, kind, text in sorted(out):
-        print(f"{strength:6.3f} {kind:<9} {text}")
+        out.append((r.strength, r.fit, q.kind, q.q[:70]))
+    for strength, fit, kind, text in sorted(out):
+        print(f"{strength:6.3f} {fit:6.3f} {kind:<9} {text}")
     return 0
 
 

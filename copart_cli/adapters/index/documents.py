@@ -35,7 +35,8 @@ class Hit:
     score: float
     meta: dict[str, Any]
     matched: set[str] = field(default_factory=set)  # the query terms (stemmed) it matched
-    strength: float = 0.0  # ask: its BM25F as a share of what an entry matching every term strongly scores
+    strength: float = 0.0  # ask: its BM25F as a share of what an entry matching every term fully scores
+    fit: float = 0.0  # ask: its BM25F as a share of what the best entry for each term scores for it
     section: Any = None  # ask: its best heading section (a sections.Section), for the passage
 
 

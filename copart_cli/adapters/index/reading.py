@@ -54,12 +54,13 @@ class Reading:
             docs = scored.docs.keys() & set(self.searcher.docs_for_query(filt))
         window = max(q.limit * 3, pool or 30)
         top = heapq.nlargest(window, docs, key=lambda d: (scored.docs[d][0], -d))
-        possible = scored.best_possible()
+        full, good = scored.full_match(), scored.good_match()
         hits = []
         for d in top:
             score, mask = scored.docs[d]
             hit = self._hit(d, score, {t for i, t in enumerate(terms) if mask >> i & 1}, recency)
-            hit.strength = score / possible if possible else 0.0
+            hit.strength = score / full if full else 0.0
+            hit.fit = score / good if good else 0.0
             hits.append(hit)
         if root is not None:
             self._sections(root, hits, terms, scored)
@@ -82,7 +83,7 @@ class Reading:
             best = sections.score(parts, terms, scored.idf, avg, p)
             if best is not None:
                 h.section = best
-                recency = h.score / (h.strength * scored.best_possible()) if h.strength else 1.0
+                recency = h.score / (h.strength * scored.full_match()) if h.strength else 1.0
                 h.score += p.weight * best.score * recency
 
     def _scores(self, text: str) -> tuple[list[str], dict[str, str], Scored]:

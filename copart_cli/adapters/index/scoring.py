@@ -44,11 +44,18 @@ class Scored:
     idf: list[float]
     count: int  # entries in the index (N)
     k1: float
+    best: list[float] = field(default_factory=list)  # per term, the most any entry scores for it
 
-    def best_possible(self) -> float:
-        """What an entry matching every term strongly would score: the sum of the terms'
-        saturated maxima (a real match reaches a share of it)."""
+    def full_match(self) -> float:
+        """What an entry matching every term fully would score: each term saturated."""
         return sum(self.idf) * (self.k1 + 1)
+
+    def good_match(self) -> float:
+        """What a good match scores: for each term, what the entry best at that term scores
+        for it, and at least what one mention in a body of average length scores (a term no
+        entry has counts that much too, so an unknown word weighs against every entry)."""
+        # one mention at average length: tf~ = 1, idf * (k1 + 1) * 1 / (k1 + 1) = idf
+        return sum(max(best, term_idf) for best, term_idf in zip(self.best, self.idf))
 
 
 def idf(count: int, df: int) -> float:
@@ -72,7 +79,8 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
         leaves.append((reader, offset, deleted, {}))
     avg = _average_lengths(leaves, p, count)
     scored: dict[int, list] = {}
-    idfs = []
+    idfs: list[float] = []
+    best: list[float] = []
     k1 = p.k1
     for bit, term in enumerate(terms):
         pseudo: dict[int, float] = {}
@@ -94,6 +102,8 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
         term_idf = idf(count, len(pseudo))
         idfs.append(term_idf)
         top = term_idf * (k1 + 1)
+        most = max(pseudo.values(), default=0.0)
+        best.append(top * most / (k1 + most))
         mask = 1 << bit
         for d, tf in pseudo.items():
             score = top * tf / (k1 + tf)
@@ -103,7 +113,7 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
             else:
                 entry[0] += score
                 entry[1] |= mask
-    return Scored(scored, idfs, count, k1)
+    return Scored(scored, idfs, count, k1, best)
 
 
 def _average_lengths(leaves, p: Params, count: int) -> dict[str, float]:

@@ -29,7 +29,7 @@ class SectionParams:
     heading: float = 3.0  # a heading word counts this many times a word of the text (1, 3 tried)
     b: float = 0.6  # length normalisation of a section (0.3, 0.6 tried)
     k1: float = 3.0  # as the entries' (scoring.PARAMS)
-    weight: float = 0.5  # an entry's score gains this share of its best section's score (0 to 1 tried)
+    weight: float = 0.25  # an entry's score gains this share of its best section's score (0 to 1 tried)
     window: int = 20  # the sections of this many best entries are scored
 
 
@@ -129,6 +129,10 @@ def read_body(root: Path, rel: str) -> str | None:
     return split_body(data.decode("utf-8", errors="replace"))[1][:MAX_BODY_CHARS]
 
 
+# what a reader does not see: link targets, bare URLs, HTML tags, table rules
+_HIDDEN = re.compile(r"\]\([^)\n]*\)|<[^<>\n]*>|(?:https?|mailto):\S+|\|[-:| ]*\||\|")
+
+
 def term_spans(text: str, terms: list[str], limit: int = 5000) -> list[tuple[int, int, str]]:
     """(start, end, term) of the words of `text` whose stem is one of `terms` (stemmed)."""
     if not terms:
@@ -151,7 +155,7 @@ def count_terms(sections: list[Section], terms: list[str], heading: float) -> No
     """Each section's length (words) and the count of each of `terms` in it (heading words weighted)."""
     if not sections:
         return
-    body = sections[0].body
+    body = _HIDDEN.sub(lambda m: " " * len(m.group(0)), sections[0].body)  # same offsets, no URLs or tags
     starts = [s.start for s in sections]
     for s in sections:
         s.terms = {}
