@@ -251,13 +251,9 @@ def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None
     if the rest of the section holds terms those lines lack, the window of it holding the most.
 
     `section` is the one `ask` scored best; without it the section with the most terms."""
+    section = section or best_section(root, rel, terms)
     if section is None:
-        body = ixs.read_body(root, rel)
-        if body is None or not body.strip():
-            return []
-        section = ixs.best_by_words(ixs.split_sections(body), terms)
-        if section is None:
-            return []
+        return []
     head = " › ".join(h for h in section.headings if h)
     first = _cut(section.text, width)
     text = f"{head}: {first}" if head and first else head or first
@@ -269,6 +265,14 @@ def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None
 
 def _distinct(text: str, terms: list[str]) -> int:
     return len({t for _, _, t in ixs.term_spans(text, terms)})
+
+
+def best_section(root: Path, rel: str, terms: list[str]) -> ixs.Section | None:
+    """The entry's section with the most of these terms (None if the body is empty or unreadable)."""
+    body = ixs.read_body(root, rel)
+    if body is None or not body.strip():
+        return None
+    return ixs.best_by_words(ixs.split_sections(body), terms)
 
 
 def _marks(text: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -353,6 +357,9 @@ def search(rep: Repertoire, text: str, *, kind: Kind | None = None, tag: str | N
                   since=after, limit=limit)
     with snapshot(rep, progress) as (index, state):
         found = index.search(q, root=rep.root)
-    results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), coverage(h, found.terms))
-               for h in found.hits[:limit]]
+    results = []
+    for h in found.hits[:limit]:
+        section = best_section(rep.root, h.path, found.terms)
+        results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms, section),
+                              coverage(h, found.terms), section.headings if section else []))
     return SearchResult(text, results, found.total, found.corrections, found.note, state)

@@ -21,6 +21,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from copart_cli.adapters.index.documents import TEXT_FIELDS
+
 
 @dataclass(frozen=True)
 class Params:
@@ -132,8 +134,6 @@ def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set
     Done with a skip through each term's postings for the result window only, which lets
     the search itself use whoosh's block-skipping instead of scoring every match.
     """
-    from copart_cli.adapters.index.documents import TEXT_FIELDS
-
     out: dict[int, set[str]] = {d: set() for d in docnums}
     if not docnums or not terms:
         return out
