@@ -141,3 +141,59 @@ def test_a_question_loads_only_what_a_query_needs(alice, sample):
     assert "EXIT=0" in proc.stderr, proc.stderr
     assert "Pricing a first workshop" in proc.stdout
     assert proc.stderr.rsplit("HEAVY=", 1)[1].strip() == ""
+
+
+def test_the_answer_inside_a_long_page_is_found_and_shown_as_its_section(alice, sample):
+    filler = "\n".join(f"## Topic {n}\n\nRoutine notes on rota number {n}, rooms, kettles and keys.\n" * 3
+                       for n in range(120))  # a page of about 40 KB
+    answer = ("## Lost keys\n\n### Out of hours\n\nIf you lose the <b>studio</b> keys after six, call the "
+              "[locksmith on duty](https://example.org/locksmith) and log it in the "
+              "<table><tr><td>incident book</td></tr></table>.\n")
+    page = sample / "practices" / "studio-handbook.md"
+    page.write_text("---\nid: studio-handbook\nkind: practice\ntitle: Studio handbook\nauthor: rlindqvist\n"
+                    f"created: 2025-05-01T00:00:00Z\n---\n# Studio handbook\n\n{filler}\n{answer}\n{filler}\n")
+    assert page.stat().st_size > 40_000
+    alice.git("add", "-A", cwd=sample)
+    alice.git("commit", "-qm", "studio handbook", cwd=sample)
+    data = alice.copart("ask", "I lost the studio keys late in the evening, who do I call?", "--json", cwd=sample).json()
+    assert data["answered"] is True
+    top = data["results"][0]
+    assert top["id"] == "studio-handbook"
+    assert top["section"] == ["Studio handbook", "Lost keys", "Out of hours"]
+    shown = top["passages"][0]
+    assert shown.startswith("Studio handbook › Lost keys › Out of hours: If you lose the studio keys")
+    assert "locksmith on duty" in shown and "incident book" in shown
+    for syntax in ("](", "<b>", "<table", "<td", "https://"):
+        assert syntax not in shown
+    marked = [shown[s:e].lower() for s, e in top["highlights"][0]]
+    assert "keys" in marked and "locksmith" not in marked
+
+
+def test_real_words_are_never_corrected_into_other_words(alice, sample):
+    for question, word in (("how many loaves should a bakery bake", "loaves"), ("wool for a scarf", "wool"),
+                           ("testing the soil in the allotment", "soil")):
+        data = alice.copart("ask", question, "--json", cwd=sample).json()
+        assert word not in data["corrections"], data["corrections"]
+    # a typo that is no English word is still fixed
+    assert alice.copart("ask", "how do we prcie a workshop", "--json", cwd=sample).json()["corrections"] == {
+        "prcie": "price"}
+
+
+def test_off_topic_questions_are_declined_with_a_reason(alice, sample):
+    data = alice.copart("ask", "how do I knit a cable stitch jumper for my puppy", "--json", cwd=sample).json()
+    assert data["answered"] is False and data["results"] == [] and data["reason"] in ("no_match", "weak_match")
+    assert data["note"]
+    weak = alice.copart("ask", "what is the best first aid for a puppy with a workshop splinter", "--json",
+                        cwd=sample).json()
+    assert weak["answered"] is False and weak["reason"] == "weak_match" and 0 < weak["strength"] < 0.5
+    good = alice.copart("ask", "how do we price a first workshop?", "--json", cwd=sample).json()
+    assert good["answered"] is True and good["reason"] is None and good["strength"] > weak["strength"]
+    only = alice.copart("ask", "how do we", "--json", cwd=sample).json()
+    assert only["reason"] == "nothing_to_search"
+
+
+def test_stop_words_and_question_words_are_not_searched(alice, sample):
+    # "moving abroad" is two words; "has", "says", "haven't" are not subjects
+    data = alice.copart("ask", "what has she said about it, and haven't we got something on that?", "--json",
+                        cwd=sample).json()
+    assert data["reason"] == "nothing_to_search"

@@ -71,7 +71,9 @@ def test_swapped_letters_are_one_typo_and_do_not_sink_a_question(alice, sample):
     r = alice.copart("ask", "how do we prcie a wrokshop", "--json", cwd=sample)
     assert r.ok, r
     assert r.json()["corrections"] == {"prcie": "price", "wrokshop": "workshop"}
-    assert r.json()["answered"] and r.json()["results"][0]["id"] == "pricing-a-first-workshop"
+    # the story or the costing checklist: both answer it (tests/relevance/judged.yaml)
+    assert r.json()["answered"] and r.json()["results"][0]["id"] in ("pricing-a-first-workshop",
+                                                                      "costing-checklist-for-a-workshop")
 
 
 @pytest.mark.parametrize("query", [

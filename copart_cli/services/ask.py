@@ -18,6 +18,20 @@ if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
 
 
+# "Nothing answers well" (docs/search.md): an entry answers if its BM25F is at least
+# ANSWER_STRENGTH of what an entry matching every word of the question fully would score, or
+# ANSWER_FIT of what the best entries for each word score for it (one entry best at all of
+# them); the answers listed are those within RESULT_CUT of the best. Chosen on dev questions.
+ANSWER_STRENGTH = 0.23
+ANSWER_FIT = 0.75
+RESULT_CUT = 0.3
+REASONS = {
+    "nothing_to_search": "nothing to search for (only question words, stop words or symbols)",
+    "no_match": "no entry has any of the question's words",
+    "weak_match": "nothing in the repertoire answers this well",
+}
+
+
 @dataclass
 class AskResult:
     view = "search"
@@ -31,6 +45,9 @@ class AskResult:
     posted: Any = None  # the ask created by --post (a capture.WriteResult)
     index: IndexState | None = None
     terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
+    reason: str | None = None  # why it is not answered: a key of REASONS
+    strength: float = 0.0  # the best entry's share of what a full match would score
+    fit: float = 0.0  # the best entry's share of what the best entry for each word scores for it
 
 
 def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
@@ -48,33 +65,37 @@ def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, p
     return result
 
 
+def _is_answer(h: ixs.Hit) -> bool:
+    return h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")
+
+
+def _answers_well(h: ixs.Hit) -> bool:
+    return h.strength >= ANSWER_STRENGTH or h.fit >= ANSWER_FIT
+
+
 def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
-    found = index.search(ixs.Query(question, "ask", limit=limit), pool=60)
+    found = index.search(ixs.Query(question, "ask", limit=limit), pool=60, root=rep.root)
     terms = found.terms
-    answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
-    best = max((coverage(h, terms) for h in answers), default=0.0)
-    need = 1.0 if len(terms) <= 2 else 0.5
-    answered = bool(answers) and best >= need
+    answers = [h for h in found.hits if _is_answer(h)]
+    strength = max((h.strength for h in answers), default=0.0)
+    fit = max((h.fit for h in answers), default=0.0)
+    reason = ("nothing_to_search" if not terms else "no_match" if not answers
+              else None if any(_answers_well(h) for h in answers) else "weak_match")
     results: list[Result] = []
-    if answered:
-        floor = max(0.34, 0.6 * best)
-        for h in answers:
-            cov = coverage(h, terms)
-            if cov >= floor:
-                results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms), cov))
-            if len(results) == limit:
-                break
+    if reason is None:
+        floor = RESULT_CUT * answers[0].score
+        for h in answers[:limit]:
+            if h.score >= floor:
+                results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms, h.section),
+                                      coverage(h, terms), list(h.section.headings) if h.section else []))
     open_found = index.search(ixs.Query(question, "ask", kind="ask", status="open", limit=3))
     open_asks = [Result(hit_entry(h), round(h.score, 4), [], coverage(h, terms)) for h in open_found.hits[:3]
-                 if coverage(h, terms) >= (1.0 if len(terms) == 1 else 0.5)]
-    floor = max(0.34, 0.6 * best)
-    relevant = [h for h in found.hits if coverage(h, terms) >= floor]
-    people = rank_people(index, relevant, terms) if answered or any(h.kind == "member" for h in relevant) else []
-    note = found.note
-    if not answered and not note:
-        note = "nothing in the repertoire answers this well"
-    return AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state,
-                     terms=terms)
+                 if _answers_well(h)]
+    relevant = [h for h in found.hits if _answers_well(h)]
+    people = rank_people(index, relevant, terms) if reason is None or any(h.kind == "member" for h in relevant) else []
+    return AskResult(question, results, people[:3], open_asks, found.corrections, reason is None,
+                     REASONS[reason] if reason else None, index=state, terms=terms, reason=reason,
+                     strength=round(strength, 3), fit=round(fit, 3))
 
 
 def post_ask(rep: Repertoire, question: str, terms: list[str], author: str | None = None):

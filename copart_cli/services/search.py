@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
-from copart_cli.core.errors import LinkRefused, UsageError
-from copart_cli.adapters.files import read_bytes
+from copart_cli.core.errors import UsageError
 from copart_cli.core.model import KIND_FOLDERS, Entry, Kind, is_entry_path
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -178,6 +176,7 @@ class Result:
     score: float
     passages: list[Passage]
     coverage: float = 0.0  # share of the query's words the entry matched
+    section: list[str] = field(default_factory=list)  # ask: the heading path of the section shown
 
 
 @dataclass
@@ -187,6 +186,7 @@ class Person:
     score: float
     evidence: list[str]
     member: bool = True
+    available: bool = True  # False: the profile says alumni or available: false (ranked below)
 
 
 @dataclass
@@ -227,31 +227,47 @@ def stem(word: str) -> str:
     return s
 
 
-def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int = 240) -> list[Passage]:
-    """The best `count` windows of the entry's body for these (stemmed) terms."""
-    try:
-        data = read_bytes(root / rel, rel, ixs.MAX_BODY_CHARS * 2)
-    except (OSError, LinkRefused):
+def passages(root: Path, rel: str, terms: list[str], section: ixs.Section | None = None,
+             width: int = 280) -> list[Passage]:
+    """The section that answers, as plain text: its heading path and its first lines, then,
+    if the rest of the section holds terms those lines lack, the window of it holding the most.
+
+    `section` is the one `ask` scored best; without it the section with the most terms."""
+    section = section or best_section(root, rel, terms)
+    if section is None:
         return []
-    body = ixs.split_body(data.decode("utf-8", errors="replace"))[1][: ixs.MAX_BODY_CHARS]
-    if not body.strip():
-        return []
-    found: list[tuple[int, int, str]] = []
-    if terms:
-        prefixes = sorted({(t[:-1] if len(t) > 4 else t) for t in terms}, key=len, reverse=True)
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")\w*", re.I)
-        wanted = set(terms)
-        for m in pattern.finditer(body):
-            word = m.group(0)
-            stemmed = stem(word.lower())
-            if stemmed in wanted:
-                found.append((m.start(), m.end(), stemmed))
-                if len(found) > 2000:
-                    break
+    head = " › ".join(h for h in section.headings if h)
+    first = _cut(section.text, width)
+    text = f"{head}: {first}" if head and first else head or first
+    out = [Passage(text, _marks(text, terms))]
+    if terms and len(section.text) > len(first) and _distinct(section.text, terms) > _distinct(first, terms):
+        out += _windows(section.text[len(first) - 1:], terms, 1, width)
+    return [p for p in out if p.text]
+
+
+def _distinct(text: str, terms: list[str]) -> int:
+    return len({t for _, _, t in ixs.term_spans(text, terms)})
+
+
+def best_section(root: Path, rel: str, terms: list[str]) -> ixs.Section | None:
+    """The entry's section with the most of these terms (None if the body is empty or unreadable)."""
+    body = ixs.read_body(root, rel)
+    if body is None or not body.strip():
+        return None
+    return ixs.best_by_words(ixs.split_sections(body), terms)
+
+
+def _marks(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """The [start, end) spans of the words of `text` whose stem is one of `terms`."""
+    return [(s, e) for s, e, _ in ixs.term_spans(text, terms)]
+
+
+def _windows(text: str, terms: list[str], count: int, width: int) -> list[Passage]:
+    """The best `count` windows of `text` (plain, one line) for these terms: distinct terms
+    count most, then matches."""
+    found = ixs.term_spans(text, terms)
     if not found:
-        text = " ".join(body[: width * 2].split())
-        return [Passage(_cut(text, width), [])]
-    # Score each match as a window start: distinct terms count most, then matches.
+        return []
     windows: list[tuple[float, int]] = []
     j = 0
     for i, (start, _, _) in enumerate(found):
@@ -276,41 +292,17 @@ def passages(root: Path, rel: str, terms: list[str], count: int = 2, width: int 
     for start in sorted(chosen):
         lo = max(0, start - width // 3)
         if lo > 0:
-            sp = body.rfind(" ", max(0, lo - 20), lo)
+            sp = text.rfind(" ", max(0, lo - 20), lo)
             lo = sp + 1 if sp != -1 else lo
-        hi = min(len(body), lo + width)
-        if hi < len(body):
-            sp = body.find(" ", hi, hi + 20)
+        hi = min(len(text), lo + width)
+        if hi < len(text):
+            sp = text.find(" ", hi, hi + 20)
             hi = sp if sp != -1 else hi
-        raw = body[lo:hi]
-        text, marks = _squash(raw, [(s - lo, e - lo) for s, e, _ in found if s >= lo and e <= hi])
         prefix = "…" if lo > 0 else ""
-        suffix = "…" if hi < len(body) else ""
-        out.append(Passage(prefix + text + suffix, [(s + len(prefix), e + len(prefix)) for s, e in marks]))
+        suffix = "…" if hi < len(text) else ""
+        marks = [(s - lo + len(prefix), e - lo + len(prefix)) for s, e, _ in found if s >= lo and e <= hi]
+        out.append(Passage(prefix + text[lo:hi] + suffix, marks))
     return out
-
-
-def _squash(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """Collapse runs of whitespace to one space, moving the marks with the text."""
-    out: list[str] = []
-    mapping: list[int] = []
-    prev_space = True
-    for ch in text:
-        if ch.isspace():
-            if not prev_space:
-                out.append(" ")
-                mapping.append(len(out) - 1)
-            else:
-                mapping.append(len(out))
-            prev_space = True
-        else:
-            mapping.append(len(out))
-            out.append(ch)
-            prev_space = False
-    mapping.append(len(out))
-    joined = "".join(out).rstrip()
-    new_marks = [(mapping[s], min(mapping[e], len(joined))) for s, e in marks if mapping[s] < len(joined)]
-    return joined, new_marks
 
 
 def _cut(text: str, width: int) -> str:
@@ -347,6 +339,9 @@ def search(rep: Repertoire, text: str, *, kind: Kind | None = None, tag: str | N
                   since=after, limit=limit)
     with snapshot(rep, progress) as (index, state):
         found = index.search(q, root=rep.root)
-    results = [Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms), coverage(h, found.terms))
-               for h in found.hits[:limit]]
+    results = []
+    for h in found.hits[:limit]:
+        section = best_section(rep.root, h.path, found.terms)
+        results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms, section),
+                              coverage(h, found.terms), section.headings if section else []))
     return SearchResult(text, results, found.total, found.corrections, found.note, state)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import NotFound
 from copart_cli.core.model import Kind
-from copart_cli.services.search import IndexState, Person, Progress, check_query, coverage, snapshot, stem
+from copart_cli.services.search import IndexState, Person, Progress, check_query, snapshot, stem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -26,17 +26,26 @@ class WhoResult:
 
 
 _KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
+# How much an entry says its author knows the topic, times its score relative to the best hit:
+# answering counts most (an accepted answer more), asking least (the asker did not know).
+CREDIT = {"accepted": 1.5, "answer": 1.0, "story": 1.0, "practice": 1.0, "ask": 0.25}
+PROFILE, EXPERTISE = 1.5, 0.5  # a matching profile; and an `expertise` item that matches
+PEOPLE_CUT = 1 / 3  # people scoring under this share of the leader are left out
+EVIDENCE_STRENGTH = 0.3  # who: a hit counts as evidence at this share of a full match (see ask)
 
 
 def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit: int = 10) -> list[Person]:
-    """Members ranked by evidence: their profile, what they wrote, their accepted answers."""
+    """Members ranked by evidence: their profile, what they answered and wrote, what they asked.
+
+    Imported entries credit nobody (the importer is not their author); people under PEOPLE_CUT
+    of the leader are dropped; members not available (alumni, `available: false`) rank below
+    those who are."""
     if not hits:
         return []
     members = index.members()
     top = max(h.score for h in hits) or 1.0
     scores: dict[str, float] = {}
     evidence: dict[str, list[tuple[float, str]]] = {}
-    tset = set(terms)
 
     def add(person: str, weight: float, why: str) -> None:
         scores[person] = scores.get(person, 0.0) + weight
@@ -45,25 +54,35 @@ def rank_people(index: ixs.Reading, hits: list[ixs.Hit], terms: list[str], limit
     for h in hits:
         rel = h.score / top
         if h.kind == "member":
-            matching = [x for x in members.get(h.id, {}).get("expertise", [])
-                        if any(stem(w) in tset for w in re.findall(r"\w+", x.lower()))]
+            matching = _matching_expertise(members.get(h.id, {}).get("expertise", []), set(terms))
             why = "profile expertise: " + ", ".join(matching) if matching else "profile mentions: " + ", ".join(
-                sorted(h.matched & tset)[:4])
-            add(h.id, 1.5 * rel + (0.5 if matching else 0.0), why)
-            continue
-        if not h.author or (members and h.author not in members):
-            continue
-        if h.kind == "answer" and h.meta.get("accepted"):
-            add(h.author, 1.2 * rel, f"accepted answer: {h.title} ({h.id})")
-        else:
-            add(h.author, rel, f"wrote the {_KIND_WORD.get(h.kind, h.kind or 'entry')} '{h.title}' ({h.id})")
+                sorted(h.matched & set(terms))[:4])
+            add(h.id, PROFILE * rel + (EXPERTISE if matching else 0.0), why)
+        elif h.author and not h.meta.get("source") and (not members or h.author in members):
+            add(h.author, *_credit(h, rel))
     people = []
     for pid, score in scores.items():
         ev = [why for _, why in sorted(evidence[pid], key=lambda x: -x[0])][:4]
         m = members.get(pid)
-        people.append(Person(pid, (m or {}).get("name") or pid, round(score, 3), ev, member=m is not None))
-    people.sort(key=lambda p: (-p.score, p.id))
+        people.append(Person(pid, (m or {}).get("name") or pid, round(score, 3), ev, member=m is not None,
+                             available=(m or {}).get("available", True)))
+    lead = max((p.score for p in people), default=0.0)
+    people = [p for p in people if p.score >= PEOPLE_CUT * lead]
+    people.sort(key=lambda p: (not p.available, -p.score, p.id))
     return people[:limit]
+
+
+def _matching_expertise(expertise: list[str], tset: set[str]) -> list[str]:
+    return [x for x in expertise if any(stem(w) in tset for w in re.findall(r"\w+", x.lower()))]
+
+
+def _credit(h: ixs.Hit, rel: float) -> tuple[float, str]:
+    """What one entry (not imported) is worth to its author, and the evidence line."""
+    if h.kind == "answer" and h.meta.get("accepted"):
+        return CREDIT["accepted"] * rel, f"accepted answer: {h.title} ({h.id})"
+    if h.kind == "ask":
+        return CREDIT["ask"] * rel, f"asked '{h.title}' ({h.id})"
+    return CREDIT.get(h.kind, 1.0) * rel, f"wrote the {_KIND_WORD.get(h.kind, h.kind or 'entry')} '{h.title}' ({h.id})"
 
 
 def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | None = None) -> WhoResult:
@@ -72,7 +91,7 @@ def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | Non
         return who_member(rep, topic[1:].strip(), progress)
     with snapshot(rep, progress) as (index, state):
         found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
-        hits = [h for h in found.hits if coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
+        hits = [h for h in found.hits if h.strength >= EVIDENCE_STRENGTH]
         credit = _Credit(rep)
         hits = [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
         people = rank_people(index, hits, found.terms, limit)

@@ -45,11 +45,16 @@ def progress_bar(label: str):
 
 def _result(r) -> dict[str, Any]:
     return {**j.entry(r.entry), "score": r.score, "passages": [p.text for p in r.passages],
-            "highlights": [[list(m) for m in p.marks] for p in r.passages]}
+            "highlights": [[list(m) for m in p.marks] for p in r.passages], "section": r.section}
 
 
 def _person(p) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "score": p.score, "evidence": p.evidence, "member": p.member}
+    return {"id": p.id, "name": p.name, "score": p.score, "evidence": p.evidence, "member": p.member,
+            "available": p.available}
+
+
+def _unavailable(p) -> str:
+    return "" if p.available else "  · not available (alumni, or not taking work)"
 
 
 def _index_notes(state) -> None:
@@ -115,6 +120,9 @@ def json_AskResult(r) -> dict[str, Any]:
     data = {
         "question": r.question,
         "answered": r.answered,
+        "reason": r.reason,
+        "strength": r.strength,
+        "fit": r.fit,
         "note": r.note,
         "corrections": r.corrections,
         "results": [_result(x) for x in r.results],
@@ -136,7 +144,7 @@ def text_AskResult(r, out: Out) -> None:
     if r.people:
         out.heading("Who knows")
         for p in r.people:
-            out.line(f"{p.name} ({p.id})", style="bold")
+            out.line(f"{p.name} ({p.id}){_unavailable(p)}", style="bold")
             for ev in p.evidence:
                 out.line(f"   - {ev}")
     if r.open_asks:
@@ -169,7 +177,7 @@ def text_WhoResult(r, out: Out) -> None:
         out.line(f"nobody in the repertoire shows evidence about: {r.topic}")
         return
     for n, p in enumerate(r.people, 1):
-        out.line(f"{n}. {p.name} ({p.id})  score {p.score:.2f}", style="bold")
+        out.line(f"{n}. {p.name} ({p.id})  score {p.score:.2f}{_unavailable(p)}", style="bold")
         for ev in p.evidence:
             out.line(f"   - {ev}")
 

@@ -35,6 +35,9 @@ class Hit:
     score: float
     meta: dict[str, Any]
     matched: set[str] = field(default_factory=set)  # the query terms (stemmed) it matched
+    strength: float = 0.0  # ask: its BM25F as a share of what an entry matching every term fully scores
+    fit: float = 0.0  # ask: its BM25F as a share of what the best entry for each term scores for it
+    section: Any = None  # ask: its best heading section (a sections.Section), for the passage
 
 
 def split_body(text: str) -> tuple[str, str]:
@@ -112,6 +115,8 @@ def _fields(rel: str, meta: dict[str, Any], body: str) -> dict[str, Any]:
         "name": (text("name") or title) if kind == "member" else "",
         "expertise": expertise,
         "offers": as_list(meta.get("offers"))[:20] if kind == "member" else [],
+        # a member who left (status: alumni) or takes no work now (available: false)
+        "available": kind != "member" or (text("status") != "alumni" and meta.get("available") is not False),
     }
     doc = {
         "path": rel,

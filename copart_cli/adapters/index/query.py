@@ -9,16 +9,11 @@ from pathlib import Path
 from copart_cli.adapters.files import read_bytes
 from copart_cli.adapters.index.analysis import analyse, fast_terms
 from copart_cli.adapters.index.documents import MAX_BODY_CHARS, TEXT_FIELDS, Hit
+from copart_cli.adapters.index.language import is_english, is_filler, normalise
 from copart_cli.core.errors import LinkRefused
 
 FIELD_ALIASES = {"tags": ["tag"], "topics": ["topic"]}
 _WORD = re.compile(r"\w+", re.U)
-# Words that make a sentence a question but say nothing about its subject (ask mode only).
-QUESTION_WORDS = frozenset(
-    "how what which who whom whose why when where do does did doing done should shall can could would will "
-    "we i you our ours my me us your anyone someone somebody anybody there here get got make need needs want "
-    "know knows tell please best good way ways about into any some much many really wants gets makes".split()
-)
 
 
 @dataclass
@@ -110,16 +105,20 @@ def known(reader, term: str) -> bool:
 
 
 def ask_terms(reader, text: str) -> tuple[list[str], dict[str, str]]:
-    """The question's content words, stemmed; words no document has are corrected."""
+    """The question's content words, stemmed: normalised (lower case, contractions off), stop
+    words and question words dropped; a word that no entry has and that is no English word
+    either is taken for a typo and corrected to the nearest indexed word. A real word the
+    index lacks ("loaves", "wool") stays as it is: it tells `ask` the question is off-topic."""
     terms: list[str] = []
     corrections: dict[str, str] = {}
     # "how do we" alone asks nothing: with only question words there is nothing to search for
-    content = [w for w in _WORD.findall(text[:2000]) if w.lower() not in QUESTION_WORDS]
-    for word in content:
+    for word in _WORD.findall(normalise(text[:2000])):
+        if is_filler(word):
+            continue
         for stem, _, _ in analyse(word):
             if stem in terms or len(terms) >= 40:
                 continue
-            if not known(reader, stem) and len(stem) > 2:
+            if len(stem) > 2 and not known(reader, stem) and not is_english(word):
                 fixed = _correct(reader, stem)
                 if fixed:
                     corrections[word] = fixed
@@ -162,7 +161,8 @@ def search_query(searcher, text: str):
         except Exception:
             pass
         # Typo tolerance: replace words no document has with their nearest indexed word.
-        unknown = [t for t in terms if not known(reader, t) and len(t) > 2]
+        unknown = [t for t in terms if len(t) > 2 and not known(reader, t)
+                   and not is_english(_original_word(text, t).lower())]
         if unknown:
             fixed = {t: _correct(reader, t) for t in unknown}
             fixed = {k: v for k, v in fixed.items() if v}

@@ -10,7 +10,8 @@ from typing import Any
 
 from copart_cli.adapters.index.documents import TEXT_FIELDS, Hit
 from copart_cli.adapters.index.query import Found, Query, ask_terms, filters, has_phrase, search_query
-from copart_cli.adapters.index.scoring import bm25f_scores, which_terms
+from copart_cli.adapters.index import sections
+from copart_cli.adapters.index.scoring import Scored, bm25f_scores, which_terms
 from copart_cli.core.errors import CopartError
 
 
@@ -24,7 +25,7 @@ class Reading:
 
     def __init__(self, searcher):
         self.searcher = searcher
-        self._asked: dict[str, tuple[list[str], dict[str, str], dict[int, list]]] = {}
+        self._asked: dict[str, tuple[list[str], dict[str, str], Scored]] = {}
         # whoosh opens a segment's stored fields and length columns on first use; open them
         # now, so a merge or another process's rebuild deleting them meanwhile cannot pull
         # them from under this snapshot (an open file stays readable)
@@ -36,30 +37,58 @@ class Reading:
                     reader.doc_field_length(0, fieldname, 1)
 
     def search(self, q: Query, *, pool: int | None = None, recency: float = 0.05, root: Path | None = None) -> Found:
-        """Run a query; results re-ranked with a light recency tie-breaker."""
+        """Run a query; results re-ranked with a light recency tie-breaker. In `ask` mode with
+        `root`, the best entries' heading sections are scored too (sections.py)."""
         if q.mode == "ask":
-            return self._ask(q, pool, recency)
+            return self._ask(q, pool, recency, root)
         return self._search(q, pool, recency, root)
 
-    def _ask(self, q: Query, pool: int | None, recency: float) -> Found:
+    def _ask(self, q: Query, pool: int | None, recency: float, root: Path | None) -> Found:
         terms, corrections, scored = self._scores(q.text)
         if not terms:
             return Found([], 0, terms, corrections,
                          note="nothing to search for (only question words, stop words or symbols)")
         filt = filters(q)
-        docs = scored.keys()
+        docs = scored.docs.keys()
         if filt is not None:
-            docs = scored.keys() & set(self.searcher.docs_for_query(filt))
+            docs = scored.docs.keys() & set(self.searcher.docs_for_query(filt))
         window = max(q.limit * 3, pool or 30)
-        top = heapq.nlargest(window, docs, key=lambda d: (scored[d][0], -d))
-        hits = [self._hit(d, scored[d][0], {t for i, t in enumerate(terms) if scored[d][1] >> i & 1}, recency)
-                for d in top]
+        top = heapq.nlargest(window, docs, key=lambda d: (scored.docs[d][0], -d))
+        full, good = scored.full_match(), scored.good_match()
+        hits = []
+        for d in top:
+            score, mask = scored.docs[d]
+            hit = self._hit(d, score, {t for i, t in enumerate(terms) if mask >> i & 1}, recency)
+            hit.strength = score / full if full else 0.0
+            hit.fit = score / good if good else 0.0
+            hits.append(hit)
+        if root is not None:
+            self._sections(root, hits, terms, scored)
         hits.sort(key=lambda h: (-h.score, h.path))
         return Found(hits, len(docs), terms, corrections)
 
-    def _scores(self, text: str) -> tuple[list[str], dict[str, str], dict[int, list]]:
-        """The question's terms, its typo fixes, and docnum -> [BM25F score, bit mask of the terms]
-        (see scoring.bm25f_scores); computed once a question."""
+    def _sections(self, root: Path, hits: list[Hit], terms: list[str], scored: Scored) -> None:
+        """The best entries gain a share of their best section's BM25 (SECTION_PARAMS)."""
+        p = sections.SECTION_PARAMS
+        read = []
+        for h in hits[:p.window]:
+            body = sections.read_body(root, h.path)
+            if body is not None:
+                parts = sections.split(body)
+                sections.count_terms(parts, terms, p.heading)
+                read.append((h, parts))
+        lengths = [s.length for _, parts in read for s in parts]
+        avg = sum(lengths) / len(lengths) if lengths else 1.0
+        for h, parts in read:
+            best = sections.score(parts, terms, scored.idf, avg, p)
+            if best is not None:
+                h.section = best
+                recency = h.score / (h.strength * scored.full_match()) if h.strength else 1.0
+                h.score += p.weight * best.score * recency
+
+    def _scores(self, text: str) -> tuple[list[str], dict[str, str], Scored]:
+        """The question's terms, its typo fixes, and its BM25F scores (scoring.bm25f_scores);
+        computed once a question."""
         if text in self._asked:
             return self._asked[text]
         terms, corrections = ask_terms(self.searcher.reader(), text)
@@ -107,7 +136,7 @@ class Reading:
         return Found(hits, total, terms, corrections)
 
     def members(self) -> dict[str, dict[str, Any]]:
-        """Every member profile in the index: id -> {name, expertise, path}."""
+        """Every member profile in the index: id -> {name, expertise, path, title, available}."""
         from whoosh import query as wq
 
         out = {}
@@ -115,7 +144,8 @@ class Reading:
             f = self.searcher.stored_fields(docnum)
             meta = f.get("meta") or {}
             out[f.get("id", "")] = {"name": meta.get("name") or f.get("title"), "expertise": meta.get("expertise", []),
-                                    "path": f["path"], "title": f.get("title", "")}
+                                    "path": f["path"], "title": f.get("title", ""),
+                                    "available": meta.get("available", True) is not False}
         return out
 
     def by_author(self, author: str, limit: int = 200) -> list[Hit]:

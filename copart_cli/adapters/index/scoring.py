@@ -1,55 +1,131 @@
 """BM25F for `ask` and `who`, scored here in one pass over each term's postings.
 
-The same sum whoosh computes for an Or of field-weighted terms (tests/test_ranking.py
-checks it against whoosh's own), at a tenth of the cost of whoosh's matcher tree, and
-knowing for free which words each document matched.
+BM25F as Robertson and Zaragoza define it: a term's frequency in each field is normalised
+by that field's length (its own b), weighted by the field's weight (applied once, here: the
+index stores plain frequencies), summed over the fields into one pseudo-frequency, which is
+saturated once (k1) and multiplied by ONE idf per term, counted over all entries (an entry
+has the term if any of its fields has it):
+
+    score(d) = sum_t idf(t) * (k1 + 1) * tf~ / (k1 + tf~)
+    tf~      = sum_f W_f * tf_f / (1 - B_f + B_f * len_f / avglen_f)
+    idf(t)   = ln(1 + (N - df + 0.5) / (df + 0.5))
+
+Parameters were chosen on the development half of tests/relevance/judged.yaml only
+(docs/search.md, "Ranking"). tests/test_ranking.py checks the sum against a plain
+re-computation from the files.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from copart_cli.adapters.index.documents import TEXT_FIELDS
 
 
-def bm25f_scores(searcher, terms: list[str], fast: bool = True) -> dict[int, list]:
-    """docnum -> [BM25F score summed over the terms and text fields, bit mask of the terms matched].
+@dataclass(frozen=True)
+class Params:
+    """Chosen on the dev questions (tests/relevance/tune.py): little saturation (k1 = 3; 1.2
+    to 5 tried), a title word worth twelve body words (1 to 20 tried); topic and tag weights
+    made no difference there (1 to 3 tried), b on the body 0.75 (0.5 to 0.9 tried)."""
+
+    k1: float = 3.0
+    weights: dict[str, float] = field(default_factory=lambda: {"title": 12.0, "topics": 1.0, "tags": 1.0, "body": 1.0})
+    b: dict[str, float] = field(default_factory=lambda: {"title": 0.5, "topics": 0.5, "tags": 0.5, "body": 0.75})
+
+
+PARAMS = Params()
+
+
+@dataclass
+class Scored:
+    """One question's scores: docnum -> [score, bit mask of the terms matched], and per term its idf."""
+
+    docs: dict[int, list]
+    idf: list[float]
+    count: int  # entries in the index (N)
+    k1: float
+    best: list[float] = field(default_factory=list)  # per term, the most any entry scores for it
+
+    def full_match(self) -> float:
+        """What an entry matching every term fully would score: each term saturated."""
+        return sum(self.idf) * (self.k1 + 1)
+
+    def good_match(self) -> float:
+        """What a good match scores: for each term, what the entry best at that term scores
+        for it, and at least what one mention in a body of average length scores (a term no
+        entry has counts that much too, so an unknown word weighs against every entry)."""
+        # one mention at average length: tf~ = 1, idf * (k1 + 1) * 1 / (k1 + 1) = idf
+        return sum(max(best, term_idf) for best, term_idf in zip(self.best, self.idf))
+
+
+def idf(count: int, df: int) -> float:
+    return math.log(1 + (count - df + 0.5) / (df + 0.5))
+
+
+def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params | None = None) -> Scored:
+    """BM25F of every entry that has any of the terms, one pass over each term's postings.
 
     fast=False reads postings and lengths through whoosh's public API only (same scores)."""
     from copart_cli.adapters.index import whoosh_internals as wi
 
+    p = params or PARAMS
     posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
     field_lengths = wi.field_lengths if fast else wi.field_lengths_public
-
-    scored: dict[int, list] = {}
-    weighting = searcher.weighting
+    count = searcher.doc_count()
+    leaves = []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        lengths: dict[str, Callable[[int], int]] = {}
-        for bit, term in enumerate(terms):
-            mask = 1 << bit
-            for fieldname, boost in TEXT_FIELDS.items():
-                if not reader.doc_frequency(fieldname, term):
+        leaves.append((reader, offset, deleted, {}))
+    avg = _average_lengths(leaves, p, count)
+    scored: dict[int, list] = {}
+    idfs: list[float] = []
+    best: list[float] = []
+    k1 = p.k1
+    for bit, term in enumerate(terms):
+        pseudo: dict[int, float] = {}
+        for reader, offset, deleted, lengths in leaves:
+            for fieldname, weight in p.weights.items():
+                if not weight or not reader.doc_frequency(fieldname, term):
                     continue
-                scorer = weighting.scorer(sub, fieldname, term)
-                length = lengths.get(fieldname) or lengths.setdefault(fieldname, field_lengths(reader, fieldname))
-                # bm25(idf, tf, dl, avgfl, B, K1), folded into constants for the loop
-                k1 = scorer.K1
-                top = scorer.idf * (k1 + 1) * boost
-                flat, per_len = k1 * (1 - scorer.B), k1 * scorer.B / scorer.avgfl
+                length: Callable[[int], int] = lengths.get(fieldname) or lengths.setdefault(
+                    fieldname, field_lengths(reader, fieldname))
+                b = p.b[fieldname]
+                flat, per_len = (1 - b) / weight, b / (avg[fieldname] * weight)  # W*tf/(1-b+b*len/avg)
+                get = pseudo.get
                 for ids, weights in posting_blocks(reader.postings(fieldname, term)):
                     for d, w in zip(ids, weights):
                         if deleted and d in deleted:
                             continue
-                        score = top * w / (w + flat + per_len * length(d))
-                        entry = scored.get(d + offset)
-                        if entry is None:
-                            scored[d + offset] = [score, mask]
-                        else:
-                            entry[0] += score
-                            entry[1] |= mask
-    return scored
+                        g = d + offset
+                        pseudo[g] = get(g, 0.0) + w / (flat + per_len * length(d))
+        term_idf = idf(count, len(pseudo))
+        idfs.append(term_idf)
+        top = term_idf * (k1 + 1)
+        most = max(pseudo.values(), default=0.0)
+        best.append(top * most / (k1 + most))
+        mask = 1 << bit
+        for d, tf in pseudo.items():
+            score = top * tf / (k1 + tf)
+            entry = scored.get(d)
+            if entry is None:
+                scored[d] = [score, mask]
+            else:
+                entry[0] += score
+                entry[1] |= mask
+    return Scored(scored, idfs, count, k1, best)
+
+
+def _average_lengths(leaves, p: Params, count: int) -> dict[str, float]:
+    """Each field's average length over the live entries (whoosh's totals still count the
+    versions a catch-up replaced: their lengths are taken off)."""
+    totals = dict.fromkeys(p.weights, 0)
+    for reader, _, deleted, _ in leaves:
+        for f in p.weights:
+            totals[f] += reader.field_length(f) - sum(reader.doc_field_length(d, f) or 0 for d in deleted)
+    return {f: (totals[f] / count if count else 0.0) or 1.0 for f in p.weights}
 
 
 def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:

@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli.adapters.index.analysis import analyzer
-from copart_cli.adapters.index.documents import TEXT_FIELDS, document
+from copart_cli.adapters.index.documents import document
 from copart_cli.adapters.index.reading import Reading
 
 # 8: the field type and codec whoosh pickles into the index moved to whoosh_internals
-SCHEMA_VERSION = 8
+# 9: plain term frequencies (no field boost at index time: BM25F weighs each field once);
+#    member availability in the stored record
+SCHEMA_VERSION = 9
 
 Progress = Callable[[int, int], None]
 
@@ -53,9 +55,9 @@ def schema(fast: bool = True):
         path=ID(stored=True, unique=True),
         id=ID(stored=True),
         kind=ID(stored=True),
-        title=TEXT(analyzer=ana, stored=True, field_boost=TEXT_FIELDS["title"]),
-        topics=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["topics"]),
-        tags=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["tags"]),
+        title=TEXT(analyzer=ana, stored=True),  # no field_boost: each field's weight is applied once,
+        topics=TEXT(analyzer=ana),  # at query time (scoring.PARAMS for ask, TEXT_FIELDS for search)
+        tags=TEXT(analyzer=ana),
         tagx=KEYWORD(commas=True),
         topicx=KEYWORD(commas=True),
         author=ID(stored=True),
