@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,15 @@ def test_an_unreadable_entry_is_named_on_stderr_not_dropped_silently(alice, samp
         assert "copart: warning: skipped stories/broken.md:" in r.stderr, args
 
 
+def _workers(pid: int) -> list[str]:
+    """The pool's worker processes under `pid` (forks of copart itself, not git children)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [c for c in children if b"copart_cli" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    except OSError:
+        return []
+
+
 def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
     for i in range(400):  # enough entries for the index to be built by worker processes
         (sample / f"stories/filler-{i}.md").write_text(
@@ -70,11 +80,11 @@ def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
             f"created: 2025-01-01T00:00:00Z\n---\n" + "Words about pricing and workshops. " * 200 + "\n")
     proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=sample, env=alice.env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    index = sample / ".git/copart"
     deadline = time.monotonic() + 60
-    while not list(index.glob("**/g-*")) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    time.sleep(0.3)  # the workers are at it
+    while time.monotonic() < deadline and proc.poll() is None and not _workers(proc.pid):
+        time.sleep(0.02)
+    assert proc.poll() is None, "the rebuild ended before its workers were seen"
+    time.sleep(0.2)  # the workers are at it
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
