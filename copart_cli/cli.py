@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("publish", "stats"),
     "stale": ("publish", "stale"),
     "pathway": ("publish", "pathway_app"),
+    "match": ("economy", "match"),
+    "accredit": ("economy", "accredit"),
 }
 
 

@@ -110,3 +110,16 @@ def pathway_suggest(
     from copart_cli.services.pathways import suggest_pathway
 
     emit(ctx, suggest_pathway(repertoire(ctx), topic, save, per_kind, _now()), json)
+
+
+@pathway_app.command("progress")
+def pathway_progress(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member walking the pathway.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The pathway.")],
+    json: JsonOpt = False,
+) -> None:
+    """Which steps of a pathway a member has read (in this clone), written about or answered."""
+    from copart_cli.services.pathways import pathway_progress as run
+
+    emit(ctx, run(repertoire(ctx), member, name), json)

@@ -141,6 +141,9 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     from copart_cli.services import pathways  # reading lists for newcomers must name real entries
 
     problems.extend(p for p in pathways.check(rep) if p.path not in linked)
+    from copart_cli.services import accreditations  # granted by a coordinator, signed (accreditations.py)
+
+    problems.extend(accreditations.check(rep))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
-from copart_cli.core.errors import NotFound
+from copart_cli.core.errors import InvalidEntry, NotFound
+from copart_cli.core.model import Kind, as_list
 from copart_cli.services.search import IndexState, Person, Progress, check_query, coverage, snapshot, stem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -22,6 +24,8 @@ class WhoResult:
     corrections: dict[str, str] = field(default_factory=dict)
     member: str | None = None  # set when asked about one member
     index: IndexState | None = None
+    offers: list[str] = field(default_factory=list)  # with one member: what their profile offers
+    accreditations: list[Any] = field(default_factory=list)  # with one member: accreditations.Accreditation
 
 
 _KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
@@ -72,10 +76,15 @@ def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | Non
     with snapshot(rep, progress) as (index, state):
         found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
         hits = [h for h in found.hits if coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
-        credit = _Credit(rep)
-        hits = [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
+        hits = credit_hits(rep)(hits)
         people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
+
+
+def credit_hits(rep: Repertoire) -> Callable[[list[ixs.Hit]], list[ixs.Hit]]:
+    """A function crediting each hit (but a profile) to the member whose signed commit added it."""
+    credit = _Credit(rep)
+    return lambda hits: [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
 
 
 class _Credit:
@@ -100,8 +109,16 @@ class _Credit:
 
 
 def who_member(rep: Repertoire, member: str, progress: Progress | None = None) -> WhoResult:
+    from copart_cli.services import accreditations
+
     with snapshot(rep, progress) as (index, state):
-        return _who_member(index, member, state, _Credit(rep))
+        result = _who_member(index, member, state, _Credit(rep))
+    try:
+        result.offers = as_list(rep.load(rep.rel_path(Kind.member, member)).meta.get("offers"))
+    except (InvalidEntry, OSError):
+        pass
+    result.accreditations = accreditations.held_by(rep, member)
+    return result
 
 
 def _who_member(index: ixs.Reading, member: str, state, credit: _Credit) -> WhoResult:

@@ -27,6 +27,8 @@ def json_Digest(d) -> dict[str, Any]:
                          for c in d.contributors],
         "open_asks": [{**j.entry(o.entry), "answers": o.answers, "age_days": o.age_days} for o in d.open_asks],
         "accepted_answers": [{**j.entry(a.answer), "ask": j.entry(a.ask) if a.ask else None} for a in d.accepted],
+        "needs_met": [{"member": n.member, "need": n.need, "providers": [p.id for p in n.providers]}
+                      for n in d.needs],
     }
 
 

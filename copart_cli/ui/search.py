@@ -159,7 +159,12 @@ def text_AskResult(r, out: Out) -> None:
 
 
 def json_WhoResult(r) -> dict[str, Any]:
-    return {"topic": r.topic, "people": [_person(p) for p in r.people], "corrections": r.corrections}
+    data = {"topic": r.topic, "people": [_person(p) for p in r.people], "corrections": r.corrections}
+    if r.member:
+        from copart_cli.ui.pathway import accreditation
+
+        data |= {"offers": r.offers, "accreditations": [accreditation(a) for a in r.accreditations]}
+    return data
 
 
 def text_WhoResult(r, out: Out) -> None:
@@ -172,6 +177,10 @@ def text_WhoResult(r, out: Out) -> None:
         out.line(f"{n}. {p.name} ({p.id})  score {p.score:.2f}", style="bold")
         for ev in p.evidence:
             out.line(f"   - {ev}")
+    if r.offers:
+        out.line("   offers: " + "; ".join(r.offers))
+    for a in r.accreditations:
+        out.line(f"   accredited in {a.pathway} by {a.granted_by} ({a.status})")
 
 
 # -- asks / accept ---------------------------------------------------------------------
