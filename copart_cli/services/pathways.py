@@ -490,6 +490,7 @@ def accredit(rep: Repertoire, member: str, name: str, now: dt.datetime | None = 
             "granted": when}
     body = f"{rep.members()[member].name} walked the pathway '{p.title}'; accredited by {me}.\n"
     atomic_write(rep.root / rel, "---\n" + frontmatter.dump(meta) + "---\n" + body, rel)
-    commit = rep.commit([rel], f"accredit: {member} in {p.name}\n\nPathway version {history[0].sha}.")
+    commit = rep.commit([rel], f"accredit: {member} in {p.name}\n\nPathway version {history[0].sha}.",
+                        contribution=f"accredit-{member}-{p.name}"[:80].rstrip("-"))  # under review: its own
     record = accreditations.Accreditation(member, p.name, rel, me, when, history[0].sha, "")
     return AccreditResult(record, p.title, commit)
