@@ -51,9 +51,17 @@ def site(
 def stats(
     ctx: typer.Context,
     months: Annotated[int, typer.Option("--months", "-m", min=1, max=1200, help="How many months of history to chart.")] = 12,
+    report: Annotated[bool, typer.Option("--report", help="What the community is worth, for management.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="With --report: md (default), html or json.")] = "md",
     json: JsonOpt = False,
 ) -> None:
     """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
+    if report:
+        from copart_cli.services.report import report as make_report
+
+        as_json = json or options(ctx).json or fmt.lower() == "json"
+        emit(ctx, make_report(repertoire(ctx), "json" if as_json else fmt.lower(), _now()), as_json)
+        return
     from copart_cli.services.stats import stats as make_stats
 
     emit(ctx, make_stats(repertoire(ctx), months, _now()), json)

@@ -46,6 +46,7 @@ def ask(
     post: Annotated[bool, typer.Option("--post", help="Also record it as an ask for partners (one commit).")] = False,
     author: Annotated[Optional[str], typer.Option("--author", help="With --post: the asking member's id.")] = None,
     limit: LimitOpt = 5,
+    obsolete: Annotated[bool, typer.Option("--obsolete", help="Also entries marked status: obsolete.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """What do we know about this? The best passages, the people who know, similar open asks."""
@@ -53,7 +54,8 @@ def ask(
 
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
-        result = run(rep, " ".join(question), limit=limit, post=post, progress=progress, author=author)
+        result = run(rep, " ".join(question), limit=limit, post=post, progress=progress, author=author,
+                     obsolete=obsolete)
     emit(ctx, result, json)
 
 

@@ -12,6 +12,7 @@ from copart_cli.core.errors import UsageError
 from copart_cli.core.model import Kind
 from copart_cli.services.search import (IndexState, Person, Progress, Result, check_query, coverage, hit_entry,
                                         passages, snapshot, stem)
+from copart_cli.services.lifecycle import without_obsolete
 from copart_cli.services.who import rank_people
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -31,15 +32,16 @@ class AskResult:
     posted: Any = None  # the ask created by --post (a capture.WriteResult)
     index: IndexState | None = None
     terms: list[str] = field(default_factory=list)  # the question's words as searched (stemmed)
+    obsolete: list[Any] = field(default_factory=list)  # lifecycle.LeftOut: obsolete entries left out
 
 
 def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
-        author: str | None = None) -> AskResult:
+        author: str | None = None, obsolete: bool = False) -> AskResult:
     question = check_query(question, 'copart ask "how do we price a first workshop?"')
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     with snapshot(rep, progress) as (index, state):
-        result = _ask(rep, index, question, limit, state)
+        result = _ask(rep, index, question, limit, state, obsolete)
     if post:
         if not result.terms:
             raise UsageError("this question says nothing partners could answer (only question words)",
@@ -48,8 +50,10 @@ def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, p
     return result
 
 
-def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
+def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState,
+         obsolete: bool = False) -> AskResult:
     found = index.search(ixs.Query(question, "ask", limit=limit), pool=60)
+    found.hits, left_out = without_obsolete(found.hits, rep.root, keep=obsolete)  # lifecycle.py
     terms = found.terms
     answers = [h for h in found.hits if h.kind != "member" and not (h.kind == "ask" and h.meta.get("status") == "open")]
     best = max((coverage(h, terms) for h in answers), default=0.0)
@@ -74,7 +78,7 @@ def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: 
     if not answered and not note:
         note = "nothing in the repertoire answers this well"
     return AskResult(question, results, people[:3], open_asks, found.corrections, answered, note, index=state,
-                     terms=terms)
+                     terms=terms, obsolete=left_out)
 
 
 def post_ask(rep: Repertoire, question: str, terms: list[str], author: str | None = None):

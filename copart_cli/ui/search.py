@@ -123,6 +123,8 @@ def json_AskResult(r) -> dict[str, Any]:
     }
     if r.posted is not None:
         data["posted"] = {"entry": j.entry(r.posted.entry), "commit": r.posted.commit}
+    data["obsolete_left_out"] = [{"id": o.id, "title": o.title, "superseded_by": o.superseded_by or None}
+                                 for o in r.obsolete]
     return data
 
 
@@ -139,6 +141,12 @@ def text_AskResult(r, out: Out) -> None:
             out.line(f"{p.name} ({p.id})", style="bold")
             for ev in p.evidence:
                 out.line(f"   - {ev}")
+    if r.obsolete:
+        out.line()
+        out.line(f"left out {len(r.obsolete)} obsolete entr{'y' if len(r.obsolete) == 1 else 'ies'} "
+                 "(see them with --obsolete): " + "; ".join(
+                     o.id + (f" (superseded by {o.superseded_by})" if o.superseded_by else "") for o in r.obsolete[:5]),
+                 style="dim")
     if r.open_asks:
         out.line()
         out.heading("Similar open asks")
