@@ -70,6 +70,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pathway": ("publish", "pathway_app"),
     "match": ("economy", "match"),
     "accredit": ("economy", "accredit"),
+    "archive": ("economy", "archive"),
 }
 
 

@@ -22,3 +22,36 @@ def test_ask_leaves_out_obsolete_entries_and_says_what_replaces_them(alice, samp
     assert "costing-checklist-for-a-workshop" in [x["id"] for x in again["results"]]
     assert again["obsolete_left_out"] == []
     assert alice.copart("check", cwd=sample).ok  # obsolete is a status an entry may have
+
+
+def test_archive_closes_the_community_with_a_story_and_keeps_it_searchable(world):
+    judith = world.partner("judith", "judith.fawcett@example.org")  # a coordinator in the sample
+    rep = judith.init("4xp", example=True)
+    r = judith.copart("archive", "--body", "We met for two years; the pricing notes live on here.", "--json", cwd=rep)
+    assert r.ok, r
+    d = r.json()
+    assert d["archived_by"] == "jfawcett" and d["closing_story"]["entry"]["id"] == "closing-the-4xp-community"
+    assert "closing-story" in d["closing_story"]["entry"]["tags"]
+    config = (rep / "copart.yaml").read_text()
+    assert "archived_by: jfawcett" in config and "closing_story: closing-the-4xp-community" in config
+    assert judith.git("status", "--porcelain", cwd=rep).strip() == ""  # both committed
+    # read-only: every write is refused with one line (nothing committed); reading and search go on
+    head = judith.git("rev-parse", "HEAD", cwd=rep)
+    r = judith.copart("new", "story", "One more", "--no-edit", "--body", "x", cwd=rep)
+    assert r.code == 1 and r.stderr.splitlines()[0] == "copart: error: 4XP is archived: it is read-only"
+    assert judith.git("rev-parse", "HEAD", cwd=rep) == head
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", cwd=rep)
+    assert r.code == 1 and "archived" in r.stderr
+    assert judith.copart("ask", "pricing a workshop", cwd=rep).ok
+    found = judith.copart("search", "two years", "--json", cwd=rep).json()
+    assert [x["id"] for x in found["results"]][:1] == ["closing-the-4xp-community"]
+    r = judith.copart("archive", "--body", "again", cwd=rep)
+    assert r.code == 1 and "already archived" in r.stderr
+
+
+def test_archive_bad_input(alice, sample):
+    r = alice.copart("archive", cwd=sample)
+    assert r.code == 2 and r.stderr.startswith("copart: error: a closing story is needed")
+    r = alice.copart("archive", "--body", "done", cwd=sample)  # alice has no profile, so no coordinator
+    assert r.code == 1 and "only a coordinator can archive the community" in r.stderr
+    assert "archived" not in (sample / "copart.yaml").read_text()

@@ -1,4 +1,4 @@
-"""match and accredit: the partnership's own economy (offers meet needs, accreditation)."""
+"""match, accredit and archive: the partnership's own economy (offers meet needs, accreditation)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,18 @@ def accredit(
 
     emit(ctx, run(repertoire(ctx), member, pathway, _now()), json)
 
+
+
+def archive(
+    ctx: typer.Context,
+    body: Annotated[Optional[str], typer.Option("--body", "-b", help="The closing story (Markdown).")] = None,
+    body_file: Annotated[Optional[str], typer.Option("--body-file", help="Read it from a file; '-' for stdin.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="The closing story's title.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Close a community that reached its purpose: a closing story, then read-only (still searchable)."""
+    from copart_cli.commands._common import text_or_file
+    from copart_cli.commands.publish import _now
+    from copart_cli.services.lifecycle import archive as run
+
+    emit(ctx, run(repertoire(ctx), text_or_file(body, body_file) or "", title, _now()), json)
