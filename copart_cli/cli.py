@@ -71,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("economy", "match"),
     "accredit": ("economy", "accredit"),
     "archive": ("economy", "archive"),
+    "constellation": ("constellation", "constellation_app"),
 }
 
 

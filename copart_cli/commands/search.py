@@ -47,11 +47,21 @@ def ask(
     author: Annotated[Optional[str], typer.Option("--author", help="With --post: the asking member's id.")] = None,
     limit: LimitOpt = 5,
     obsolete: Annotated[bool, typer.Option("--obsolete", help="Also entries marked status: obsolete.")] = False,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Ask every community in your constellation.")]
+    = False,
+    in_: Annotated[Optional[str], typer.Option("--in", metavar="NAME,…", help="Ask these communities of your constellation.")]
+    = None,
     json: JsonOpt = False,
 ) -> None:
     """What do we know about this? The best passages, the people who know, similar open asks."""
     from copart_cli.services.ask import ask as run
 
+    if constellation or in_ is not None:
+        from copart_cli.services.constellation import ask as across
+
+        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
+        emit(ctx, across(" ".join(question), names, limit=limit), json)
+        return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
         result = run(rep, " ".join(question), limit=limit, post=post, progress=progress, author=author,
