@@ -91,3 +91,36 @@ def test_bad_input(alice, sample):
     registry.write_text("{not json")
     r = alice.copart("constellation", "list")
     assert r.code == 1 and "cannot read the constellation registry" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_who_across_the_constellation(alice, world):
+    for name in ("a", "b"):
+        assert alice.copart("constellation", "add", name, str(alice.init(name, example=True))).ok
+    r = alice.copart("who", "vat", "--constellation", "--json")
+    assert r.ok, r
+    judith = r.json()["people"][0]
+    assert judith["id"] == "jfawcett" and judith["communities"] == ["a", "b"]
+    assert "profile expertise: vat" in judith["evidence"][0]
+    r = alice.copart("who", "vat", "--in", "nope")
+    assert r.code == 1 and "no community 'nope'" in r.stderr
+
+
+def test_sync_constellation_reports_each_community(alice, world, sample):
+    hub = world.bare("hub.git")
+    alice.git("remote", "add", "origin", str(hub), cwd=sample)
+    alice.git("push", "-q", "origin", "main", cwd=sample)
+    assert alice.copart("constellation", "add", "hub", str(hub)).ok  # cloned, so it has a remote
+    lost = world.bare("lost.git")
+    alice.git("push", "-q", str(lost), "main", cwd=sample)
+    assert alice.copart("constellation", "add", "lost", str(lost)).ok
+    shutil.rmtree(lost)  # its remote is gone now: offline, work kept
+    bob = world.partner("bob")
+    copy = world.base / "bob" / "4xp"
+    bob.git("clone", "-q", str(hub), str(copy), cwd=world.base)
+    assert bob.copart("new", "story", "News from bob", "--no-edit", "--body", "hi", cwd=copy).ok
+    assert bob.copart("sync", cwd=copy).ok
+    r = alice.copart("sync", "--constellation", "--json")
+    assert r.code == 3, r  # one community was offline
+    got = {c["name"]: c for c in r.json()["communities"]}
+    assert got["hub"]["state"] == "synced" and got["hub"]["incoming_commits"] >= 1
+    assert got["lost"]["exit_code"] == 3

@@ -122,12 +122,22 @@ def who(
     = None,
     member: Annotated[Optional[str], typer.Option("--member", "-m", help="Show the evidence for one member.")] = None,
     limit: LimitOpt = 5,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Ask every community in your constellation.")]
+    = False,
+    in_: Annotated[Optional[str], typer.Option("--in", metavar="NAME,…", help="Ask these communities of your constellation.")]
+    = None,
     json: JsonOpt = False,
 ) -> None:
     """Who knows about this? Members ranked by evidence, with the evidence."""
     from copart_cli.services.who import who as run
     from copart_cli.services.who import who_member
 
+    if (constellation or in_ is not None) and topic:
+        from copart_cli.services.constellation import who as across
+
+        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
+        emit(ctx, across(" ".join(topic), names, limit=limit), json)
+        return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
         if member:

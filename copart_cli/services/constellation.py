@@ -2,8 +2,8 @@
 
 The registry is per user, not in any repertoire: `<user config dir>/copart/constellation.json`
 (platformdirs; $XDG_CONFIG_HOME on Linux). A community added by URL is cloned (as `join`
-does) into `<user data dir>/copart/constellation/<name>`. `ask --constellation` (or `--in
-a,b`) asks every community's own local index, with the statistics of all of them
+does) into `<user data dir>/copart/constellation/<name>`. `ask` and `who` with `--constellation` (or
+`--in a,b`) ask every community's own local index, with the statistics of all of them
 (adapters/index/federated.py), so scores compare; a community that is missing or broken is
 named and skipped, never fatal.
 """
@@ -42,6 +42,27 @@ class ConstellationList:
     registry: str
     communities: list[Community]
     action: str = "list"  # list | status | added | removed
+
+
+@dataclass
+class Synced:
+    name: str
+    state: str  # synced | offline: why | conflict | skipped: why | failed: why
+    incoming_commits: int = 0
+    outgoing_commits: int = 0
+    pushed: bool = False
+    exit_code: int = 0
+
+
+@dataclass
+class ConstellationSync:
+    view = "constellation"
+    communities: list[Synced]
+
+    @property
+    def exit_code(self) -> int:
+        """3 when a community was offline or left a conflict (its work is kept), like `sync`."""
+        return 3 if any(c.exit_code == 3 for c in self.communities) else 0
 
 
 @dataclass
@@ -100,7 +121,7 @@ def _name(name: str) -> str:
 
 
 def add(name: str, target: str) -> ConstellationList:
-    """Add a local repertoire (PATH) or clone one (URL) into the managed folder."""
+    """Add a local repertoire (PATH) or clone one (URL, or a bare repository) into the managed folder."""
     path, items = _read()
     _name(name)
     if name in items:
@@ -109,7 +130,7 @@ def add(name: str, target: str) -> ConstellationList:
     if len(items) >= MAX_COMMUNITIES:
         raise UsageError(f"a constellation holds at most {MAX_COMMUNITIES} communities")
     local = Path(target).expanduser()
-    if local.is_dir():
+    if local.is_dir() and not (local / "HEAD").is_file():  # a work tree; a bare repository is cloned like a URL
         rep = Repertoire.locate(str(local))
         items[name] = {"path": str(rep.root), "url": None}
     else:
@@ -178,30 +199,37 @@ def _chosen(names: list[str] | None) -> list[tuple[str, dict[str, Any]]]:
     return [(n, items[n]) for n in dict.fromkeys(names)]
 
 
-def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
-    """Ask every chosen community at once, with scores that compare (one global idf)."""
+def _across(names: list[str] | None, run, skipped: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """RUN(rep, reading, state) in each chosen community, on snapshots scored with one global idf;
+    a missing or broken community goes into SKIPPED."""
     from copart_cli.adapters.index.federated import federate
-    from copart_cli.services.ask import _ask
-    from copart_cli.services.search import check_query, snapshot
+    from copart_cli.services.search import snapshot
 
-    question = check_query(question, 'copart ask "how do we price a first workshop?" --constellation')
-    result = ConstellationAsk(question, [], [], [])
     with contextlib.ExitStack() as stack:
         opened = []
         for name, info in _chosen(names):
             if not Path(info["path"]).is_dir():
-                result.skipped.append((name, f"missing: {info['path']}"))
+                skipped.append((name, f"missing: {info['path']}"))
                 continue
             try:
                 rep = _open(info)
                 index, state = stack.enter_context(snapshot(rep, None))
             except CopartError as exc:
-                result.skipped.append((name, f"broken: {exc.message}"))
+                skipped.append((name, f"broken: {exc.message}"))
                 continue
             opened.append((name, rep, index, state))
         readings = federate([o[2] for o in opened])
-        answers = [(name, _ask(rep, reading, question, limit, state)) for (name, rep, _, state), reading
-                   in zip(opened, readings)]
+        return [(name, run(rep, reading, state)) for (name, rep, _, state), reading in zip(opened, readings)]
+
+
+def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
+    """Ask every chosen community at once, with scores that compare (one global idf)."""
+    from copart_cli.services.ask import _ask
+    from copart_cli.services.search import check_query
+
+    question = check_query(question, 'copart ask "how do we price a first workshop?" --constellation')
+    result = ConstellationAsk(question, [], [], [])
+    answers = _across(names, lambda rep, reading, state: _ask(rep, reading, question, limit, state), result.skipped)
     result.asked = [name for name, _ in answers]
     merged = [(name, r) for name, a in answers for r in a.results]
     merged.sort(key=lambda x: (-x[1].score, x[0], x[1].entry.path))
@@ -210,7 +238,20 @@ def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> Con
     return result
 
 
-def _spanners(answers: list[tuple[str, Any]]) -> list[Spanner]:
+def who(topic: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
+    """`who TOPIC` in every chosen community; each person once, with the evidence of each."""
+    from copart_cli.services.search import check_query
+    from copart_cli.services.who import who_in
+
+    topic = check_query(topic, "copart who pricing --constellation")
+    result = ConstellationAsk(topic, [], [], [])
+    found = _across(names, lambda rep, reading, state: who_in(rep, reading, topic, limit, state), result.skipped)
+    result.asked = [name for name, _ in found]
+    result.people = _spanners(found, limit)
+    return result
+
+
+def _spanners(answers: list[tuple[str, Any]], limit: int = 5) -> list[Spanner]:
     """People by member id, each once, with the communities and evidence from each."""
     people: dict[str, Spanner] = {}
     for name, a in answers:
@@ -219,4 +260,24 @@ def _spanners(answers: list[tuple[str, Any]]) -> list[Spanner]:
             s.score = round(s.score + p.score, 3)
             s.communities.append(name)
             s.evidence.extend(f"{name}: {e}" for e in p.evidence)
-    return sorted(people.values(), key=lambda s: (-s.score, s.id))[:5]
+    return sorted(people.values(), key=lambda s: (-s.score, s.id))[:limit]
+
+
+def sync(*, push: bool = True, warn=None) -> ConstellationSync:
+    """`sync --constellation`: sync every community in turn, each reported; a failure never stops the rest."""
+    from copart_cli.services.sync import quiet
+    from copart_cli.services.sync import sync as sync_one
+
+    found = []
+    for name, info in _chosen(None):
+        if not Path(info["path"]).is_dir():
+            found.append(Synced(name, f"skipped: missing ({info['path']})"))
+            continue
+        try:
+            r = sync_one(_open(info), push=push, warn=warn or quiet)
+        except CopartError as exc:
+            found.append(Synced(name, f"failed: {exc.message}", exit_code=int(exc.exit_code)))
+            continue
+        state = f"offline: {r.offline_reason}" if r.offline else ("conflict" if r.new_conflicts else "synced")
+        found.append(Synced(name, state, r.incoming_commits, r.outgoing_commits, r.pushed, r.exit_code))
+    return ConstellationSync(found)

@@ -74,10 +74,15 @@ def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | Non
     if topic.startswith("@"):
         return who_member(rep, topic[1:].strip(), progress)
     with snapshot(rep, progress) as (index, state):
-        found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
-        hits = [h for h in found.hits if coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
-        hits = credit_hits(rep)(hits)
-        people = rank_people(index, hits, found.terms, limit)
+        return who_in(rep, index, topic, limit, state)
+
+
+def who_in(rep: Repertoire, index: ixs.Reading, topic: str, limit: int, state: IndexState | None) -> WhoResult:
+    """`who TOPIC` on one open snapshot (the constellation passes its own, constellation.py)."""
+    found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
+    hits = [h for h in found.hits if coverage(h, found.terms) >= (1.0 if len(found.terms) <= 2 else 0.5)]
+    hits = credit_hits(rep)(hits)
+    people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
 
 

@@ -41,9 +41,9 @@ def json_ConstellationAsk(r) -> dict[str, Any]:
 def text_ConstellationAsk(r, out: Out) -> None:
     for name, why in r.skipped:
         warn(f"skipped {name}: {why}")
-    if not r.results:
+    if not r.results and not r.people:
         out.line(f"nothing in {len(r.asked)} communities answers this well")
-    else:
+    elif r.results:
         out.heading(f"What we know, across {len(r.asked)} communities")
     for n, (name, x) in enumerate(r.results, 1):
         out.line(f"{n}. [{name}] {x.entry.title} ({x.entry.id})  score {x.score:.2f}", style="bold")
@@ -55,3 +55,16 @@ def text_ConstellationAsk(r, out: Out) -> None:
             out.line(f"{p.name} ({p.id}) in {', '.join(p.communities)}", style="bold")
             for ev in p.evidence[:4]:
                 out.line(f"   - {ev}")
+
+
+def json_ConstellationSync(r) -> dict[str, Any]:
+    return {"exit_code": r.exit_code,
+            "communities": [{"name": c.name, "state": c.state, "incoming_commits": c.incoming_commits,
+                             "outgoing_commits": c.outgoing_commits, "pushed": c.pushed, "exit_code": c.exit_code}
+                            for c in r.communities]}
+
+
+def text_ConstellationSync(r, out: Out) -> None:
+    out.table(["community", "state", "in", "out", "pushed"],
+              [[c.name, c.state, str(c.incoming_commits), str(c.outgoing_commits), "yes" if c.pushed else "no"]
+               for c in r.communities])
