@@ -232,7 +232,7 @@ def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> Con
     answers = _across(names, lambda rep, reading, state: _ask(rep, reading, question, limit, state), result.skipped)
     result.asked = [name for name, _ in answers]
     merged = [(name, r) for name, a in answers for r in a.results]
-    merged.sort(key=lambda x: (-x[1].score, x[0], x[1].entry.path))
+    merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
     result.results = merged[:limit]
     result.people = _spanners(answers)
     return result
