@@ -55,3 +55,12 @@ def test_archive_bad_input(alice, sample):
     r = alice.copart("archive", "--body", "done", cwd=sample)  # alice has no profile, so no coordinator
     assert r.code == 1 and "only a coordinator can archive the community" in r.stderr
     assert "archived" not in (sample / "copart.yaml").read_text()
+
+
+def test_check_names_a_superseded_by_that_leads_nowhere(alice, sample):
+    alice.copart("edit", "costing-checklist-for-a-workshop", "--field", "status=obsolete",
+                 "--field", "superseded_by=no-such-entry", cwd=sample)
+    r = alice.copart("check", cwd=sample)
+    assert r.code == 4
+    assert "practices/costing-checklist-for-a-workshop.md:" in r.stdout
+    assert "superseded_by 'no-such-entry' is not another entry" in r.stdout

@@ -96,6 +96,10 @@ def reference_problems(entry: Entry, known: set[str], members: set[str], asks: s
         ask = as_text(entry.meta.get("answers"))
         if ask and ask not in asks:
             problems.append(Problem(rel, lines.get("answers", 1), f"answers '{ask}', which is not an ask"))
+    successor = as_text(entry.meta.get("superseded_by"))  # status: obsolete (lifecycle.py)
+    if successor and (successor not in known or successor == entry.id):
+        problems.append(Problem(rel, lines.get("superseded_by", 1),
+                                f"superseded_by '{successor[:60]}' is not another entry"))
     return problems
 
 
