@@ -103,3 +103,15 @@ def test_a_granted_record_edited_afterwards_is_no_longer_proven(world):
     judith.git("-c", f"user.signingkey={anjali_key}", "commit", "-qm", "touch up", cwd=rep)
     r = judith.copart("check", cwd=rep)
     assert r.code == 4 and "signed by apatel, not a coordinator" in r.stdout
+
+
+def test_a_linked_accreditations_folder_is_never_read(alice, sample):
+    """The attack: accreditations/ pushed as a symbolic link to records kept somewhere else."""
+    elsewhere = sample.parent / "elsewhere" / "pricing-your-work"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "mokafor.md").write_text("---\ngranted_by: jfawcett\n---\n")
+    (sample / "accreditations").symlink_to(sample.parent / "elsewhere")
+    r = alice.copart("check", cwd=sample)
+    assert r.code == 4 and "accreditations:1:" in r.stdout
+    assert alice.copart("who", "@mokafor", "--json", cwd=sample).json()["accreditations"] == []
+    assert alice.copart("stats", "--json", cwd=sample).json()["accredited"]["pricing-your-work"] == 0
