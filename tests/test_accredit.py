@@ -115,3 +115,22 @@ def test_a_linked_accreditations_folder_is_never_read(alice, sample):
     assert r.code == 4 and "accreditations:1:" in r.stdout
     assert alice.copart("who", "@mokafor", "--json", cwd=sample).json()["accreditations"] == []
     assert alice.copart("stats", "--json", cwd=sample).json()["accredited"]["pricing-your-work"] == 0
+
+
+def test_in_a_community_that_does_not_sign_the_author_email_must_be_the_coordinators(world):
+    judith = world.partner("judith", "judith.fawcett@example.org")
+    rep = judith.init("4xp", example=True)  # nobody has ssh_keys: nothing can be proven
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", cwd=rep)
+    assert r.ok, r
+    [acc] = judith.copart("who", "@mokafor", "--json", cwd=rep).json()["accreditations"]
+    assert acc["status"].startswith("unsigned")
+    assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 1
+    assert judith.copart("check", cwd=rep).ok
+    forged = rep / "accreditations" / "pricing-your-work" / "apatel.md"
+    forged.write_text("---\ngranted_by: jfawcett\n---\n")
+    judith.git("add", "-A", cwd=rep)
+    judith.git("-c", "user.email=anjali.patel@example.org", "commit", "-qm", "accredit: apatel", cwd=rep)
+    r = judith.copart("check", cwd=rep)
+    assert r.code == 4
+    assert "made by anjali.patel@example.org, not by jfawcett" in r.stdout
+    assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 1

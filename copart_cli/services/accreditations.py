@@ -118,9 +118,13 @@ def prove(rep: Repertoire, records: list[Accreditation]) -> list[Accreditation]:
         sig = sigs.get(last.get(r.path, ""))
         if sig is None:
             r.status = "not on main yet (uncommitted, or waiting for review)"
-        elif not roster.keys:
-            r.status = PROVEN if roster.is_coordinator(r.granted_by) else f"'{r.granted_by}' is not a coordinator"
-            if r.status == PROVEN:
+        elif not roster.keys:  # nobody signs: the author email is all there is (anybody can type one)
+            granter = roster.members.get(r.granted_by)
+            if not roster.is_coordinator(r.granted_by):
+                r.status = f"'{r.granted_by}' is not a coordinator"
+            elif granter is None or sig["email"].lower() not in granter.emails:
+                r.status = f"its last change was made by {sig['email'][:80]}, not by {r.granted_by}"
+            else:
                 r.status = "unsigned (nobody in this community signs, so it cannot be proven)"
         else:
             at = rosters.get(sig["parents"][0]) if sig["parents"] else None
