@@ -3,8 +3,9 @@
 Rows:
 - the same question asked of one community holding COMMUNITIES x SIZE entries (real
   Markdown, tests/data/corpus and its replicas, imported) and of COMMUNITIES communities its
-  entry files are dealt into: the results (ids and scores) must be identical (one global
-  idf), and the constellation's end to end time within 2x the single `ask`;
+  entry files are dealt into: the results must be identical (one global idf): the same
+  scores in the same order, the same entries wherever a score is not shared by identical
+  replicas, and the constellation's end to end time within 2x the single `ask`;
 - 100 small communities (10 entries each): `ask --constellation` under 1 s.
 
 COPART_BENCH_CONSTELLATION="20x1000" (the default) sets COMMUNITIES x SIZE; a small run:
@@ -81,12 +82,16 @@ def rows(bench: Bench) -> list[Row]:
         subprocess.run(bench.copart("constellation", "add", rep.name, str(rep)), env=bench.env, check=True,
                        capture_output=True)
     got, want = _ids(bench, "--constellation"), _ids(bench, cwd=whole)
-    same = got == want
+    # the same scores in the same order, and the same entry wherever a score is not shared
+    # (the corpus replicas are identical files: which copies fill a run of equal scores is a tie)
+    unique = {sc for sc, _ in want if [x for x, _ in want].count(sc) == 1}
+    same = [sc for sc, _ in got] == [sc for sc, _ in want] and \
+        [e for e in got if e[0] in unique] == [e for e in want if e[0] in unique]
     if not same:
         print(f"constellation: {got}\none community: {want}")
     one = bench.time_cmd(bench.copart("ask", QUESTION), cwd=whole)
     many = bench.time_cmd(bench.copart("ask", QUESTION, "--constellation"))
-    out = [Row(f"ask --constellation, {count} x {size}: same order as one community", float(same), "", None,
+    out = [Row(f"ask --constellation, {count} x {size}: same ranking as one community", float(same), "", None,
                "identical", same, unit="bool"),
            Row(f"ask --constellation, {count} x {size} entries", many, "one ask over them all", one, "<= 2x",
                many <= 2 * one)]
