@@ -106,6 +106,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pathway": ("publish", "pathway_app"),
     "config": ("community", "config_app"),
     "man": ("manual", "man"),
+    "match": ("economy", "match"),
+    "accredit": ("economy", "accredit"),
+    "archive": ("economy", "archive"),
+    "constellation": ("constellation", "constellation_app"),
 }
 WHOLE_TREE = frozenset({"man"})  # commands that read every other command's help
 

@@ -202,3 +202,16 @@ def test_digest_on_the_sample_repertoire(alice, sample):
     assert "how-should-i-price-a-half-day-workshop-for-a-traders-group" in ids
     assert "writing-a-small-grant-application" in ids
     assert [a["id"] for a in r.json()["accepted_answers"]] == ["re-price-half-day-workshop-rlindqvist"]
+
+
+def test_digest_lists_needs_someone_here_could_meet(alice, sample):
+    r = alice.copart("digest", "--since", "7d", "--json", cwd=sample)
+    assert r.ok, r
+    met = {(n["member"], n["need"]): n["providers"] for n in r.json()["needs_met"]}
+    assert met[("rlindqvist", "a simple booking system that takes payment")][0] == "tbrennan"
+    assert ("rlindqvist", "affordable accessible venues") not in met  # nobody here offers venues
+    md = alice.copart("digest", "--since", "7d", cwd=sample).stdout
+    assert "## Needs someone here could meet" in md
+    assert "- Rosa Lindqvist needs a simple booking system that takes payment: Tom Brennan (offers: booking" in md
+    html = alice.copart("digest", "--since", "7d", "--format", "html", cwd=sample).stdout
+    assert "Needs someone here could meet" in html

@@ -100,3 +100,41 @@ def test_suggest_bad_input(alice, sample):
     assert r.code == 2 and "cannot be a pathway name" in r.stderr, r
     r = alice.copart("pathway", "suggest", "  ", cwd=sample)
     assert r.code == 2, r
+
+
+def test_progress_counts_steps_read_written_about_and_answered(world):
+    michael = world.partner("michael", "michael.okafor@example.org")  # mokafor's profile email
+    rep = michael.init("4xp", example=True)
+    r = michael.copart("pathway", "progress", "mokafor", "pricing-your-work", "--json", cwd=rep)
+    assert r.ok, r
+    before = r.json()
+    assert before["done"] == 0 and before["total"] == 4 and before["accreditation"] is None
+    assert "no shared record of reading" in before["read_record"]  # what copart chose, said where it shows
+    other = michael.copart("pathway", "progress", "apatel", "pricing-your-work", "--json", cwd=rep).json()
+    assert michael.copart("pathway", "show", "pricing-your-work", "--step", "2", cwd=rep).ok
+    r = michael.copart("new", "story", "My first priced workshop", "--no-edit", "--author", "mokafor",
+                       "--body", "I followed [[costing-checklist-for-a-workshop]] to the letter.", cwd=rep)
+    assert r.ok, r
+    r = michael.copart("answer", "how-should-i-price-a-half-day-workshop-for-a-traders-group", "--no-edit",
+                       "--author", "mokafor", "--body", "Cost it first, then add a margin.", cwd=rep)
+    assert r.ok, r
+    r = michael.copart("pathway", "progress", "mokafor", "pricing-your-work", "--json", cwd=rep)
+    steps = {s["id"]: s for s in r.json()["steps"]}
+    assert steps["costing-checklist-for-a-workshop"]["wrote"] == ["my-first-priced-workshop"]
+    assert steps["pricing-a-first-workshop"]["read"] is not None  # read here, by him
+    ask = steps["how-should-i-price-a-half-day-workshop-for-a-traders-group"]
+    assert ask["answered"] and ask["done"]
+    assert not steps["rlindqvist"]["done"]
+    assert r.json()["done"] == 3
+    # someone else's reading is not his
+    again = michael.copart("pathway", "progress", "apatel", "pricing-your-work", "--json", cwd=rep).json()
+    assert [s["read"] for s in again["steps"]] == [s["read"] for s in other["steps"]] == [None] * 4
+    text = michael.copart("pathway", "progress", "mokafor", "pricing-your-work", cwd=rep).stdout
+    assert "3 of 4 steps" in text and "wrote my-first-priced-workshop" in text
+
+
+def test_progress_bad_input(alice, sample):
+    r = alice.copart("pathway", "progress", "mokafor", "no-such-pathway", cwd=sample)
+    assert r.code == 1 and r.stderr.startswith("copart: error: no pathway named 'no-such-pathway'")
+    r = alice.copart("pathway", "progress", "nobody", "pricing-your-work", cwd=sample)
+    assert r.code == 1 and r.stderr.splitlines()[0] == "copart: error: no member with id 'nobody'"

@@ -51,9 +51,17 @@ def site(
 def stats(
     ctx: typer.Context,
     months: Annotated[int, typer.Option("--months", "-m", min=1, max=1200, help="How many months of history to chart.")] = 12,
+    report: Annotated[bool, typer.Option("--report", help="What the community is worth, for management.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="With --report: md (default), html or json.")] = "md",
     json: JsonOpt = False,
 ) -> None:
     """Community health: active members over time, contributions, gaps, answers, freshness, knowledge at risk."""
+    if report:
+        from copart_cli.services.report import report as make_report
+
+        as_json = json or options(ctx).json or fmt.lower() == "json"
+        emit(ctx, make_report(repertoire(ctx), "json" if as_json else fmt.lower(), _now()), as_json)
+        return
     from copart_cli.services.stats import stats as make_stats
 
     emit(ctx, make_stats(repertoire(ctx), months, _now()), json)
@@ -110,3 +118,16 @@ def pathway_suggest(
     from copart_cli.services.pathways import suggest_pathway
 
     emit(ctx, suggest_pathway(repertoire(ctx), topic, save, per_kind, _now()), json)
+
+
+@pathway_app.command("progress")
+def pathway_progress(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member walking the pathway.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The pathway.")],
+    json: JsonOpt = False,
+) -> None:
+    """Which steps of a pathway a member has read (in this clone), written about or answered."""
+    from copart_cli.services.pathways import pathway_progress as run
+
+    emit(ctx, run(repertoire(ctx), member, name), json)

@@ -179,7 +179,7 @@ def verify(
 ) -> None:
     """Check every commit on main is signed: first-parent by a coordinator, others by a member; exit 4 if not."""
     from copart_cli.core.errors import CheckFailed
-    from copart_cli.services.signing import verify as run
+    from copart_cli.services.accreditations import verify as run  # signing.verify, then the accreditations
 
     result = run(repertoire(ctx), since=since)
     emit(ctx, result, json)

@@ -46,14 +46,26 @@ def ask(
     post: Annotated[bool, typer.Option("--post", help="Also record it as an ask for partners (one commit).")] = False,
     author: Annotated[Optional[str], typer.Option("--author", autocompletion=completes("members"), help="With --post: the asking member's id.")] = None,
     limit: LimitOpt = 5,
+    obsolete: Annotated[bool, typer.Option("--obsolete", help="Also entries marked status: obsolete.")] = False,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Ask every community in your constellation.")]
+    = False,
+    in_: Annotated[Optional[str], typer.Option("--in", metavar="NAME,…", help="Ask these communities of your constellation.")]
+    = None,
     json: JsonOpt = False,
 ) -> None:
     """What do we know about this? The best passages, the people who know, similar open asks."""
     from copart_cli.services.ask import ask as run
 
+    if constellation or in_ is not None:
+        from copart_cli.services.constellation import ask as across
+
+        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
+        emit(ctx, across(" ".join(question), names, limit=limit), json)
+        return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
-        result = run(rep, " ".join(question), limit=limit, post=post, progress=progress, author=author)
+        result = run(rep, " ".join(question), limit=limit, post=post, progress=progress, author=author,
+                     obsolete=obsolete)
     emit(ctx, result, json)
 
 
@@ -110,12 +122,22 @@ def who(
     = None,
     member: Annotated[Optional[str], typer.Option("--member", "-m", autocompletion=completes("members"), help="Show the evidence for one member.")] = None,
     limit: LimitOpt = 5,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Ask every community in your constellation.")]
+    = False,
+    in_: Annotated[Optional[str], typer.Option("--in", metavar="NAME,…", help="Ask these communities of your constellation.")]
+    = None,
     json: JsonOpt = False,
 ) -> None:
     """Who knows about this? Members ranked by evidence, with the evidence."""
     from copart_cli.services.who import who as run
     from copart_cli.services.who import who_member
 
+    if (constellation or in_ is not None) and topic:
+        from copart_cli.services.constellation import who as across
+
+        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
+        emit(ctx, across(" ".join(topic), names, limit=limit), json)
+        return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
         if member:

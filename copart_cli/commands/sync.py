@@ -30,12 +30,21 @@ def sync(
     no_push: Annotated[bool, typer.Option("--no-push", help="Fetch and integrate only.")] = False,
     bundle: Annotated[Optional[Path], typer.Option("--bundle", metavar="FILE", help="Write what partners may lack to a git bundle (no network).")] = None,
     from_bundle: Annotated[Optional[Path], typer.Option("--from-bundle", metavar="FILE", help="Take in a bundle a partner wrote.")] = None,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Sync every community in your constellation.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Commit edits made outside copart, fetch, integrate, push; offline-safe (exit 3 when offline or a conflict is left)."""
     from copart_cli.services.sync import sync as run_sync
     from copart_cli.ui import warn
 
+    if constellation:
+        from copart_cli.services.constellation import sync as sync_all
+
+        result = sync_all(push=not no_push, warn=warn)
+        emit(ctx, result, json)
+        if result.exit_code:
+            raise typer.Exit(result.exit_code)
+        return
     result = run_sync(repertoire(ctx), remote=remote, push=not no_push, bundle_out=bundle, bundle_in=from_bundle,
                       warn=warn)
     emit(ctx, result, json)

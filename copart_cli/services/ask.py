@@ -12,6 +12,7 @@ from copart_cli.core.errors import UsageError
 from copart_cli.core.model import Kind
 from copart_cli.services.search import (IndexState, Person, Progress, Result, check_query, coverage, hit_entry,
                                         passages, snapshot, stem)
+from copart_cli.services.lifecycle import without_obsolete
 from copart_cli.services.who import rank_people
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -48,15 +49,16 @@ class AskResult:
     reason: str | None = None  # why it is not answered: a key of REASONS
     strength: float = 0.0  # the best entry's share of what a full match would score
     fit: float = 0.0  # the best entry's share of what the best entry for each word scores for it
+    obsolete: list[Any] = field(default_factory=list)  # lifecycle.LeftOut: obsolete entries left out
 
 
 def ask(rep: Repertoire, question: str, *, limit: int = 5, post: bool = False, progress: Progress | None = None,
-        author: str | None = None) -> AskResult:
+        author: str | None = None, obsolete: bool = False) -> AskResult:
     question = check_query(question, 'copart ask "how do we price a first workshop?"')
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     with snapshot(rep, progress) as (index, state):
-        result = _ask(rep, index, question, limit, state)
+        result = _ask(rep, index, question, limit, state, obsolete)
     if post:
         if not result.terms:
             raise UsageError("this question says nothing partners could answer (only question words)",
@@ -73,8 +75,10 @@ def _answers_well(h: ixs.Hit) -> bool:
     return h.strength >= ANSWER_STRENGTH or h.fit >= ANSWER_FIT
 
 
-def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState) -> AskResult:
+def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState,
+         obsolete: bool = False) -> AskResult:
     found = index.search(ixs.Query(question, "ask", limit=limit), pool=60, root=rep.root)
+    found.hits, left_out = without_obsolete(found.hits, rep.root, keep=obsolete)  # lifecycle.py
     terms = found.terms
     answers = [h for h in found.hits if _is_answer(h)]
     strength = max((h.strength for h in answers), default=0.0)
@@ -95,7 +99,7 @@ def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: 
     people = rank_people(index, relevant, terms) if reason is None or any(h.kind == "member" for h in relevant) else []
     return AskResult(question, results, people[:3], open_asks, found.corrections, reason is None,
                      REASONS[reason] if reason else None, index=state, terms=terms, reason=reason,
-                     strength=round(strength, 3), fit=round(fit, 3))
+                     strength=round(strength, 3), fit=round(fit, 3), obsolete=left_out)
 
 
 def post_ask(rep: Repertoire, question: str, terms: list[str], author: str | None = None):

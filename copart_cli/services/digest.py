@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from copart_cli.core.errors import UsageError
@@ -60,6 +60,7 @@ class Digest:
     accepted: list[Accepted]
     format: str = "md"
     text: str = ""  # the rendered digest (md or html), empty under --json
+    needs: list[Any] = field(default_factory=list)  # match.NeedMatch: needs someone here could meet
 
 
 def since_time(rep: Repertoire, text: str, now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -132,6 +133,7 @@ def digest(
         open_asks=_open_asks(snap, end),
         accepted=_accepted(snap, inside, touched_answers),
         format=fmt,
+        needs=_needs_met(rep),
     )
     if fmt != "json":
         result.text = render_digest(rep, result, fmt, base_url, snap)
@@ -181,6 +183,13 @@ def _changed(snap: Snapshot, inside: _Window, new_ids: set[str],
         if ed.member not in item.by:
             item.by.append(ed.member)
     return changed, touched
+
+
+def _needs_met(rep: Repertoire) -> list[Any]:
+    """Each need in the profiles that someone here could meet, with its best two providers (match.py)."""
+    from copart_cli.services.match import match
+
+    return match(rep, providers=2).met
 
 
 def _open_asks(snap: Snapshot, end: dt.datetime) -> list[OpenAsk]:
@@ -244,6 +253,9 @@ def render_digest(rep: Repertoire, d: Digest, fmt: str, base_url: str | None, sn
                          for c in d.contributors],
         "open_asks": [{**view(o.entry), "answers": o.answers, "age_days": o.age_days} for o in d.open_asks],
         "accepted": [{**view(a.answer), "ask": view(a.ask) if a.ask else None} for a in d.accepted],
+        "needs": [{"member": n.member, "member_name": n.member_name, "need": n.need,
+                   "providers": [{"id": p.id, "name": p.name, "why": p.evidence[0] if p.evidence else ""}
+                                 for p in n.providers]} for n in d.needs],
     }
     name = "digest/digest.html" if fmt == "html" else "digest/digest.md"
     text = templating.render(name, context, rep.root, autoescape=(fmt == "html"))

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copart_cli.core import frontmatter, ids
-from copart_cli.core.errors import AlreadyExists, InvalidEntry, LinkRefused, NotFound, UsageError
+from copart_cli.core.errors import AlreadyExists, CopartError, InvalidEntry, LinkRefused, NotFound, UsageError
 from copart_cli.adapters.files import atomic_write, list_dir, read_text
-from copart_cli.core.model import Entry, Kind, Problem, as_list, utcnow
-from copart_cli.services.repertoire import PATHWAYS_DIR, Repertoire
+from copart_cli.core.model import Entry, Kind, Problem, as_list, iso, utcnow
+from copart_cli.services.repertoire import PATHWAYS_DIR, Repertoire, require_identity
 
 FOLDER = PATHWAYS_DIR
 PER_KIND = 5  # suggested practices, and stories
@@ -210,6 +210,7 @@ def show_pathway(rep: Repertoire, name: str, step: int | None = None) -> Pathway
         if current.entry is None:
             raise NotFound(f"step {step} of '{name}' names '{current.step.id}', which is not an entry",
                            hint=f"fix {p.path}, or skip it: copart pathway show {name} --step {step + 1}")
+        record_read(rep, p.name, current.step.id)
     return PathwayShown(p, steps, current)
 
 
@@ -334,8 +335,6 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
 
 
 def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
-    from copart_cli.services.repertoire import require_identity
-
     target = rep.root / p.path
     if os.path.lexists(target):
         raise AlreadyExists(f"{p.path} already exists; nothing was changed",
@@ -362,3 +361,136 @@ def _save(rep: Repertoire, p: Pathway, now: dt.datetime) -> tuple[str, str]:
     return p.path, commit
 
 
+
+
+# -- progress and accreditation ------------------------------------------------------------------
+
+READS = "pathway-reads.json"  # in .git/copart/: which steps someone read here (never shared)
+_READS_VERSION = "1"
+READ_NOTE = ("copart keeps no shared record of reading: a step counts as read when the member ran "
+             "`copart pathway show NAME --step N` in this clone (recorded in .git/copart/)")
+
+
+@dataclass
+class StepProgress:
+    number: int
+    id: str
+    title: str
+    kind: str
+    read: str | None = None  # when it was read here (ISO), if it was
+    wrote: list[str] = field(default_factory=list)  # the member's entries about it (linking to it, or it)
+    answered: list[str] = field(default_factory=list)  # the member's answers to it (an ask)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.read or self.wrote or self.answered)
+
+
+@dataclass
+class PathwayProgress:
+    view = "pathway"
+    member: str
+    member_name: str
+    pathway: Pathway
+    steps: list[StepProgress]
+    read_note: str = READ_NOTE
+    accreditation: Any = None  # accreditations.Accreditation, if they hold it
+
+
+@dataclass
+class AccreditResult:
+    view = "pathway"
+    accreditation: Any  # accreditations.Accreditation
+    pathway_title: str
+    commit: str
+
+
+def record_read(rep: Repertoire, name: str, step_id: str, now: dt.datetime | None = None) -> None:
+    """Note that the person at the keyboard read a step (best effort: a read is never an error)."""
+    from copart_cli.adapters.files import read_cache, write_cache
+
+    try:
+        member = rep.member_for_email(rep.git.identity().email)
+    except CopartError:  # no identity: nothing to record
+        return
+    if member is None:
+        return
+    path = rep.state_dir / READS
+    items = read_cache(path, _READS_VERSION)
+    mine = items.setdefault(name, {}).setdefault(member.id, {})
+    if isinstance(mine, dict):
+        mine.setdefault(step_id, iso(now or utcnow()))
+        write_cache(path, _READS_VERSION, items)
+
+
+def _reads(rep: Repertoire, name: str, member: str) -> dict[str, str]:
+    from copart_cli.adapters.files import read_cache
+
+    got = read_cache(rep.state_dir / READS, _READS_VERSION).get(name, {})
+    got = got.get(member, {}) if isinstance(got, dict) else {}
+    return {k: v for k, v in got.items() if isinstance(v, str)} if isinstance(got, dict) else {}
+
+
+def pathway_progress(rep: Repertoire, member: str, name: str) -> PathwayProgress:
+    """Which steps of pathway NAME the member has read (here), written about or answered."""
+    from copart_cli.core.links import outgoing_links
+    from copart_cli.services import accreditations
+    from copart_cli.services.snapshot import Snapshot
+
+    p = get(rep, name)
+    snap = Snapshot(rep)
+    if member not in snap.members:
+        shown = member if len(member) <= 60 else member[:57] + "..."
+        raise NotFound(f"no member with id '{shown}'", hint="see the members with: copart list --kind member")
+    known = set(snap.by_id)
+    theirs = [e for e in (snap.credited(e) for e in snap.entries) if e.author == member]
+    reads = _reads(rep, name, member)
+    steps = []
+    for i, step in enumerate(p.steps, 1):
+        target = snap.by_id.get(step.id)
+        sp = StepProgress(i, step.id, target.title if target else step.id, target.kind if target else "",
+                          reads.get(step.id))
+        for e in theirs:
+            if e.kind == Kind.answer.value and str(e.meta.get("answers") or "") == step.id:
+                sp.answered.append(e.id)
+            elif e.id == step.id or step.id in outgoing_links(e, known):
+                sp.wrote.append(e.id)
+        steps.append(sp)
+    held = [a for a in accreditations.held_by(rep, member) if a.pathway == p.name]
+    return PathwayProgress(member, snap.member_name(member), p, steps, accreditation=held[0] if held else None)
+
+
+def accredit(rep: Repertoire, member: str, name: str, now: dt.datetime | None = None) -> AccreditResult:
+    """A coordinator records that MEMBER has walked pathway NAME: one signed commit of
+    accreditations/<name>/<member>.md naming the pathway's version (see accreditations.py)."""
+    from copart_cli.services import accreditations
+    from copart_cli.services.contributions import current_member
+    from copart_cli.services.signing import main_rev, roster_at
+
+    p = get(rep, name)
+    if member not in rep.members():
+        shown = member if len(member) <= 60 else member[:57] + "..."
+        raise NotFound(f"no member with id '{shown}'", hint="see the members with: copart list --kind member")
+    require_identity(rep)
+    me = current_member(rep)
+    if me not in roster_at(rep.git, main_rev(rep)).coordinators:
+        raise CopartError(f"only a coordinator can accredit a member; you are '{me}'",
+                          hint="coordinators are members with 'coordinator' in their roles on main")
+    if rep.git.dirty_paths(p.path):
+        raise UsageError(f"{p.path} has changes that are not committed; an accreditation names a committed version",
+                         hint="commit the pathway first (copart sync), then accredit")
+    history = rep.git.history(p.path)
+    if not history:
+        raise UsageError(f"{p.path} is not committed yet", hint="commit the pathway first (copart sync)")
+    rel = accreditations.record_path(p.name, member)
+    if os.path.lexists(rep.root / rel):
+        raise AlreadyExists(f"{member} already holds '{p.name}' ({rel}); nothing was changed")
+    when = now or utcnow()
+    meta = {"member": member, "pathway": p.name, "pathway_version": history[0].sha, "granted_by": me,
+            "granted": when}
+    body = f"{rep.members()[member].name} walked the pathway '{p.title}'; accredited by {me}.\n"
+    atomic_write(rep.root / rel, "---\n" + frontmatter.dump(meta) + "---\n" + body, rel)
+    commit = rep.commit([rel], f"accredit: {member} in {p.name}\n\nPathway version {history[0].sha}.",
+                        contribution=f"accredit-{member}-{p.name}"[:80].rstrip("-"))  # under review: its own
+    record = accreditations.Accreditation(member, p.name, rel, me, when, history[0].sha, "")
+    return AccreditResult(record, p.title, commit)

@@ -370,7 +370,8 @@ class Repertoire:
 
     # -- writing ------------------------------------------------------------------
 
-    def commit(self, paths: list[str], message: str, *, contribution: str | None = None) -> str:
+    def commit(self, paths: list[str], message: str, *, contribution: str | None = None,
+               archiving: bool = False) -> str:
         """Commit these paths (written, changed or removed in the work tree) as one commit.
 
         The one door every write to the repertoire goes through (`new`, `edit`, `rm`, `answer`,
@@ -381,6 +382,9 @@ class Repertoire:
         nothing stays staged; the files stay as they are.
         """
         self._nested = None
+        if self.config.raw.get("archived") and not archiving:  # `copart archive` (lifecycle.py): read-only
+            raise CopartError(f"{self.config.name} is archived: it is read-only",
+                              hint="search and ask still work; to reopen, remove 'archived' from copart.yaml and commit it with git")
         with self.write_lock(wait_for_git=True):
             if self.config.review == "coordinators":
                 from copart_cli.services.contributions import commit_contribution

@@ -342,6 +342,7 @@ class _Build:
         self.cards = {e.id: self.card(e) for e in self.entries}
         self.config = rep.config
         self.paths_found = pathways.load_all(rep)
+        self.accredited = _accredited(rep, {p.name: p.title for p in self.paths_found})
         self.renderer = templating.Renderer(rep.root, autoescape=True)
         self.safe = self.renderer.safe
         self.intro = html_renderer(self.links, root="")
@@ -413,6 +414,7 @@ class _Build:
         profile = {k: _listish(m.get(k)) for k in ("roles", "expertise", "offers", "needs", "accreditations")}
         profile.update({k: str(m.get(k) or "") for k in ("name", "location", "status")})
         profile["joined"] = _date(as_datetime(m.get("joined")))
+        profile["pathways"] = self.accredited.get(e.id, [])
         self.write(c["url"], "site/member.html", 1, **context, profile=profile, wrote=wrote, answered=answered)
 
     def listing(self, rel: str, title: str, items: list[Entry], depth: int = 0, intro_text: str = "") -> None:
@@ -512,3 +514,15 @@ def _listish(value: Any) -> list[str]:
     from copart_cli.core.model import as_list
 
     return as_list(value)
+
+
+def _accredited(rep: Repertoire, titles: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """member -> the pathways they hold a proven accreditation in (accreditations.py), for their page."""
+    from copart_cli.services import accreditations
+
+    out: dict[str, list[dict[str, str]]] = {}
+    for a in accreditations.prove(rep, accreditations.load_all(rep)):
+        if a.status == accreditations.PROVEN or a.status.startswith("unsigned"):
+            out.setdefault(a.member, []).append({"name": a.pathway, "title": titles.get(a.pathway, a.pathway),
+                                                 "by": a.granted_by, "granted": _date(a.granted)})
+    return out

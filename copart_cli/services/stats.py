@@ -117,6 +117,7 @@ class Stats:
     stale_checked: int
     at_risk: list[AtRisk]
     counts: dict[str, int] = field(default_factory=dict)
+    accredited: dict[str, int] = field(default_factory=dict)  # pathway -> members holding it (accreditations.py)
 
 
 def _month(t: dt.datetime) -> str:
@@ -163,7 +164,15 @@ def stats(rep: Repertoire, months: int = 12, now: dt.datetime | None = None) -> 
         stale_checked=checked,
         at_risk=_at_risk(snap),
         counts={k: sum(1 for e in entries if e.kind == k) for k in KIND_ORDER},
+        accredited=_accredited(rep),
     )
+
+
+def _accredited(rep: Repertoire) -> dict[str, int]:
+    from copart_cli.services import accreditations, pathways
+
+    held = accreditations.holders(rep)
+    return {p.name: held.get(p.name, 0) for p in sorted(pathways.load_all(rep), key=lambda p: p.name)}
 
 
 def _participation(snap: Snapshot, now: dt.datetime, months: int) -> tuple[list[Month], set[str]]:

@@ -126,6 +126,10 @@ def reference_problems(entry: Entry, known: set[str] | Targets, members: set[str
         ask = as_text(entry.meta.get("answers"))
         if ask and ask not in asks:
             problems.append(Problem(rel, lines.get("answers", 1), f"answers '{ask}', which is not an ask"))
+    successor = as_text(entry.meta.get("superseded_by"))  # status: obsolete (lifecycle.py)
+    if successor and (successor not in known or successor == entry.id):
+        problems.append(Problem(rel, lines.get("superseded_by", 1),
+                                f"superseded_by '{successor[:60]}' is not another entry"))
     return problems
 
 
@@ -174,6 +178,9 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     from copart_cli.services import pathways  # reading lists for newcomers must name real entries
 
     problems.extend(p for p in pathways.check(rep) if p.path not in linked)
+    from copart_cli.services import accreditations  # granted by a coordinator, signed (accreditations.py)
+
+    problems.extend(accreditations.check(rep))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
-from copart_cli.core.errors import NotFound
-from copart_cli.core.model import Kind
+from copart_cli.core.errors import InvalidEntry, NotFound
+from copart_cli.core.model import Kind, as_list
 from copart_cli.services.search import IndexState, Person, Progress, check_query, snapshot, stem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -23,6 +24,8 @@ class WhoResult:
     corrections: dict[str, str] = field(default_factory=dict)
     member: str | None = None  # set when asked about one member
     index: IndexState | None = None
+    offers: list[str] = field(default_factory=list)  # with one member: what their profile offers
+    accreditations: list[Any] = field(default_factory=list)  # with one member: accreditations.Accreditation
 
 
 _KIND_WORD = {"story": "story", "practice": "practice note", "ask": "ask", "answer": "answer"}
@@ -90,12 +93,22 @@ def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | Non
     if topic.startswith("@"):
         return who_member(rep, topic[1:].strip(), progress)
     with snapshot(rep, progress) as (index, state):
-        found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
-        hits = [h for h in found.hits if h.strength >= EVIDENCE_STRENGTH]
-        credit = _Credit(rep)
-        hits = [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
-        people = rank_people(index, hits, found.terms, limit)
+        return who_in(rep, index, topic, limit, state)
+
+
+def who_in(rep: Repertoire, index: ixs.Reading, topic: str, limit: int, state: IndexState | None) -> WhoResult:
+    """`who TOPIC` on one open snapshot (the constellation passes its own, constellation.py)."""
+    found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
+    hits = [h for h in found.hits if h.strength >= EVIDENCE_STRENGTH]
+    hits = credit_hits(rep)(hits)
+    people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
+
+
+def credit_hits(rep: Repertoire) -> Callable[[list[ixs.Hit]], list[ixs.Hit]]:
+    """A function crediting each hit (but a profile) to the member whose signed commit added it."""
+    credit = _Credit(rep)
+    return lambda hits: [h if h.kind == "member" else replace(h, author=credit(h)) for h in hits]
 
 
 class _Credit:
@@ -122,8 +135,16 @@ class _Credit:
 def who_member(rep: Repertoire, member: str, progress: Progress | None = None) -> WhoResult:
     member = rep.find(member, Kind.member, hint="see the members with: copart list --kind member")
     member = member.rsplit("/", 1)[-1].removesuffix(".md")
+    from copart_cli.services import accreditations
+
     with snapshot(rep, progress) as (index, state):
-        return _who_member(index, member, state, _Credit(rep))
+        result = _who_member(index, member, state, _Credit(rep))
+    try:
+        result.offers = as_list(rep.load(rep.rel_path(Kind.member, member)).meta.get("offers"))
+    except (InvalidEntry, OSError):
+        pass
+    result.accreditations = accreditations.held_by(rep, member)
+    return result
 
 
 def _who_member(index: ixs.Reading, member: str, state, credit: _Credit) -> WhoResult:

@@ -27,6 +27,8 @@ def json_Digest(d) -> dict[str, Any]:
                          for c in d.contributors],
         "open_asks": [{**j.entry(o.entry), "answers": o.answers, "age_days": o.age_days} for o in d.open_asks],
         "accepted_answers": [{**j.entry(a.answer), "ask": j.entry(a.ask) if a.ask else None} for a in d.accepted],
+        "needs_met": [{"member": n.member, "need": n.need, "providers": [p.id for p in n.providers]}
+                      for n in d.needs],
     }
 
 
@@ -84,6 +86,7 @@ def json_Stats(s) -> dict[str, Any]:
         },
         "stale": {"checked": s.stale_checked, "count": len(s.stale), "entries": [_stale_json(x) for x in s.stale]},
         "at_risk": [{"member": a.member, "name": a.name, "topics": a.topics} for a in s.at_risk],
+        "accredited": s.accredited,
     }
 
 
@@ -153,6 +156,10 @@ def text_Stats(s, out: Out) -> None:
         out.table(["member", "only they know"], [[a.name, ", ".join(a.topics)] for a in s.at_risk[:15]])
     else:
         out.line("none: every area of expertise is shared by at least two members")
+    if s.accredited:
+        out.line()
+        out.heading("Accreditations: members holding each pathway")
+        out.table(["pathway", "members"], [[name, str(n)] for name, n in s.accredited.items()])
 
 
 # -- stale --------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ def json_AskResult(r) -> dict[str, Any]:
     }
     if r.posted is not None:
         data["posted"] = {"entry": j.entry(r.posted.entry), "commit": r.posted.commit}
+    data["obsolete_left_out"] = [{"id": o.id, "title": o.title, "superseded_by": o.superseded_by or None}
+                                 for o in r.obsolete]
     return data
 
 
@@ -147,6 +149,12 @@ def text_AskResult(r, out: Out) -> None:
             out.line(f"{p.name} ({p.id}){_unavailable(p)}", style="bold")
             for ev in p.evidence:
                 out.line(f"   - {ev}")
+    if r.obsolete:
+        out.line()
+        out.line(f"left out {len(r.obsolete)} obsolete entr{'y' if len(r.obsolete) == 1 else 'ies'} "
+                 "(see them with --obsolete): " + "; ".join(
+                     o.id + (f" (superseded by {o.superseded_by})" if o.superseded_by else "") for o in r.obsolete[:5]),
+                 style="dim")
     if r.open_asks:
         out.line()
         out.heading("Similar open asks")
@@ -167,7 +175,12 @@ def text_AskResult(r, out: Out) -> None:
 
 
 def json_WhoResult(r) -> dict[str, Any]:
-    return {"topic": r.topic, "people": [_person(p) for p in r.people], "corrections": r.corrections}
+    data = {"topic": r.topic, "people": [_person(p) for p in r.people], "corrections": r.corrections}
+    if r.member:
+        from copart_cli.ui.pathway import accreditation
+
+        data |= {"offers": r.offers, "accreditations": [accreditation(a) for a in r.accreditations]}
+    return data
 
 
 def text_WhoResult(r, out: Out) -> None:
@@ -180,6 +193,10 @@ def text_WhoResult(r, out: Out) -> None:
         out.line(f"{n}. {p.name} ({p.id})  score {p.score:.2f}{_unavailable(p)}", style="bold")
         for ev in p.evidence:
             out.line(f"   - {ev}")
+    if r.offers:
+        out.line("   offers: " + "; ".join(r.offers))
+    for a in r.accreditations:
+        out.line(f"   accredited in {a.pathway} by {a.granted_by} ({a.status})")
 
 
 # -- asks / accept ---------------------------------------------------------------------

@@ -1,0 +1,283 @@
+"""The constellation: the communities one person belongs to, asked as one.
+
+The registry is per user, not in any repertoire: `<user config dir>/copart/constellation.json`
+(platformdirs; $XDG_CONFIG_HOME on Linux). A community added by URL is cloned (as `join`
+does) into `<user data dir>/copart/constellation/<name>`. `ask` and `who` with `--constellation` (or
+`--in a,b`) ask every community's own local index, with the statistics of all of them
+(adapters/index/federated.py), so scores compare; a community that is missing or broken is
+named and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copart_cli.adapters.files import atomic_write
+from copart_cli.core import ids
+from copart_cli.core.errors import AlreadyExists, CopartError, NotFound, UsageError
+from copart_cli.services.repertoire import Repertoire
+
+REGISTRY = "constellation.json"
+VERSION = 1
+MAX_COMMUNITIES = 1000
+
+
+@dataclass
+class Community:
+    name: str
+    path: str
+    url: str | None = None
+    state: str = ""  # ok | missing | broken: why (status and list)
+    entries: int = 0
+    archived: bool = False
+
+
+@dataclass
+class ConstellationList:
+    view = "constellation"
+    registry: str
+    communities: list[Community]
+    action: str = "list"  # list | status | added | removed
+
+
+@dataclass
+class Synced:
+    name: str
+    state: str  # synced | offline: why | conflict | skipped: why | failed: why
+    incoming_commits: int = 0
+    outgoing_commits: int = 0
+    pushed: bool = False
+    exit_code: int = 0
+
+
+@dataclass
+class ConstellationSync:
+    view = "constellation"
+    communities: list[Synced]
+
+    @property
+    def exit_code(self) -> int:
+        """3 when a community was offline or left a conflict (its work is kept), like `sync`."""
+        return 3 if any(c.exit_code == 3 for c in self.communities) else 0
+
+
+@dataclass
+class Spanner:
+    """A person, once, with what they know in each community (a boundary spanner when several)."""
+
+    id: str
+    name: str
+    score: float
+    communities: list[str]
+    evidence: list[str]
+
+
+@dataclass
+class ConstellationAsk:
+    view = "constellation"
+    question: str
+    results: list[tuple[str, Any]]  # (community, search.Result), best first across all
+    people: list[Spanner]
+    skipped: list[tuple[str, str]]  # (community, why)
+    asked: list[str] = field(default_factory=list)
+
+
+def _dirs() -> tuple[Path, Path]:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("copart")), Path(platformdirs.user_data_dir("copart"))
+
+
+def _read() -> tuple[Path, dict[str, dict[str, Any]]]:
+    path = _dirs()[0] / REGISTRY
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return path, {}
+    except (OSError, ValueError) as exc:
+        raise CopartError(f"cannot read the constellation registry {path}: {exc}",
+                          hint="fix or remove the file; copart writes it again") from None
+    items = data.get("communities") if isinstance(data, dict) else None
+    if not isinstance(items, dict):
+        return path, {}
+    return path, {k: v for k, v in items.items() if ids.is_valid(str(k)) and isinstance(v, dict)
+                  and isinstance(v.get("path"), str)}
+
+
+def _write(path: Path, items: dict[str, dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, json.dumps({"version": VERSION, "communities": items}, indent=2, sort_keys=True) + "\n")
+
+
+def _name(name: str) -> str:
+    if not ids.is_valid(name):
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise UsageError(f"'{shown}' cannot be a community name", hint="use lowercase words joined by hyphens")
+    return name
+
+
+def add(name: str, target: str) -> ConstellationList:
+    """Add a local repertoire (PATH) or clone one (URL, or a bare repository) into the managed folder."""
+    path, items = _read()
+    _name(name)
+    if name in items:
+        raise AlreadyExists(f"'{name}' is already in your constellation ({items[name]['path']})",
+                            hint=f"remove it first: copart constellation remove {name}")
+    if len(items) >= MAX_COMMUNITIES:
+        raise UsageError(f"a constellation holds at most {MAX_COMMUNITIES} communities")
+    local = Path(target).expanduser()
+    if local.is_dir() and not (local / "HEAD").is_file():  # a work tree; a bare repository is cloned like a URL
+        rep = Repertoire.locate(str(local))
+        items[name] = {"path": str(rep.root), "url": None}
+    else:
+        from copart_cli.services.join import join
+
+        dest = _dirs()[1] / "constellation" / name
+        if dest.exists():
+            raise AlreadyExists(f"{dest} already exists", hint="remove that folder, or add it by its path")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        joined = join(target, dest)
+        items[name] = {"path": str(joined.path), "url": target}
+    _write(path, items)
+    return ConstellationList(str(path), [_described(name, items[name])], "added")
+
+
+def remove(name: str) -> ConstellationList:
+    path, items = _read()
+    if name not in items:
+        raise _unknown(name, items)
+    gone = items.pop(name)
+    _write(path, items)
+    return ConstellationList(str(path), [Community(name, gone["path"], gone.get("url"), "removed")], "removed")
+
+
+def listing(status: bool = False) -> ConstellationList:
+    path, items = _read()
+    found = [_described(n, items[n], counts=status) for n in sorted(items)]
+    return ConstellationList(str(path), found, "status" if status else "list")
+
+
+def _unknown(name: str, items: dict) -> NotFound:
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    known = ", ".join(sorted(items)) or "none yet"
+    return NotFound(f"no community '{shown}' in your constellation", hint=f"yours: {known}")
+
+
+def _open(info: dict[str, Any]) -> Repertoire:
+    return Repertoire.locate(info["path"])
+
+
+def _described(name: str, info: dict[str, Any], counts: bool = False) -> Community:
+    c = Community(name, info["path"], info.get("url") if isinstance(info.get("url"), str) else None)
+    if not Path(c.path).is_dir():
+        c.state = "missing"
+        return c
+    try:
+        rep = _open(info)
+        c.archived = bool(rep.config.raw.get("archived"))
+        if counts:
+            c.entries = sum(1 for _ in rep.entry_paths())
+        c.state = "ok"
+    except CopartError as exc:
+        c.state = f"broken: {exc.message}"
+    return c
+
+
+def _chosen(names: list[str] | None) -> list[tuple[str, dict[str, Any]]]:
+    _, items = _read()
+    if names is None:
+        if not items:
+            raise NotFound("your constellation is empty", hint="add one: copart constellation add NAME PATH|URL")
+        return sorted(items.items())
+    for n in names:
+        if n not in items:
+            raise _unknown(n, items)
+    return [(n, items[n]) for n in dict.fromkeys(names)]
+
+
+def _across(names: list[str] | None, run, skipped: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """RUN(rep, reading, state) in each chosen community, on snapshots scored with one global idf;
+    a missing or broken community goes into SKIPPED."""
+    from copart_cli.adapters.index.federated import federate
+    from copart_cli.services.search import snapshot
+
+    with contextlib.ExitStack() as stack:
+        opened = []
+        for name, info in _chosen(names):
+            if not Path(info["path"]).is_dir():
+                skipped.append((name, f"missing: {info['path']}"))
+                continue
+            try:
+                rep = _open(info)
+                index, state = stack.enter_context(snapshot(rep, None))
+            except CopartError as exc:
+                skipped.append((name, f"broken: {exc.message}"))
+                continue
+            opened.append((name, rep, index, state))
+        readings = federate([o[2] for o in opened])
+        return [(name, run(rep, reading, state)) for (name, rep, _, state), reading in zip(opened, readings)]
+
+
+def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
+    """Ask every chosen community at once, with scores that compare (one global idf)."""
+    from copart_cli.services.ask import _ask
+    from copart_cli.services.search import check_query
+
+    question = check_query(question, 'copart ask "how do we price a first workshop?" --constellation')
+    result = ConstellationAsk(question, [], [], [])
+    answers = _across(names, lambda rep, reading, state: _ask(rep, reading, question, limit, state), result.skipped)
+    result.asked = [name for name, _ in answers]
+    merged = [(name, r) for name, a in answers for r in a.results]
+    merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
+    result.results = merged[:limit]
+    result.people = _spanners(answers)
+    return result
+
+
+def who(topic: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
+    """`who TOPIC` in every chosen community; each person once, with the evidence of each."""
+    from copart_cli.services.search import check_query
+    from copart_cli.services.who import who_in
+
+    topic = check_query(topic, "copart who pricing --constellation")
+    result = ConstellationAsk(topic, [], [], [])
+    found = _across(names, lambda rep, reading, state: who_in(rep, reading, topic, limit, state), result.skipped)
+    result.asked = [name for name, _ in found]
+    result.people = _spanners(found, limit)
+    return result
+
+
+def _spanners(answers: list[tuple[str, Any]], limit: int = 5) -> list[Spanner]:
+    """People by member id, each once, with the communities and evidence from each."""
+    people: dict[str, Spanner] = {}
+    for name, a in answers:
+        for p in a.people:
+            s = people.setdefault(p.id, Spanner(p.id, p.name, 0.0, [], []))
+            s.score = round(s.score + p.score, 3)
+            s.communities.append(name)
+            s.evidence.extend(f"{name}: {e}" for e in p.evidence)
+    return sorted(people.values(), key=lambda s: (-s.score, s.id))[:limit]
+
+
+def sync(*, push: bool = True, warn=None) -> ConstellationSync:
+    """`sync --constellation`: sync every community in turn, each reported; a failure never stops the rest."""
+    from copart_cli.services.sync import quiet
+    from copart_cli.services.sync import sync as sync_one
+
+    found = []
+    for name, info in _chosen(None):
+        if not Path(info["path"]).is_dir():
+            found.append(Synced(name, f"skipped: missing ({info['path']})"))
+            continue
+        try:
+            r = sync_one(_open(info), push=push, warn=warn or quiet)
+        except CopartError as exc:
+            found.append(Synced(name, f"failed: {exc.message}", exit_code=int(exc.exit_code)))
+            continue
+        state = f"offline: {r.offline_reason}" if r.offline else ("conflict" if r.new_conflicts else "synced")
+        found.append(Synced(name, state, r.incoming_commits, r.outgoing_commits, r.pushed, r.exit_code))
+    return ConstellationSync(found)

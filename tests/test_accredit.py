@@ -1,0 +1,136 @@
+"""`copart accredit`: a coordinator's signed record that a member walked a pathway, which
+`check` and `verify` prove, `who`, `stats` and the site show, and nobody else can make."""
+
+from __future__ import annotations
+
+from tests.review_helpers import community, person
+
+RECORD = "accreditations/pricing-your-work/mokafor.md"
+
+
+def _granted(c):
+    """judith accredits mokafor; under review she accepts her own contribution onto main."""
+    judith, rep = c.judith, c.coord_rep
+    seed = judith.git("rev-parse", "main", cwd=rep).strip()
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", "--json", cwd=rep)
+    assert r.ok, r
+    got = r.json()
+    r = judith.copart("review", "accept", "jfawcett/accredit-mokafor-pricing-your-work", cwd=rep)
+    assert r.ok, r
+    return seed, got
+
+
+def test_a_coordinator_accredits_and_check_and_verify_prove_it(world):
+    c = community(world, hub=False)
+    judith, rep = c.judith, c.coord_rep
+    seed, got = _granted(c)
+    pathway_commit = judith.git("log", "-1", "--format=%H", "--", "pathways/pricing-your-work.md", cwd=rep).strip()
+    assert got["member"] == "mokafor" and got["pathway"] == "pricing-your-work" and got["granted_by"] == "jfawcett"
+    assert got["pathway_version"] == pathway_commit and got["granted"].endswith("Z") and got["path"] == RECORD
+    assert "pathway_version: " + pathway_commit in (rep / RECORD).read_text()
+    assert judith.copart("check", cwd=rep).ok
+    r = judith.copart("verify", "--since", seed, cwd=rep)
+    assert r.ok, r
+    who = judith.copart("who", "@mokafor", "--json", cwd=rep).json()
+    [acc] = who["accreditations"]
+    assert acc["pathway"] == "pricing-your-work" and acc["status"] == "proven" and acc["granted_by"] == "jfawcett"
+    assert "accredited in pricing-your-work by jfawcett (proven)" in judith.copart("who", "@mokafor", cwd=rep).stdout
+    stats = judith.copart("stats", "--json", cwd=rep).json()
+    assert stats["accredited"] == {"new-partner-welcome": 0, "pricing-your-work": 1}
+    site = world.base / "site"
+    assert judith.copart("site", str(site), cwd=rep).ok
+    page = (site / "members" / "mokafor.html").read_text()
+    assert 'class="accredited"' in page and "Pricing your work, a way in" in page
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", cwd=rep)
+    assert r.code == 1 and "already holds 'pricing-your-work'" in r.stderr
+
+
+def test_a_member_who_is_no_coordinator_is_refused(world):
+    c = community(world, hub=False)
+    anjali = person(world, "anjali")
+    r = anjali.copart("accredit", "apatel", "pricing-your-work", cwd=c.coord_rep)
+    assert r.code == 1
+    assert r.stderr.splitlines()[0] == "copart: error: only a coordinator can accredit a member; you are 'apatel'"
+    assert not (c.coord_rep / "accreditations").exists()
+
+
+def test_bad_input(world):
+    c = community(world, hub=False)
+    judith, rep = c.judith, c.coord_rep
+    r = judith.copart("accredit", "mokafor", "no-such-pathway", cwd=rep)
+    assert r.code == 1 and r.stderr.startswith("copart: error: no pathway named 'no-such-pathway'")
+    r = judith.copart("accredit", "nobody", "pricing-your-work", cwd=rep)
+    assert r.code == 1 and r.stderr.startswith("copart: error: no member with id 'nobody'")
+    r = judith.copart("accredit", "mokafor", "../../etc/passwd", cwd=rep)
+    assert r.code == 1 and "Traceback" not in r.stderr
+    (rep / "pathways" / "pricing-your-work.md").write_text((rep / "pathways" / "pricing-your-work.md").read_text() + "x\n")
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", cwd=rep)
+    assert r.code == 2 and "has changes that are not committed" in r.stderr
+
+
+def test_a_record_a_member_wrote_for_themselves_is_caught(world):
+    """The attack: anjali writes her own accreditation naming judith, and signs it herself."""
+    c = community(world, hub=False)
+    judith, rep = c.judith, c.coord_rep
+    seed = judith.git("rev-parse", "main", cwd=rep).strip()
+    forged = rep / "accreditations" / "pricing-your-work" / "apatel.md"
+    forged.parent.mkdir(parents=True)
+    forged.write_text("---\nmember: apatel\npathway: pricing-your-work\ngranted_by: jfawcett\n"
+                      "granted: 2026-01-01T00:00:00Z\n---\n")
+    anjali_key = person(world, "anjali").home / ".ssh" / "id_ed25519"
+    judith.git("add", "-A", cwd=rep)
+    judith.git("-c", f"user.signingkey={anjali_key}", "commit", "-qm", "accredit: apatel", cwd=rep)
+    r = judith.copart("check", cwd=rep)
+    assert r.code == 4
+    assert ("accreditations/pricing-your-work/apatel.md:1: not proven to be granted by a coordinator: "
+            "its last change was signed by apatel, not a coordinator") in r.stdout
+    r = judith.copart("verify", "--since", seed, "--json", cwd=rep)
+    assert r.code == 4
+    problems = [p for p in r.json()["problems"] if p["problem"] == "accreditation"]
+    assert len(problems) == 1 and problems[0]["detail"].startswith("accreditations/pricing-your-work/apatel.md")
+    assert judith.copart("who", "@apatel", "--json", cwd=rep).json()["accreditations"][0]["status"] != "proven"
+    assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 0
+
+
+def test_a_granted_record_edited_afterwards_is_no_longer_proven(world):
+    c = community(world, hub=False)
+    judith, rep = c.judith, c.coord_rep
+    _granted(c)
+    record = rep / RECORD
+    record.write_text(record.read_text().replace("granted: ", "granted: 2020-01-01T00:00:00Z\nold: "))
+    anjali_key = person(world, "anjali").home / ".ssh" / "id_ed25519"
+    judith.git("add", "-A", cwd=rep)
+    judith.git("-c", f"user.signingkey={anjali_key}", "commit", "-qm", "touch up", cwd=rep)
+    r = judith.copart("check", cwd=rep)
+    assert r.code == 4 and "signed by apatel, not a coordinator" in r.stdout
+
+
+def test_a_linked_accreditations_folder_is_never_read(alice, sample):
+    """The attack: accreditations/ pushed as a symbolic link to records kept somewhere else."""
+    elsewhere = sample.parent / "elsewhere" / "pricing-your-work"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "mokafor.md").write_text("---\ngranted_by: jfawcett\n---\n")
+    (sample / "accreditations").symlink_to(sample.parent / "elsewhere")
+    r = alice.copart("check", cwd=sample)
+    assert r.code == 4 and "accreditations:1:" in r.stdout
+    assert alice.copart("who", "@mokafor", "--json", cwd=sample).json()["accreditations"] == []
+    assert alice.copart("stats", "--json", cwd=sample).json()["accredited"]["pricing-your-work"] == 0
+
+
+def test_in_a_community_that_does_not_sign_the_author_email_must_be_the_coordinators(world):
+    judith = world.partner("judith", "judith.fawcett@example.org")
+    rep = judith.init("4xp", example=True)  # nobody has ssh_keys: nothing can be proven
+    r = judith.copart("accredit", "mokafor", "pricing-your-work", cwd=rep)
+    assert r.ok, r
+    [acc] = judith.copart("who", "@mokafor", "--json", cwd=rep).json()["accreditations"]
+    assert acc["status"].startswith("unsigned")
+    assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 1
+    assert judith.copart("check", cwd=rep).ok
+    forged = rep / "accreditations" / "pricing-your-work" / "apatel.md"
+    forged.write_text("---\ngranted_by: jfawcett\n---\n")
+    judith.git("add", "-A", cwd=rep)
+    judith.git("-c", "user.email=anjali.patel@example.org", "commit", "-qm", "accredit: apatel", cwd=rep)
+    r = judith.copart("check", cwd=rep)
+    assert r.code == 4
+    assert "made by anjali.patel@example.org, not by jfawcett" in r.stdout
+    assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 1
