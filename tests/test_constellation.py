@@ -35,7 +35,10 @@ def test_asking_two_communities_ranks_like_one_holding_everything(alice, world):
         got = many.json()
         assert [x["id"] for x in got["results"]] == [x["id"] for x in one["results"]], question
         for a, b in zip(got["results"], one["results"]):
-            assert abs(a["score"] - b["score"]) < 1e-3 * b["score"]  # one idf: the same scores
+            # one idf, one N, one average length: the same entry scores; only the bonus of the
+            # best heading section may differ a little (its average section length is taken
+            # over each community's own best entries, adapters/index/reading.py)
+            assert abs(a["score"] - b["score"]) < 1e-2 * b["score"]
         labels = {x["id"]: x["community"] for x in got["results"]}
         assert all(labels[i] == ("notes" if i in {p.stem for p in (notes / "practices").glob("*.md")} else "rest")
                    for i in labels)

@@ -224,7 +224,7 @@ def _across(names: list[str] | None, run, skipped: list[tuple[str, str]]) -> lis
 
 def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
     """Ask every chosen community at once, with scores that compare (one global idf)."""
-    from copart_cli.services.ask import _ask
+    from copart_cli.services.ask import RESULT_CUT, _ask
     from copart_cli.services.search import check_query
 
     question = check_query(question, 'copart ask "how do we price a first workshop?" --constellation')
@@ -233,7 +233,9 @@ def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> Con
     result.asked = [name for name, _ in answers]
     merged = [(name, r) for name, a in answers for r in a.results]
     merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
-    result.results = merged[:limit]
+    # each community cut its answers at a share of its own best; the constellation's best decides
+    floor = RESULT_CUT * merged[0][1].score if merged else 0.0
+    result.results = [m for m in merged if m[1].score >= floor][:limit]
     result.people = _spanners(answers)
     return result
 

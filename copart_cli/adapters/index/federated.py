@@ -1,54 +1,35 @@
 """Scores comparable across communities: each community's own index, one global idf.
 
-`federate(readings)` gives each open Reading a searcher whose BM25F statistics (idf and
-average field length) are those of all the indexes together, as if one index held every
-entry: idf = log(N / (df + 1)) + 1 with N and df summed over the indexes, whoosh's own
-formula, and avgfl = total field length / N. The vocabulary a question is
-read with (which words are known, typo fixes) is also the whole constellation's, so every
-community searches the same terms. Everything else (postings, stored fields, filters) stays
-each index's own, so scoring.bm25f_scores and Reading run unchanged, and a tiny community's
-rare words weigh what they weigh in the whole constellation.
+`federate(readings)` gives each open Reading a searcher whose BM25F statistics (the number
+of entries, each term's document frequency, each field's average length) are those of all
+the indexes together, as if one index held every entry (scoring.Collection). The vocabulary
+a question is read with (which words are known, typo fixes) is also the whole
+constellation's, so every community searches the same terms. Everything else (postings,
+stored fields, filters) stays each index's own, so scoring.bm25f_scores and Reading run
+unchanged, and a tiny community's rare words weigh what they weigh in the whole
+constellation.
 """
 
 from __future__ import annotations
 
-import math
-from types import SimpleNamespace
+import functools
 
 from copart_cli.adapters.index.reading import Reading
+from copart_cli.adapters.index.scoring import Collection, entries_with, local_collection
 
 
-class GlobalStats:
-    def __init__(self, searchers: list):
-        self.searchers = searchers
-        self.docs = sum(s.doc_count_all() for s in searchers) or 1
-        self._idf: dict[tuple[str, str], float] = {}
-        self._avgfl: dict[str, float] = {}
+def _constellation(searchers: list) -> Collection:
+    parts = [local_collection(s) for s in searchers]
+    totals: dict[str, float] = {}
+    for part in parts:
+        for fieldname, length in part.totals.items():
+            totals[fieldname] = totals.get(fieldname, 0) + length
 
-    def idf(self, fieldname: str, term: str) -> float:
-        key = (fieldname, term)
-        if key not in self._idf:
-            df = sum(s.doc_frequency(fieldname, term) for s in self.searchers)
-            self._idf[key] = math.log(self.docs / (df + 1)) + 1
-        return self._idf[key]
+    @functools.lru_cache(maxsize=None)
+    def df(term: str) -> int:  # the indexes hold different entries: their counts add up
+        return sum(entries_with(s, term) for s in searchers)
 
-    def avgfl(self, fieldname: str) -> float:
-        if fieldname not in self._avgfl:
-            self._avgfl[fieldname] = sum(s.field_length(fieldname) for s in self.searchers) / self.docs or 1
-        return self._avgfl[fieldname]
-
-
-class _Weighting:
-    def __init__(self, local, stats: GlobalStats):
-        self._local, self._stats = local, stats
-
-    def scorer(self, sub, fieldname, term, qf=1):
-        local = self._local.scorer(sub, fieldname, term)
-        return SimpleNamespace(K1=local.K1, B=local.B, idf=self._stats.idf(fieldname, term),
-                               avgfl=self._stats.avgfl(fieldname))
-
-    def __getattr__(self, name):
-        return getattr(self._local, name)
+    return Collection(sum(p.count for p in parts), totals, df)
 
 
 class _Vocabulary:
@@ -70,10 +51,10 @@ class _Vocabulary:
 class _Searcher:
     """A whoosh searcher whose weighting and vocabulary are the constellation's; the rest is its own."""
 
-    def __init__(self, searcher, stats: GlobalStats):
+    def __init__(self, searcher, collection: Collection, searchers: list):
         self._searcher = searcher
-        self.weighting = _Weighting(searcher.weighting, stats)
-        self._vocabulary = _Vocabulary(searcher.reader(), [s.reader() for s in stats.searchers])
+        self.collection = collection  # read by scoring.bm25f_scores
+        self._vocabulary = _Vocabulary(searcher.reader(), [s.reader() for s in searchers])
 
     def reader(self):
         return self._vocabulary
@@ -84,5 +65,6 @@ class _Searcher:
 
 def federate(readings: list[Reading]) -> list[Reading]:
     """The same snapshots, scored with the statistics of them all."""
-    stats = GlobalStats([r.searcher for r in readings])
-    return [Reading(_Searcher(r.searcher, stats)) for r in readings]
+    searchers = [r.searcher for r in readings]
+    collection = _constellation(searchers)
+    return [Reading(_Searcher(r.searcher, collection, searchers)) for r in readings]

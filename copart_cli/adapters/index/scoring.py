@@ -60,6 +60,19 @@ class Scored:
         return sum(max(best, term_idf) for best, term_idf in zip(self.best, self.idf))
 
 
+@dataclass
+class Collection:
+    """What idf and the average field lengths are counted over: by default the one index
+    being scored; a constellation counts all its communities' indexes as one (federated.py)."""
+
+    count: int  # live entries
+    totals: dict[str, float]  # per field, the live entries' summed lengths
+    df: Callable[[str], int] | None = None  # entries with the term in any field; None: this index's own
+
+    def average(self, fieldname: str) -> float:
+        return (self.totals.get(fieldname, 0) / self.count if self.count else 0.0) or 1.0
+
+
 def idf(count: int, df: int) -> float:
     return math.log(1 + (count - df + 0.5) / (df + 0.5))
 
@@ -73,13 +86,9 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
     p = params or PARAMS
     posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
     field_lengths = wi.field_lengths if fast else wi.field_lengths_public
-    count = searcher.doc_count()
-    leaves = []
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        leaves.append((reader, offset, deleted, {}))
-    avg = _average_lengths(leaves, p, count)
+    leaves = _leaves(searcher)
+    collection = getattr(searcher, "collection", None) or local_collection(searcher, p, leaves)
+    avg = {f: collection.average(f) for f in p.weights}
     scored: dict[int, list] = {}
     idfs: list[float] = []
     best: list[float] = []
@@ -101,7 +110,7 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
                             continue
                         g = d + offset
                         pseudo[g] = get(g, 0.0) + w / (flat + per_len * length(d))
-        term_idf = idf(count, len(pseudo))
+        term_idf = idf(collection.count, collection.df(term) if collection.df else len(pseudo))
         idfs.append(term_idf)
         top = term_idf * (k1 + 1)
         most = max(pseudo.values(), default=0.0)
@@ -115,17 +124,36 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
             else:
                 entry[0] += score
                 entry[1] |= mask
-    return Scored(scored, idfs, count, k1, best)
+    return Scored(scored, idfs, collection.count, k1, best)
 
 
-def _average_lengths(leaves, p: Params, count: int) -> dict[str, float]:
-    """Each field's average length over the live entries (whoosh's totals still count the
-    versions a catch-up replaced: their lengths are taken off)."""
+def _leaves(searcher) -> list[tuple]:
+    leaves = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        leaves.append((reader, offset, deleted, {}))
+    return leaves
+
+
+def local_collection(searcher, p: Params = PARAMS, leaves: list[tuple] | None = None) -> Collection:
+    """One index's live entries and each field's summed length (whoosh's totals still count
+    the versions a catch-up replaced: their lengths are taken off)."""
     totals = dict.fromkeys(p.weights, 0)
-    for reader, _, deleted, _ in leaves:
+    for reader, _, deleted, _ in leaves if leaves is not None else _leaves(searcher):
         for f in p.weights:
             totals[f] += reader.field_length(f) - sum(reader.doc_field_length(d, f) or 0 for d in deleted)
-    return {f: (totals[f] / count if count else 0.0) or 1.0 for f in p.weights}
+    return Collection(searcher.doc_count(), totals)
+
+
+def entries_with(searcher, term: str, p: Params = PARAMS) -> int:
+    """How many live entries hold the term in any weighted field (its document frequency)."""
+    docs: set[int] = set()
+    for reader, offset, deleted, _ in _leaves(searcher):
+        for fieldname, weight in p.weights.items():
+            if weight and reader.doc_frequency(fieldname, term):
+                docs.update(d + offset for d in reader.postings(fieldname, term).all_ids() if d not in deleted)
+    return len(docs)
 
 
 def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
