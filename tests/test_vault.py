@@ -222,3 +222,25 @@ def test_the_site_shows_images_and_anchors_in_a_browser(world, alice, sample, br
     site = out.resolve().as_uri()
     leads = browser.js("[...document.querySelectorAll('[href],[src]')].map(e => e.href || e.src)")
     assert all(u.startswith((site, "http://", "https://", "mailto:")) for u in leads if u), leads
+
+
+def test_import_copies_no_file_from_outside_the_vault(world, alice, sample, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PASSWORD")
+    vault = world.base / "hostile"
+    (vault / "attachments").mkdir(parents=True)
+    (vault / "attachments" / "key.png").symlink_to(secret)  # a link in the vault, linked by a note
+    (vault / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (vault / "note.md").write_text("![[key.png]] ![x](../../../../../etc/passwd) ![[../../etc/hostname]]\n"
+                                   "![y](outside/secret.txt) [z](/etc/passwd)\n")
+    r = alice.copart("import", str(vault), "--json", cwd=sample)
+    assert r.ok, r
+    data = r.json()
+    assert data["attachments"] == []
+    assert {"path": "attachments/key.png", "reason": "symbolic link"} in data["skipped"]
+    assert {u["link"] for u in data["unmapped"]} == {"![x](../../../../../etc/passwd)", "![[../../etc/hostname]]",
+                                                     "![y](outside/secret.txt)", "[z](/etc/passwd)"}
+    tracked = alice.git("ls-files", cwd=sample)
+    assert "secret" not in tracked and "PASSWORD" not in alice.git("grep", "-c", "PASSWORD", "HEAD", cwd=sample,
+                                                                    check=False)
+    assert not (sample / "attachments").exists()

@@ -119,7 +119,7 @@ class Linker:
             self.used.add(found)
             return f"[[{ATTACHMENTS_DIR}/{found}" + (f"|{label}" if label is not None else "") + "]]"
         if ids.slugify(target) not in self.aliases:
-            missed(m.group(0))
+            missed(("!" if m.start() and m.string[m.start() - 1] == "!" else "") + m.group(0))
         return m.group(0)
 
     def _markdown(self, m: re.Match, here: str, missed) -> str:
