@@ -286,7 +286,8 @@ def accept(rep: Repertoire, key: str, *, ignore_checks: bool = False, prefer: st
     with rep.write_lock():
         d = detail(rep, key)
         c = d.contribution
-        _decidable(c, "accepted")
+        if not c.merged_outside:  # on main without its event: an accept killed half-way, finished below
+            _decidable(c, "accepted")
         _refuse_unless_acceptable(d, me, roster, ignore_checks=ignore_checks, allow_config=allow_config,
                                   allow_unsigned=allow_unsigned)
         main_ref = MAIN if git.rev(MAIN) else main_rev(rep)

@@ -79,7 +79,10 @@ def test_sigkill_during_import_imports_all_or_nothing(alice, sample, world, caps
     assert half_done(sample) == []
     # every entry an import reported is readable and valid
     check = alice.copart("check", "--json", cwd=sample)
-    structural = [p for p in check.json()["problems"] if "link" not in p["message"]]
+    # (links and images the source pages name but the corpus slice does not carry are the
+    # source's own, not damage from a kill)
+    structural = [p for p in check.json()["problems"]
+                  if "link" not in p["message"] and "leads to no file" not in p["message"]]
     assert structural == [], structural[:5]
     print_summary(capsys, report.line("import"))
     assert report.losses == []
