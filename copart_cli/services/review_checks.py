@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from copart_cli.core import frontmatter
+from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import InvalidEntry
 from copart_cli.core.model import Entry, Kind, Problem
 from copart_cli.services.contributions import Contribution
@@ -41,9 +41,9 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     from copart_cli.services.validate import reference_problems, shared_key_problems, structural_problems
 
     all_paths = git.paths_at(tree, *KIND_FOLDERS.values())
-    stems = lambda folder: {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths  # noqa: E731
+    stems = lambda folder: {ids.of_path(p) for p in all_paths  # noqa: E731
                             if p.startswith(folder + "/") and p.endswith(".md")}
-    known = {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths if p.endswith(".md")}
+    known = {ids.of_path(p) for p in all_paths if p.endswith(".md")}
     members, asks = stems(KIND_FOLDERS[Kind.member]), stems(KIND_FOLDERS[Kind.ask])
     problems: list[Problem] = []
     modes = git.modes_at(tree, paths)
