@@ -125,3 +125,30 @@ def test_hub_check_names_a_hook_whose_interpreter_is_gone(world):
     assert r.code == 4 and "there is no hooks/pre-receive: the hub takes any push" in r.json()["problems"], r
     r = c.judith.copart("hub", "check", str(world.base / "nowhere"))
     assert r.code == 1 and "is not a bare git repository" in r.stderr, r
+
+
+def test_hub_check_never_runs_a_hook_that_only_looks_like_copart_s(world):
+    # a hub someone hands you: its hook mentions copart's marker, lets everything in, and
+    # would run its own code on your account if `hub check` started it
+    c = community(world)
+    ran = world.base / "the-fake-hook-ran"
+    hook = c.hub / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\n# copart hub policy\ntouch {ran}\necho 'copart 9.9 guarded'\nexit 0\n")
+    r = c.judith.copart("hub", "check", str(c.hub), "--json")
+    assert r.code == 4, r
+    assert not r.json()["runs"] and not ran.exists()
+    assert any("not what `copart hub init` writes" in p for p in r.json()["problems"]), r
+
+
+def test_hub_check_flags_a_hook_that_loads_copart_from_a_folder_others_can_write(world):
+    c = community(world)
+    shared = world.base / "shared-site-packages"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone on the machine could plant a copart_cli/ there
+    hook = c.hub / "hooks" / "pre-receive"
+    text = hook.read_text()
+    parent = text.split("sys.path.insert(0, ", 1)[1].split(")", 1)[0]
+    hook.write_text(text.replace(parent, repr(str(shared)), 1))
+    r = c.judith.copart("hub", "check", str(c.hub), "--json")
+    assert r.code == 4 and not r.json()["runs"], r
+    assert any(str(shared) in p and "other than root" in p for p in r.json()["problems"]), r

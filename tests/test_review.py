@@ -233,3 +233,20 @@ def test_a_symbolic_link_cannot_pass_as_an_entry(world):
     assert mine["checks"] == "1 problem(s)", mine
     r = j.copart("review", "show", "apatel/sneaky", cwd=rep)
     assert "not a plain file" in r.stdout + r.stderr, r
+
+
+def test_a_nested_entry_in_a_contribution_is_checked_like_any_other(world):
+    # stories/field-notes/x.md is an entry on every partner's machine (list, ask, site), so
+    # the review gate must judge it, not wave it through as "not an entry"
+    c = community(world)
+    nested = c.partner_rep / "stories" / "field-notes" / "a-nested-story.md"
+    nested.parent.mkdir()
+    nested.write_text("---\nid: a-nested-story\nkind: story\ntitle: A nested story\nauthor: apatel\n"
+                      "created: 2026-01-05T10:00:00Z\n---\nSee [[no-such-entry]].\n")
+    c.sync(c.anjali, c.partner_rep)
+    c.sync(c.judith, c.coord_rep)
+    listed = c.judith.copart("review", "list", "--json", cwd=c.coord_rep).json()
+    assert [x["entries"] for x in listed] == [["a-nested-story"]]
+    assert listed[0]["checks"] == "1 problem(s)"
+    r = c.judith.copart("review", "accept", listed[0]["id"], cwd=c.coord_rep)
+    assert r.code == 4 and "no-such-entry" in r.stderr, r

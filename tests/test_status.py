@@ -11,6 +11,8 @@ def test_status_shows_edits_commits_to_sync_and_invalid_files(world):
     rep_b = join(bob, hub)
     add_story(alice, rep_a, "Not yet sent")
     (rep_a / "stories" / "scratch.md").write_text("no frontmatter here\n")
+    (rep_a / "stories" / "drafts").mkdir()
+    (rep_a / "stories" / "drafts" / "half-done.md").write_text("---\ntitle: [unclosed\n---\n")  # nested: an entry too
     story = rep_a / "stories" / "pricing-a-first-workshop.md"
     story.write_text(story.read_text() + "\nmore\n")
     add_story(bob, rep_b, "Bob's fresh news")
@@ -22,7 +24,7 @@ def test_status_shows_edits_commits_to_sync_and_invalid_files(world):
     st = r.json()
     assert set(st) >= {"path", "branch", "head", "changes", "invalid", "remotes", "conflicts", "index", "open_asks"}
     assert {"state": "untracked", "path": "stories/scratch.md"} in st["changes"]
-    assert [p["path"] for p in st["invalid"]] == ["stories/scratch.md"]
+    assert sorted(p["path"] for p in st["invalid"]) == ["stories/drafts/half-done.md", "stories/scratch.md"]
     [origin] = st["remotes"]
     assert origin["name"] == "origin" and origin["ahead"] >= 2 and origin["behind"] == 0 and origin["last_fetch"]
     assert set(st["index"]) >= {"fresh", "commit"}

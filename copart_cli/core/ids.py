@@ -18,6 +18,11 @@ RESERVED = frozenset(
 )
 
 
+def of_path(rel: str) -> str:
+    """The id a file name gives: `stories/sub/pricing.md` -> `pricing` (what [[links]] name)."""
+    return rel.rsplit("/", 1)[-1].removesuffix(".md")
+
+
 def slugify(text: str, max_len: int = MAX_ID) -> str:
     """Lowercase ASCII words joined by hyphens: 'Café Prices — 2026' -> 'cafe-prices-2026'."""
     from anyascii import anyascii  # lazy: only capture needs it

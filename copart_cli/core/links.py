@@ -46,7 +46,7 @@ def resolve_link(target: str, known: set[str], aliases: dict[str, str] | None = 
     if aliases and slug in aliases:
         return aliases[slug]
     if "/" in target.strip("/"):
-        return resolve_link(target.strip("/").rsplit("/", 1)[-1].removesuffix(".md"), known, aliases)
+        return resolve_link(ids.of_path(target.strip("/")), known, aliases)
     return None
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from copart_cli.core import ids
+
 
 class Kind(str, Enum):
     story = "story"
@@ -219,7 +221,7 @@ class Entry:
 
     @property
     def id(self) -> str:
-        return as_text(self.meta.get("id")) or self.path.rsplit("/", 1)[-1].removesuffix(".md")
+        return as_text(self.meta.get("id")) or ids.of_path(self.path)
 
     @property
     def kind(self) -> str:

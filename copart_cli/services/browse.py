@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from copart_cli.core.errors import UsageError
 from copart_cli.core.links import alias_map, outgoing_links
 from copart_cli.core.model import EPOCH as _EPOCH, Entry, Kind, Problem, parse_since
+from copart_cli.core import ids
 from copart_cli.services.repertoire import Repertoire
 
 
@@ -40,7 +41,7 @@ SORTS = {
 
 def show_entry(rep: Repertoire, entry_id: str) -> ShownEntry:
     entry = rep.get(entry_id)  # an id, an alias, the start of an id or a title
-    known = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in rep.entry_paths()}
+    known = {ids.of_path(rel) for rel in rep.entry_paths()}
     backlinks, answers, unreadable = [], [], []
     others = list(rep.entries(unreadable))
     aliases = alias_map(others)  # [[WP]] links here too when WP is one of its aliases

@@ -263,7 +263,7 @@ def check_title_length(title: str) -> None:
 def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Editor | None = None) -> WriteResult:
     """Apply command-line changes and/or open the editor; commit if anything changed."""
     rel = rep.find(entry_id)
-    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    entry_id = ids.of_path(rel)
     if not changes and editor is None:
         raise InputNeeded(
             "nothing to change",
@@ -323,7 +323,7 @@ def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
 
 def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> WriteResult:
     rel = rep.find(entry_id)
-    entry_id = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    entry_id = ids.of_path(rel)
     rep.git.identity()
     try:
         entry = rep.load(rel)
@@ -354,7 +354,7 @@ def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:
     from copart_cli.services.validate import reference_problems
 
     paths = list(rep.entry_paths())
-    stems = {p: p.rsplit("/", 1)[-1].removesuffix(".md") for p in paths}
+    stems = {p: ids.of_path(p) for p in paths}
 
     def ids_in(folder: str | None) -> set[str]:
         return {s for p, s in stems.items() if folder is None or p.startswith(folder + "/")}

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from copart_cli.core.errors import LinkRefused
 from copart_cli.adapters.files import list_dir
 from copart_cli.core.model import KIND_FOLDERS, Problem
+from copart_cli.core import ids
 
 _MISSING = object()
 COPY_RE = re.compile(r"^(?P<stem>[^/]+?)\.conflict-(?P<who>[a-z0-9][a-z0-9-]*?)-(?P<when>\d{8}T\d{6}Z)(?P<ext>\.[A-Za-z0-9]+)?$")
@@ -43,7 +44,7 @@ class ConflictCopy:
 
     @property
     def id(self) -> str:
-        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+        return ids.of_path(self.path)
 
 
 def stamp(now: dt.datetime | None = None) -> str:

@@ -101,7 +101,7 @@ class Contribution:
 
     @property
     def entry_ids(self) -> list[str]:
-        return [p.rsplit("/", 1)[-1].removesuffix(".md") for p in self.paths]
+        return [ids.of_path(p) for p in self.paths]
 
 
 # -- who am I -------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def commit_contribution(rep: Repertoire, paths: list[str], message: str, name: s
         return sha
     if target is not None:  # changes requested: the edit starts the next version
         return new_version(rep, target, changes, message, sign)
-    stem = name or paths[0].rsplit("/", 1)[-1].removesuffix(".md")
+    stem = name or ids.of_path(paths[0])
     taken = {c.id for c in mine}
     cid = _unique_id(taken, ids.slugify(stem) or "contribution")
     branch = f"{CONTRIB_PREFIX}{me}/{cid}/v1"

@@ -16,6 +16,7 @@ probe (`pre-receive --check`) with the bare environment an ssh server gives it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass, field
@@ -46,6 +47,12 @@ except Exception as exc:
     sys.exit(1)
 sys.exit(main())
 """
+
+# The hook exactly as `hub init` writes it, whatever its interpreter and copart's folder:
+# `hub check` runs a hook's probe only when it has this shape, never a file that merely
+# mentions the marker (a hub someone hands you must not run their code on your account).
+_HOOK_SHAPE = re.compile(re.escape(HOOK_TEMPLATE).replace(re.escape("{python}"), r"(?P<python>[^\n]+)")
+                         .replace(re.escape("{package_parent!r}"), r"'(?P<parent>[^'\\\n]*)'"))
 
 HUB_CONFIG = {
     # deletions reach the hook, which allows them only in a push signed by the ref's member
@@ -235,14 +242,15 @@ def check_hub(path: str, *, python: str | None = None, fix: bool = False) -> Hub
         problems.append("there is no hooks/pre-receive: the hub takes any push")
     elif HOOK_MARKER not in text:
         problems.append("hooks/pre-receive is not copart's: its policy is whatever it does")
+    elif not _HOOK_SHAPE.fullmatch(text):
+        problems.append("hooks/pre-receive is not what `copart hub init` writes (changed by hand?): its policy is "
+                        "whatever it does; `copart hub check PATH --fix` writes copart's")
     info = hook.stat() if hook.exists() else None
     mode = stat.filemode(info.st_mode) if info else "-"
     if info and not info.st_mode & stat.S_IXOTH:
         notes.append("the hook is runnable by its owner only: another account serving the hub cannot run it "
                      "(git then refuses every push)")
-    runs, detail = _probe(hub_dir) if text and HOOK_MARKER in text else (False, "not a copart hook")
-    if text and HOOK_MARKER in text and not runs:
-        problems.append(f"the hook cannot run: {detail}")
+    runs, detail = _judge_hook(hub_dir, text, problems)
     if (hub_dir / "hooks" / "update").exists() and "gitolite" in _read(hub_dir / "hooks" / "update"):
         notes.append("gitolite's update hook is here too: its access rules are checked after copart's")
     policy, weak = _policy(hub)
@@ -254,6 +262,34 @@ def check_hub(path: str, *, python: str | None = None, fix: bool = False) -> Hub
     return HubCheck(str(hub_dir), not problems, str(hook), first.removeprefix("#!").strip() or None, mode,
                     _owner(info), runs, detail, hub.rev(MAIN), len(roster.members), sorted(roster.coordinators),
                     with_keys, sum(len(k) for k in roster.keys.values()), policy, problems, notes)
+
+
+def _judge_hook(hub_dir: Path, text: str, problems: list[str]) -> tuple[bool, str]:
+    """Run the probe of a hook that is copart's, and only when what it would run (its
+    interpreter, the folder it loads copart from) no other account can change."""
+    shape = _HOOK_SHAPE.fullmatch(text) if text else None
+    if shape is None:
+        return False, "not copart's hook (not run)"
+    program = shape["python"].split()[0]
+    if not Path(program).exists():
+        detail = f"cannot exec {program}: No such file or directory"
+        problems.append(f"the hook cannot run: {detail}")
+        return False, detail
+    parent = Path(shape["parent"])
+    writable = [str(p) for p in (Path(program), parent, parent / "copart_cli") if p.exists() and _others_can_write(p)]
+    if writable:
+        problems.append(f"{writable[0]} can be changed by accounts other than root and its owner's: whoever can "
+                        "write it runs code as the account serving the hub")
+        return False, "not run: what it would run is not safe to run"
+    runs, detail = _probe(hub_dir)
+    if not runs:
+        problems.append(f"the hook cannot run: {detail}")
+    return runs, detail
+
+
+def _others_can_write(path: Path) -> bool:
+    info = path.stat()
+    return bool(info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)) or info.st_uid not in (0, os.getuid())
 
 
 def _read(path: Path) -> str:

@@ -32,7 +32,7 @@ def candidates(rep: Repertoire, kind: Kind | None = None) -> dict[str, str]:
     prefix = f"{kind.folder}/" if kind else ""
     for rel in rep.entry_paths():
         if rel.startswith(prefix):
-            found.setdefault(rel.rsplit("/", 1)[-1].removesuffix(".md"), rel)
+            found.setdefault(ids.of_path(rel), rel)
     return found
 
 

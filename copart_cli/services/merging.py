@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from copart_cli.services import conflicts
+from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, SyncError
 from copart_cli.adapters.files import guard
 from copart_cli.core.model import ATTACHMENT_FOLDERS, FOLDER_KINDS, Problem, is_attachment_path, is_entry_path
@@ -28,7 +29,7 @@ class Change:
     @property
     def id(self) -> str | None:
         if self.path.endswith(".md") and self.path.split("/", 1)[0] in FOLDER_KINDS and "/" in self.path:
-            return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+            return ids.of_path(self.path)
         return None
 
 
@@ -69,8 +70,6 @@ class SyncResult:
 
 
 def member_of(rep: Repertoire, email: str, name: str) -> str:
-    from copart_cli.core import ids
-
     try:
         member = rep.member_for_email(email)
     except CopartError:
@@ -233,15 +232,13 @@ def _move_to(rep: Repertoire, commit: str) -> None:
 
 def _renamed_id(path: str, b: bytes | None, o: bytes | None, t: bytes | None, taken: set[str]) -> str | None:
     """Two different new entries with the same id: a fresh id for ours."""
-    from copart_cli.core import ids
-
     folder, _, name = path.rpartition("/")
     if b is not None or o is None or t is None or o == t or folder not in FOLDER_KINDS or not name.endswith(".md"):
         return None
     if conflicts.is_copy(path):
         return None
     stem = name.removesuffix(".md")
-    taken_ids = {p.rsplit("/", 1)[-1].removesuffix(".md") for p in taken if p.split("/", 1)[0] in FOLDER_KINDS}
+    taken_ids = {ids.of_path(p) for p in taken if p.split("/", 1)[0] in FOLDER_KINDS}
     return ids.unique(stem, lambda c: c in taken_ids)
 
 

@@ -101,7 +101,7 @@ def parse(rel: str, text: str) -> Pathway:
     """A pathway file; InvalidEntry names the file and line when it cannot be read."""
     parts = frontmatter.split(text, rel)
     meta = frontmatter.load(parts.frontmatter, rel, first_line=2)
-    name = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    name = ids.of_path(rel)
     raw_steps = meta.get("steps") or []
     if not isinstance(raw_steps, list):
         line = frontmatter.key_lines(parts.frontmatter).get("steps", 2)

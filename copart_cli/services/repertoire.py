@@ -160,7 +160,7 @@ class Repertoire:
         listed = journal.read_text(encoding="utf-8", errors="replace").splitlines()
         not_ours = {p[1:] for p in listed if p.startswith("-")}
         paths = sorted({p for p in listed if p not in not_ours and (
-            kind_of_folder(p) is not None and p.count("/") == 1 and ids.is_valid(p.rsplit("/", 1)[-1].removesuffix(".md"))
+            kind_of_folder(p) is not None and p.count("/") == 1 and ids.is_valid(ids.of_path(p))
             or p.startswith("attachments/") and is_attachment_path(p))})  # an import's copied attachments
         removed: list[str] = []
         if paths:
@@ -255,7 +255,7 @@ class Repertoire:
             self._nested = {}
             for rel in self.entry_paths():
                 if rel.count("/") > 1:
-                    self._nested.setdefault(rel.rsplit("/", 1)[-1].removesuffix(".md"), rel)
+                    self._nested.setdefault(ids.of_path(rel), rel)
         rel = self._nested.get(entry_id)
         return rel if rel is not None and os.path.lexists(self.root / rel) else None
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, UsageError
 from copart_cli.core.model import Entry, Problem, utcnow
+from copart_cli.core import ids
 from copart_cli.services.contributions import (
     EMPTY_TREE, Contribution, Event, contributions, current_member, find, new_version, set_aside,
     tidy_worktree, worktree_bytes,
@@ -109,7 +110,7 @@ def detail(rep: Repertoire, key: str, *, member: str | None = None) -> Contribut
         try:
             entries.append(entry_from(data, rel))
         except (InvalidEntry, UnicodeDecodeError):
-            entries.append(Entry(path=rel, meta={"id": rel.rsplit("/", 1)[-1].removesuffix(".md")},
+            entries.append(Entry(path=rel, meta={"id": ids.of_path(rel)},
                                  body=data.decode("utf-8", "replace"), pending=True))
     roster = roster_at(git, main_rev(rep))
     signers = allowed_signers_file(rep, roster)

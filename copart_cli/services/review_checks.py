@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from copart_cli.core import frontmatter
+from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import InvalidEntry
 from copart_cli.core.model import Entry, Kind, Problem
 from copart_cli.services.contributions import Contribution
@@ -36,14 +36,14 @@ def behaviour_paths(paths: list[str]) -> list[str]:
 def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
     """`copart check` on the touched paths as they would be in TREE (main with the contribution):
     every one must be a plain file, each entry a valid entry, copart.yaml a valid config."""
-    from copart_cli.core.model import KIND_FOLDERS
-    from copart_cli.services.repertoire import CONFIG_FILE, kind_of_folder
+    from copart_cli.core.model import KIND_FOLDERS, is_entry_path
+    from copart_cli.services.repertoire import CONFIG_FILE
     from copart_cli.services.validate import reference_problems, shared_key_problems, structural_problems
 
     all_paths = git.paths_at(tree, *KIND_FOLDERS.values())
-    stems = lambda folder: {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths  # noqa: E731
+    stems = lambda folder: {ids.of_path(p) for p in all_paths  # noqa: E731
                             if p.startswith(folder + "/") and p.endswith(".md")}
-    known = {p.rsplit("/", 1)[-1].removesuffix(".md") for p in all_paths if p.endswith(".md")}
+    known = {ids.of_path(p) for p in all_paths if p.endswith(".md")}
     members, asks = stems(KIND_FOLDERS[Kind.member]), stems(KIND_FOLDERS[Kind.ask])
     problems: list[Problem] = []
     modes = git.modes_at(tree, paths)
@@ -62,8 +62,8 @@ def check_tree(git, tree: str, paths: list[str]) -> list[Problem]:
         if rel == CONFIG_FILE:
             problems.extend(_config_problems(data))
             continue
-        if kind_of_folder(rel) is None or rel.count("/") != 1 or not rel.endswith(".md"):
-            continue  # not an entry (a pathway, a template…): only that it is a plain file
+        if not is_entry_path(rel):  # entries in nested folders too: partners see them as entries
+            continue  # not an entry (a pathway, a template, an attachment…): only that it is a plain file
         try:
             entry = entry_from(data, rel)
         except UnicodeDecodeError:

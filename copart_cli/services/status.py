@@ -9,7 +9,7 @@ from pathlib import Path
 from copart_cli.services import conflicts
 from copart_cli.core.errors import CopartError, InvalidEntry
 from copart_cli.adapters.files import list_dir
-from copart_cli.core.model import FOLDER_KINDS, Problem
+from copart_cli.core.model import Problem, is_entry_path
 from copart_cli.services.repertoire import Repertoire, problem_from
 
 
@@ -52,9 +52,7 @@ def status(rep: Repertoire) -> StatusResult:
         state = ("pending" if path in pending else "untracked" if code == "??" else "removed" if "D" in code
                  else "added" if "A" in code else "modified")
         changes.append((state, path))
-        top = path.split("/", 1)[0]
-        if (state != "removed" and top in FOLDER_KINDS and path.count("/") == 1 and path.endswith(".md")
-                and not conflicts.is_copy(path)):
+        if state != "removed" and is_entry_path(path) and not conflicts.is_copy(path):
             try:
                 found = structural_problems(rep.load(path))
             except InvalidEntry as exc:

@@ -66,7 +66,7 @@ def structural_problems(entry: Entry) -> list[Problem]:
         value = entry.meta.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             problems.append(Problem(rel, at(key) if key in lines else 1, f"missing required key '{key}'"))
-    stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    stem = ids.of_path(rel)
     entry_id = entry.meta.get("id")
     if entry_id is not None and "id" not in wrong:
         if str(entry_id) != stem:
@@ -93,7 +93,7 @@ class Targets:
 
 def targets_of(rep: Repertoire, entries: list[Entry], paths: list[str]) -> Targets:
     attachments = rep.attachment_paths()
-    return Targets({rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths}, alias_map(entries),
+    return Targets({ids.of_path(rel) for rel in paths}, alias_map(entries),
                    attachment_map(attachments), set(paths) | set(attachments))
 
 
@@ -154,7 +154,7 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
         except InvalidEntry as exc:
             problems.append(problem_from(exc, rel))
             continue
-        stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+        stem = ids.of_path(rel)
         if stem in seen:
             problems.append(Problem(rel, 1, f"id '{stem}' is already used by {seen[stem]}"))
         seen.setdefault(stem, rel)
@@ -261,7 +261,7 @@ def validate_new(entry: Entry, rep: Repertoire) -> tuple[list[Problem], list[Pro
     known.known.add(entry.id)
     known.paths.add(entry.path)
     members = set(rep.members())
-    asks = {rel.rsplit("/", 1)[-1].removesuffix(".md") for rel in paths if rel.startswith("asks/")}
+    asks = {ids.of_path(rel) for rel in paths if rel.startswith("asks/")}
     if entry.kind == Kind.member.value:
         members.add(entry.id)
     warnings = reference_problems(entry, known, members, asks)

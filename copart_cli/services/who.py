@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from copart_cli.adapters import index as ixs
 from copart_cli.core.errors import InvalidEntry, NotFound
 from copart_cli.core.model import Kind, as_list
+from copart_cli.core import ids
 from copart_cli.services.search import IndexState, Person, Progress, check_query, snapshot, stem
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
@@ -134,7 +135,7 @@ class _Credit:
 
 def who_member(rep: Repertoire, member: str, progress: Progress | None = None) -> WhoResult:
     member = rep.find(member, Kind.member, hint="see the members with: copart list --kind member")
-    member = member.rsplit("/", 1)[-1].removesuffix(".md")
+    member = ids.of_path(member)
     from copart_cli.services import accreditations
 
     with snapshot(rep, progress) as (index, state):

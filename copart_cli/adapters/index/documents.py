@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_read
-from copart_cli.core import frontmatter
+from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, InvalidEntry, LinkRefused
 from copart_cli.core.model import FOLDER_KINDS, as_datetime, as_list, as_text
 
@@ -97,7 +97,7 @@ def document(root: Path, rel: str) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _fields(rel: str, meta: dict[str, Any], body: str) -> dict[str, Any]:
-    stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
+    stem = ids.of_path(rel)
     text = lambda key: as_text(meta.get(key))  # noqa: E731 - a value of the wrong type reads as missing
     folder = FOLDER_KINDS.get(rel.split("/", 1)[0])
     kind = text("kind") or (folder.value if folder else "")
