@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 
 from copart_cli.core import ids
-from copart_cli.core.model import Entry, Kind, as_text
+from copart_cli.core.model import CODE_SPAN, Entry, Kind, as_text, prose_lines
 
 # [[target#anchor|label]]: group 1 the target, 2 the anchor (with its '#'), 3 the label
 WIKI_LINK = re.compile(r"\[\[([^\]\|#\n]+)(#[^\]\|\n]*)?(?:\|([^\]\n]*))?\]\]")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
 
 
 def wiki_links(body: str) -> list[tuple[str, int]]:
@@ -23,14 +21,10 @@ def wiki_links(body: str) -> list[tuple[str, int]]:
     if "[[" not in body:
         return []
     found = []
-    in_code = False
-    for n, line in enumerate(body.splitlines()):
-        if _FENCE.match(line):
-            in_code = not in_code
+    for n, line in prose_lines(body.splitlines()):
+        if "[[" not in line:
             continue
-        if in_code or "[[" not in line:
-            continue
-        for m in WIKI_LINK.finditer(_CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)):
+        for m in WIKI_LINK.finditer(CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)):
             found.append((m.group(1).strip(), n))
     return found
 
@@ -105,14 +99,10 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 def markdown_links(body: str) -> list[tuple[re.Match, int]]:
     """Every [label](url) and ![alt](url) outside code, with its 0-based line within the body."""
     found = []
-    in_code = False
-    for n, line in enumerate(body.splitlines()):
-        if _FENCE.match(line):
-            in_code = not in_code
+    for n, line in prose_lines(body.splitlines()):
+        if "](" not in line:
             continue
-        if in_code or "](" not in line:
-            continue
-        spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+        spans = [m.span() for m in CODE_SPAN.finditer(line)]
         for m in MARKDOWN_LINK.finditer(line):
             if not any(a <= m.start() < b for a, b in spans):
                 found.append((m, n))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -189,20 +189,27 @@ def jsonable(value: Any) -> Any:
 # An inline tag: '#' at the start or after a space, then letters, digits, _ - / (not only digits)
 _INLINE_TAG = re.compile(r"(?:^|(?<=\s))#([^\W\d][\w/-]*|[\w/-]*\d[\w/-]*[^\W\d][\w/-]*)", re.UNICODE)
 _CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_CODE_SPAN = re.compile(r"`+[^`]*`+")
+CODE_SPAN = re.compile(r"`+[^`\n]*`+")  # `inline code` within one line
+
+
+def prose_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(0-based number, line) of the lines outside fenced code blocks (``` or ~~~), fences left
+    out: where links, tags and headings are read."""
+    in_code = False
+    for n, line in enumerate(lines):
+        if _CODE_FENCE.match(line):
+            in_code = not in_code
+        elif not in_code:
+            yield n, line
 
 
 def inline_tags(body: str) -> list[str]:
     """The #tags in a body (Obsidian's inline tags), in order, each once; code is not looked at."""
     found: list[str] = []
-    in_code = False
-    for line in body.splitlines():
-        if _CODE_FENCE.match(line):
-            in_code = not in_code
+    for _, line in prose_lines(body.splitlines()):
+        if "#" not in line or line.startswith(("    ", "\t")):
             continue
-        if in_code or "#" not in line or line.startswith(("    ", "\t")):
-            continue
-        for m in _INLINE_TAG.finditer(_CODE_SPAN.sub(" ", line)):
+        for m in _INLINE_TAG.finditer(CODE_SPAN.sub(" ", line)):
             tag = m.group(1).rstrip("/-")
             if tag and len(tag) <= 80:
                 found.append(tag)

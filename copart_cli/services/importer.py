@@ -27,7 +27,7 @@ from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, InvalidEntry, UsageError
 from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes, read_text
 from copart_cli.services.validate import MAX_ATTACHMENT_BYTES
-from copart_cli.core.model import Entry, Kind, as_list, iso, type_problem, utcnow
+from copart_cli.core.model import Entry, Kind, as_list, iso, prose_lines, type_problem, utcnow
 from copart_cli.services.repertoire import Repertoire
 from copart_cli.services.vault_links import ATTACHMENTS_DIR, MARKDOWN_SUFFIXES, Linker, Unmapped
 
@@ -37,7 +37,6 @@ GENERIC_STEMS = {"readme", "index", "_index", "home", "main", "overview", "untit
 OWNED_KEYS = ("id", "kind", "author", "created", "source")
 _LONG_FENCE = re.compile(r"\A\ufeff?(-{4,})[ \t]*\r?\n(.*?)^-{3,}[ \t]*\r?$\n?", re.S | re.M)
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$")
-_FENCE_LINE = re.compile(r"^ {0,3}(```|~~~)")
 
 Progress = Callable[[int, int], None]
 
@@ -96,15 +95,9 @@ def _split_existing(text: str, rel: str) -> _Parsed:
 
 
 def first_heading(body: str) -> str | None:
-    in_code = False
-    for n, line in enumerate(body.splitlines()):
+    for n, line in prose_lines(body.splitlines()):
         if n > 400:
             break
-        if _FENCE_LINE.match(line):
-            in_code = not in_code
-            continue
-        if in_code:
-            continue
         m = _HEADING.match(line)
         if m:
             title = re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", lambda mm: mm.group(1) or "", m.group(1)).strip()

@@ -18,10 +18,9 @@ from urllib.parse import unquote
 
 from copart_cli.core import ids
 from copart_cli.core.links import MARKDOWN_LINK, WIKI_LINK, relative_target
+from copart_cli.core.model import CODE_SPAN, prose_lines
 
 ATTACHMENTS_DIR = "attachments"  # where imported attachments go, under their path in the vault
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 
@@ -92,12 +91,8 @@ class Linker:
         the body's first line in the original file)."""
         unmapped: list[Unmapped] = []
         lines = body.splitlines(keepends=True)
-        in_code = False
-        for n, line in enumerate(lines):
-            if _FENCE.match(line):
-                in_code = not in_code
-                continue
-            if in_code or ("[[" not in line and "](" not in line):
+        for n, line in prose_lines(lines):
+            if "[[" not in line and "](" not in line:
                 continue
             missed = lambda link: unmapped.append(Unmapped(here, first_line + n, link))  # noqa: E731
             lines[n] = _outside_spans(line, lambda text: self._line(text, here, missed))
@@ -160,7 +155,7 @@ class Linker:
 def _outside_spans(line: str, change: Callable[[str], str]) -> str:
     """`change` applied to a line's text outside `code spans`."""
     out, last = [], 0
-    for m in _CODE_SPAN.finditer(line):
+    for m in CODE_SPAN.finditer(line):
         out.append(change(line[last:m.start()]))
         out.append(m.group(0))
         last = m.end()
