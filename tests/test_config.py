@@ -60,3 +60,11 @@ def test_an_unknown_key_or_a_bad_value_is_one_error_and_changes_nothing(alice, s
         assert "Traceback" not in r.stderr
     assert (sample / "copart.yaml").read_text() == before
     assert alice.git("rev-parse", "HEAD", cwd=sample) == head
+
+
+def test_text_is_kept_as_typed_not_read_as_yaml(alice, sample):
+    for value in ["no", "#1 bakers of Leeds", "[draft] name", "-x marks the spot"]:
+        r = alice.copart("config", "set", "--json", "name", "--", value, cwd=sample)
+        assert r.ok, r
+        assert r.json()["value"] == value
+        assert alice.copart("config", "get", "name", cwd=sample).stdout == value + "\n"

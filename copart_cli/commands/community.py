@@ -51,7 +51,7 @@ def config_get(
 def config_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(metavar="KEY", autocompletion=completes("config-keys"), help="name, domain, description, topics, review or default_remote.")],
-    value: Annotated[str, typer.Argument(metavar="VALUE", autocompletion=completes("config-values"), help="The new value (YAML: topics can be '[a, b]').")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", autocompletion=completes("config-values"), help="The new value, kept as typed (topics: '[a, b]' or 'a, b'; a value starting with '-' goes after --).")],
     json: JsonOpt = False,
 ) -> None:
     """Change one setting in copart.yaml, checked, in one commit (e.g. copart config set review coordinators)."""

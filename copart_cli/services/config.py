@@ -101,15 +101,18 @@ def get_config(rep: Repertoire, key: str | None = None) -> ConfigValues:
 
 
 def set_config(rep: Repertoire, key: str, text: str) -> ConfigSet:
-    """Set one key of copart.yaml (the value read as YAML, so topics can be a list) and commit it."""
+    """Set one key of copart.yaml and commit it. Only topics is read as YAML (so it can be a list):
+    a name such as 'no' or '#1 bakers' is kept as typed, not turned into false or a comment."""
     from copart_cli.adapters.files import atomic_write, read_text
     from copart_cli.core.yamlio import NotYaml, load_value
 
     _known(key)
-    try:
-        raw = load_value(text) if text.strip() else ""
-    except NotYaml:
-        raw = text
+    raw: Any = text
+    if key == "topics" and text.strip():
+        try:
+            raw = load_value(text)
+        except NotYaml:
+            pass
     try:
         value = KEYS[key][1](raw)
     except ValueError as exc:
