@@ -256,6 +256,11 @@ def _run(argv: list[str] | None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    for arg in args:  # bytes that are not UTF-8 arrive as lone surrogates no file or commit can hold
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            error(f"an argument is not UTF-8 text: {shown[:60]}", "copart reads and writes UTF-8; set a UTF-8 locale")
+            sys.exit(int(ExitCode.USAGE))
     if os.environ.get(COMPLETE_VAR):  # the shell asks for completions: typer's protocol for bash, zsh, fish
         from typer.completion import completion_init
 

@@ -31,6 +31,15 @@ def test_a_huge_number_is_a_usage_error_at_once(alice, sample, tmp_path, args):
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.parametrize("args", [("new", "story", "T\udcff", "--no-edit", "--body", "x"), ("search", "pr\udcffce"),
+                                  ("ask", "pr\udcffce"), ("show", "\udcff")], ids=lambda a: a[0])
+def test_an_argument_that_is_not_utf8_is_a_usage_error_and_writes_nothing(alice, sample, args):
+    head = alice.git("rev-parse", "HEAD", cwd=sample)
+    r = alice.copart(*args, cwd=sample)  # the \udcff reaches copart as the byte 0xff
+    assert _one_usage_line(r) and "not UTF-8" in r.stderr and "\\xff" in r.stderr, r
+    assert alice.git("status", "--porcelain", cwd=sample) == "" and alice.git("rev-parse", "HEAD", cwd=sample) == head
+
+
 def _gits_naming(text: str) -> list[str]:
     """Running processes whose command line holds `text` (a git left behind by copart)."""
     found = []
