@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, InvalidEntry, NotFound, UsageError
 from copart_cli.core.model import EPOCH, as_datetime
-from copart_cli.services.signing import main_rev
+from copart_cli.services.signing import allowed_signers_file, main_rev, roster_at, signer
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -73,6 +73,7 @@ class Event:
     text: str = ""
     target: str | None = None  # the contribution commit a decision was about
     merge: str | None = None  # the merge commit on main (accept)
+    doubt: str = ""  # why the roster on main does not back it: such an event counts for nothing
 
 
 @dataclass
@@ -209,16 +210,40 @@ def _events(git, refs: list[str]) -> list[Event]:
 
 
 
+def judge(rep: Repertoire, events: list[tuple[str, Event]]) -> None:
+    """Set `doubt` on each (owner, event) the roster on main does not back. Anyone can write a
+    Copart-By line and only a guarded hub checks it on push, so: a decision must name a coordinator,
+    a withdraw or revise the owner or a coordinator, and an event in the name of a member whose
+    profile has a key must be signed with that key."""
+    if not events:
+        return
+    git = rep.git
+    roster = roster_at(git, main_rev(rep))
+    keyed = [e.commit for _, e in events if roster.keys.get(e.by)]
+    sigs = {}
+    if keyed:
+        path = allowed_signers_file(rep, roster)
+        sigs = {s["commit"]: s for s in git.signatures(*keyed, allowed_signers=path, only_these=True)}
+    for owner, e in events:
+        if e.type in COORDINATOR_EVENTS and not roster.is_coordinator(e.by):
+            e.doubt = f"{e.by or 'nobody'} is not a coordinator"
+        elif e.type in ("withdraw", "revise") and e.by != owner and not roster.is_coordinator(e.by):
+            e.doubt = f"only {owner} or a coordinator can {e.type}"
+        elif e.commit in sigs and signer(sigs[e.commit], roster) != e.by:
+            e.doubt = f"not signed with {e.by}'s key"
+
+
 def _state(c: Contribution, merged: set[str] = frozenset()) -> str:
-    if any(e.type == "accept" for e in c.events):
+    events = [e for e in c.events if not e.doubt]
+    if any(e.type == "accept" for e in events):
         return "accepted"
     if any(v.ref in merged for v in c.versions):  # a forge's Merge button, a plain git merge: a fact
         c.merged_outside = True
         return "accepted"
-    if any(e.type == "withdraw" for e in c.events):
+    if any(e.type == "withdraw" for e in events):
         return "withdrawn"
     latest = c.latest.n if c.versions else 0
-    for e in reversed(c.events):
+    for e in reversed(events):
         if e.type in ("request_changes", "reject") and (e.version is None or e.version >= latest):
             return "changes_requested" if e.type == "request_changes" else "rejected"
     return "pending"
@@ -239,13 +264,15 @@ def contributions(rep: Repertoire, *, member: str | None = None, include_remote:
         refs = [r for r in all_review_refs if r.endswith(tail) and
                 (r == REVIEWS_PREFIX + f"{m}/{cid}" or r.startswith("refs/copart-remote/"))]
         c.events = _events(git, refs)
+        found.append(c)
+    judge(rep, [(c.member, e) for c in found for e in c.events])
+    for c in found:
         c.state = _state(c, merged)
         if details:
             c.paths = _paths(git, c, main_sha)
             updated = git.commit_times(c.latest.tip, limit=1)
             c.updated = as_datetime(updated[0]) if updated else None
             c.created = _first_time(git, c.versions[0].tip, main_sha) or c.updated
-        found.append(c)
     return found
 
 
@@ -256,7 +283,7 @@ def _first_time(git, tip: str, main_sha: str | None) -> dt.datetime | None:
 
 def _paths(git, c: Contribution, main_sha: str | None) -> list[str]:
     tip = c.latest.tip
-    accept = next((e for e in c.events if e.type == "accept" and e.merge), None)
+    accept = next((e for e in c.events if e.type == "accept" and e.merge and not e.doubt), None)
     if accept and git.rev(accept.merge):
         first = git.rev(accept.merge + "^1")
         if first:

@@ -9,16 +9,30 @@ from typing import TYPE_CHECKING
 from copart_cli.core.errors import CopartError
 from copart_cli.core.model import iso, utcnow
 from copart_cli.services.contributions import (
-    CONTRIB_PREFIX, EMPTY_TREE, REMOTE_REVIEWS, REVIEWS_PREFIX, ZERO, Contribution, current_member, parse_branch,
-    tidy_worktree,
+    CONTRIB_PREFIX, EMPTY_TREE, REMOTE_REVIEWS, REVIEWS_PREFIX, ZERO, Contribution, current_member, judge,
+    parse_branch, parse_event, tidy_worktree,
 )
 from copart_cli.services.signing import allowed_signers_file
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
 
-def _merge_event_ref(git, local: str, incoming: str, sign: bool) -> None:
+def _backed(rep: Repertoire, owner: str, incoming: str, have: str | None) -> bool:
+    """Whether every event INCOMING brings is one the roster backs: a forged line stays on the
+    remote-tracking ref it came on (read, and shown as ignored), never joined into ours, which
+    would carry it to a guarded hub that then refuses our pushes."""
+    events = [ev for rec in rep.git.commit_records(incoming, since=have) if len(rec.parents) <= 1
+              for ev in [parse_event(rec.sha, rec.message)] if ev and ev.type != "merge"]
+    judge(rep, [(owner, ev) for ev in events])
+    return not any(ev.doubt for ev in events)
+
+
+def _merge_event_ref(rep: Repertoire, name: str, incoming: str, sign: bool) -> None:
+    git, local = rep.git, REVIEWS_PREFIX + name
     have = git.rev(local)
+    if have != incoming and not (have and git.is_ancestor(incoming, have)) \
+            and not _backed(rep, name.split("/", 1)[0], incoming, have):
+        return
     if have is None:
         git.update_ref(local, incoming, ZERO)
     elif have == incoming or git.is_ancestor(incoming, have):
@@ -40,7 +54,7 @@ def sync_refs(rep: Repertoire, remote: str) -> list[str]:
     for ref, sha in git.ref_map(remote_reviews).items():
         name = ref[len(remote_reviews):]
         if name.count("/") == 1:
-            _merge_event_ref(git, REVIEWS_PREFIX + name, sha, sign)
+            _merge_event_ref(rep, name, sha, sign)
     try:
         me = current_member(rep)
     except CopartError:

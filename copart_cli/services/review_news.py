@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CopartError
-from copart_cli.services.contributions import parse_branch, parse_event
+from copart_cli.services.contributions import judge, parse_branch, parse_event
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -52,6 +52,7 @@ def arrived(rep: Repertoire, remote: str, before: dict[str, str]) -> list[News]:
         return []
     coordinator = me in roster_at(git, main_rev(rep)).coordinators
     news: list[News] = []
+    events = []  # (member/id, event) on the user's own contributions
     for ref, sha in sorted(moved.items()):
         if ref.startswith(contrib):
             parsed = parse_branch("contrib/" + ref[len(contrib):])
@@ -64,5 +65,6 @@ def arrived(rep: Repertoire, remote: str, before: dict[str, str]) -> list[News]:
         for rec in reversed(git.commit_records(sha, since=before.get(ref))):
             ev = parse_event(rec.sha, rec.message)
             if ev and ev.type != "merge" and ev.by != me and len(rec.parents) <= 1:
-                news.append(News(ev.type, key, ev.by, ev.version, ev.text))
-    return news
+                events.append((key, ev))
+    judge(rep, [(me, ev) for _, ev in events])  # a decision forged in a coordinator's name is no news
+    return [News(ev.type, key, ev.by, ev.version, ev.text) for key, ev in events if not ev.doubt] + news

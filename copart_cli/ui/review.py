@@ -21,7 +21,7 @@ def _age(when) -> str:
 
 def _event(e) -> dict[str, Any]:
     return {"commit": e.commit, "type": e.type, "by": e.by, "at": iso(e.at), "version": e.version,
-            "text": e.text, "target": e.target, "merge": e.merge}
+            "text": e.text, "target": e.target, "merge": e.merge, "doubt": e.doubt or None}
 
 
 def _state(c) -> str:
@@ -135,6 +135,8 @@ def text_ContributionDetail(r, out: Out) -> None:
     for e in c.events:
         what = e.type.replace("_", " ")
         out.line(f"{iso(e.at) or ''} · {e.by} · {what} (v{e.version or '?'})", style="bold")
+        if e.doubt:
+            out.line(f"  ignored: {e.doubt}", style="yellow")
         if e.text:
             out.line("  " + e.text.replace("\n", "\n  "))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.review_helpers import community, join, keygen, person, public_key, set_frontmatter
+from tests.review_helpers import community, event, join, keygen, person, public_key, set_frontmatter
 
 
 def test_a_key_in_two_profiles_is_a_check_problem_and_signs_for_nobody(world):
@@ -137,3 +137,48 @@ def test_a_forged_author_is_credited_to_the_signer(world):
     mine = judith.copart("who", "@apatel", "--json", cwd=crep).json()["people"][0]["evidence"]
     theirs = judith.copart("who", "@jfawcett", "--json", cwd=crep).json()["people"][0]["evidence"]
     assert any("Underpricing" in e for e in mine) and not any("Underpricing" in e for e in theirs)
+
+
+def _forge(partner, bare, key: str, kind: str, by: str) -> None:
+    """An unsigned review event in BY's name, written straight into a remote that has no hook."""
+    ref = f"refs/copart/reviews/{key}"
+    parent = partner.git("rev-parse", "-q", "--verify", ref, cwd=bare, check=False).strip() or None
+    partner.git("update-ref", ref, event(partner, bare, kind, key, by, parent, sign=False), cwd=bare)
+
+
+def test_a_decision_forged_in_a_coordinators_name_counts_for_nothing(world, tmp_path):
+    c = community(world)
+    anjali, prep, judith = c.anjali, c.partner_rep, c.judith
+    r = anjali.copart("new", "story", "Market stall pricing", "--no-edit", "--body", "What I charge, and why.", cwd=prep)
+    assert r.ok, r
+    c.sync(anjali, prep)
+    key = "apatel/market-stall-pricing"
+    # a copy of the hub on a USB stick: a plain bare repository, no hook to check who wrote what
+    usb = tmp_path / "usb.git"
+    judith.git("clone", "-q", "--mirror", str(c.hub), str(usb), cwd=tmp_path)
+    (usb / "hooks" / "pre-receive").unlink(missing_ok=True)
+    _forge(judith, usb, key, "reject", "jfawcett")  # judith has a key: this is not her signature
+    _forge(judith, usb, key, "request_changes", "rlindqvist")  # rosa is no coordinator
+    anjali.git("remote", "add", "usb", str(usb), cwd=prep)
+    r = anjali.copart("sync", "--remote", "usb", "--json", cwd=prep)
+    assert r.ok, r
+    assert r.json().get("for_you", []) == []  # nothing to report: no real decision arrived
+    listed = anjali.copart("contribute", "list", "--json", cwd=prep).json()
+    assert [(x["id"], x["state"]) for x in listed] == [(key, "pending")]
+    assert (prep / "stories" / "market-stall-pricing.md").exists()  # the pending story stays in her work tree
+    events = anjali.copart("contribute", "show", key, "--json", cwd=prep).json()["events"]
+    assert [(e["type"], e["doubt"]) for e in events] == [
+        ("reject", "not signed with jfawcett's key"), ("request_changes", "rlindqvist is not a coordinator")]
+    shown = anjali.copart("contribute", "show", key, cwd=prep)
+    assert "ignored: not signed with jfawcett's key" in shown.stdout
+    # judith's own decision, signed with her key, is one that counts
+    assert judith.copart("sync", cwd=c.coord_rep).ok
+    r = judith.copart("review", "request-changes", key, "Say what the pitch costs.", cwd=c.coord_rep)
+    assert r.ok, r
+    r = judith.copart("sync", cwd=c.coord_rep)
+    assert r.ok, r.stderr
+    r = anjali.copart("sync", "--json", cwd=prep)
+    assert r.ok, r.stderr
+    assert [(n["kind"], n["by"]) for n in r.json()["for_you"]] == [("request_changes", "jfawcett")]
+    listed = anjali.copart("contribute", "list", "--json", cwd=prep).json()
+    assert [x["state"] for x in listed] == ["changes_requested"]
