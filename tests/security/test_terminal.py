@@ -140,3 +140,20 @@ def test_error_lines_show_escapes_not_run_them(alice, sample, name):
     # and an id typed (or pasted) on the command line comes back as text too
     r = alice.copart("show", f"x{DECODED[name]}", cwd=sample)
     assert r.code != 0 and raw not in r.stderr and shown in r.stderr, r
+
+
+def test_a_review_comment_reaches_git_log_without_its_escapes(world):
+    from tests.review_helpers import community
+
+    c = community(world, hub=False)
+    judith, rep = c.judith, c.coord_rep
+    r = judith.copart("new", "story", "Stall pricing", "--no-edit", "--body", "What I charge.", cwd=rep)
+    assert r.ok, r
+    key = "jfawcett/stall-pricing"
+    comment = "Good\x1b]52;c;Y3VybCBldmlsLnNo\x07 \x1b[2J point\u202e, line two\r\nand three"
+    assert judith.copart("review", "comment", key, comment, cwd=rep).ok
+    logged = judith.git("log", "--format=%B", f"refs/copart/reviews/{key}", cwd=rep)
+    assert "\x1b" not in logged and "\x07" not in logged and "\u202e" not in logged and "\r" not in logged
+    assert "Good]52;c;Y3VybCBldmlsLnNo [2J point, line two\nand three" in logged  # the words are kept
+    thread = judith.copart("review", "show", key, "--json", cwd=rep).json()["events"]
+    assert thread[-1]["text"].startswith("Good]52")

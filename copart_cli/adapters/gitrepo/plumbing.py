@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Self
 
 from copart_cli.adapters.files import remove
-from copart_cli.adapters.gitrepo.process import _first_line, run_git
+from copart_cli.adapters.gitrepo.process import _first_line, clean_message, run_git
 from copart_cli.adapters.gitrepo.values import CommitRecord
 from copart_cli.core.errors import GitError, LinkRefused
 
@@ -226,7 +226,7 @@ class Plumbing:
             args += ["-p", p]
         if sign:
             args.append("-S")
-        proc = run_git(args, self.root, input=message, check=False)
+        proc = run_git(args, self.root, input=clean_message(message), check=False)
         if proc.returncode != 0:
             what = "sign the commit" if sign else "write the commit"
             raise GitError(f"git could not {what}: {_first_line(proc.stderr)}",

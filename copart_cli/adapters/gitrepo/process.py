@@ -24,6 +24,15 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)(::|://)")
 _URL_SCHEMES = ("file", "git", "ssh", "git+ssh", "ssh+git", "http", "https")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_message(text: str) -> str:
+    """A commit message as git should keep it: a comment or title a partner typed may hold
+    escape sequences or bidi overrides, which `git log` would hand a terminal as they are."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+
+
 def check_address(url: str) -> None:
     """A UsageError unless `url` is a path, a bundle, or a file://, git://, ssh or http(s) address."""
     m = _URL.match(url)

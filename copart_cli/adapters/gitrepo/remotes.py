@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Self
 
-from copart_cli.adapters.gitrepo.process import _first_line, check_address, disk_full, run_git, run_network
+from copart_cli.adapters.gitrepo.process import _first_line, clean_message, check_address, disk_full, run_git, run_network
 from copart_cli.adapters.gitrepo.values import _SIMPLE_REF, TreeMerge
 from copart_cli.core.errors import CopartError, DiskFull, GitError, RemoteRefused
 
@@ -200,7 +200,7 @@ class Remotes:
         signs = run_git(["config", "--type=bool", "--get", "commit.gpgsign"], self.root, check=False)
         if signs.stdout.strip() == "true":
             args.append("-S")
-        return self.git(*args, input=message).strip()
+        return self.git(*args, input=clean_message(message)).strip()
 
     def fast_forward(self, commit: str) -> None:
         """Move the current branch and work tree forward to `commit`; refuses (GitError) rather than overwrite.

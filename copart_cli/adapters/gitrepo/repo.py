@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from copart_cli.adapters.gitrepo.process import _first_line, _git_env, _git_missing, disk_full, run_git
+from copart_cli.adapters.gitrepo.process import _first_line, clean_message, _git_env, _git_missing, disk_full, run_git
 from copart_cli.adapters.gitrepo.values import _STATUS, Identity, LoggedCommit, _status_paths
 from copart_cli.core.errors import CopartError, GitError
 from copart_cli.adapters.gitrepo.locks import clear_stale_locks
@@ -134,7 +134,7 @@ class GitRepo(Remotes, Plumbing):
         if not paths:
             raise CopartError("nothing to commit")
         self.git("add", "-A", "--", *paths)
-        self.git("commit", "-q", "--no-edit", "-m", message, "--", *paths)
+        self.git("commit", "-q", "--no-edit", "-m", clean_message(message), "--", *paths)
         sha = self.head()
         assert sha
         return sha
@@ -146,7 +146,7 @@ class GitRepo(Remotes, Plumbing):
             env = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER")
                    for what, value in (("NAME", identity.name), ("EMAIL", identity.email))}
         self.git("add", "-A")
-        self.git("commit", "-q", "--no-edit", "-m", message, env=env)
+        self.git("commit", "-q", "--no-edit", "-m", clean_message(message), env=env)
         sha = self.head()
         assert sha
         return sha
@@ -203,7 +203,7 @@ class GitRepo(Remotes, Plumbing):
             raise CopartError("nothing to commit")
         spec = "\0".join(paths) + "\0"
         self.git("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
-        self.git("commit", "-q", "--no-edit", "-m", message, "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
+        self.git("commit", "-q", "--no-edit", "-m", clean_message(message), "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
         sha = self.head()
         assert sha
         return sha
