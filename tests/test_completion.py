@@ -90,3 +90,13 @@ def test_completing_reads_no_index_and_loads_no_whoosh(alice, sample, shell_env)
     loaded = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert not loaded & {"whoosh", "jinja2", "markdown_it", "nh3"}
     assert not (sample / ".git/copart/index").exists()
+
+
+def test_tab_offers_no_tag_the_shell_would_run_split_or_expand(alice, sample, shell_env):
+    # a partner's story carries tags made to break the prompt: a newline, an escape, a glob, a $( )
+    (sample / "stories" / "odd-tags.md").write_text(
+        '---\ntitle: Odd tags\ntype: story\nauthor: apatel\ndate: 2026-01-05\n'
+        'tags: ["pricey\\nrm -rf", "price\\e[2J", "pric*", "price$(touch pwned)", pricelist]\n---\nText.\n')
+    (sample / "pricing.md").write_text("a file a glob would find\n")
+    assert completions(shell_env, sample, "copart list --tag pric") == ["pricelist"]
+    assert not (sample / "pwned").exists()

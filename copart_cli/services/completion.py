@@ -17,7 +17,16 @@ def complete(repertoire: str | None, source: str, incomplete: str, key: str | No
         values = _values(repertoire, source, key)
     except (CopartError, OSError):  # not in a repertoire, an unreadable file: nothing to offer
         return []
-    return sorted(v for v in set(values) if v.startswith(incomplete))
+    return sorted(v for v in set(values) if v.startswith(incomplete) and _offerable(v))
+
+
+_SHELL = frozenset(" *?[]\\'\"$`;&|<>(){}~!#")
+
+
+def _offerable(value: str) -> bool:
+    """A value the shell can take back as it is: partner data may hold control bytes, newlines
+    (one candidate read as two), or glob and quote characters that bash's script would expand."""
+    return bool(value) and value.isprintable() and not _SHELL.intersection(value)
 
 
 def _values(repertoire: str | None, source: str, key: str | None) -> list[str]:
