@@ -11,6 +11,13 @@ def _story(partner, rep, title="Pricing a market stall", body="We charged too li
     return r.json()
 
 
+def test_the_writer_is_told_a_capture_went_to_a_contribution(world):
+    c = community(world, hub=False)
+    r = c.judith.copart("new", "story", "A stall", "--no-edit", "--body", "Told as it happened.", cwd=c.coord_rep)
+    assert r.ok, r
+    assert r.stdout.splitlines()[1].strip().startswith("a contribution: on main once a coordinator accepts it")
+
+
 def test_a_capture_lands_on_a_contribution_branch_and_stays_visible_as_pending(world):
     c = community(world, hub=False)
     judith, rep = c.judith, c.coord_rep
@@ -18,7 +25,7 @@ def test_a_capture_lands_on_a_contribution_branch_and_stays_visible_as_pending(w
 
     made = _story(judith, rep)
 
-    assert made["action"] == "created"
+    assert made["action"] == "created" and made["pending"] is True
     branch = "refs/heads/contrib/jfawcett/pricing-a-market-stall/v1"
     assert refs(judith, rep, "refs/heads/contrib/") == {branch: made["commit"]}
     assert judith.git("rev-parse", "main", cwd=rep).strip() == main_before  # main untouched

@@ -32,6 +32,11 @@ class WriteResult:
     entry: Entry
     commit: str | None
     warnings: list[Problem] = field(default_factory=list)
+    pending: bool = False  # under review: the commit is on a contribution branch, not yet on main
+
+
+def _reviewed(rep: Repertoire) -> bool:
+    return rep.config.review == "coordinators"  # the write door put the commit on a contribution
 
 
 @dataclass
@@ -184,7 +189,7 @@ def new_entry(
         sha = rep.commit([rel], message)
     except CopartError as exc:
         raise_kept(exc, rel)
-    return WriteResult("created", entry, sha, warnings)
+    return WriteResult("created", entry, sha, warnings, pending=_reviewed(rep))
 
 
 def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool) -> None:
@@ -302,7 +307,7 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         sha = rep.commit([rel], message)
     except CopartError as exc:
         raise_kept(exc, rel)
-    return WriteResult("edited", entry, sha, warnings)
+    return WriteResult("edited", entry, sha, warnings, pending=_reviewed(rep))
 
 
 def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
@@ -344,7 +349,7 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
     if not tracked:
         return WriteResult("removed", entry, None, dangling_references(rep, entry))
     sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
-    return WriteResult("removed", entry, sha, dangling_references(rep, entry))
+    return WriteResult("removed", entry, sha, dangling_references(rep, entry), pending=_reviewed(rep))
 
 
 def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:

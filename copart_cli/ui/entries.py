@@ -98,6 +98,7 @@ def json_WriteResult(r) -> dict[str, Any]:
         "action": r.action,
         "entry": j.entry(r.entry),
         "commit": r.commit,
+        "pending": r.pending,
         "warnings": [j.problem(p) for p in r.warnings],
     }
 
@@ -110,6 +111,8 @@ def text_WriteResult(r, out: Out) -> None:
     verb = {"created": "created", "edited": "edited", "removed": "removed", "unchanged": "no changes to"}[r.action]
     commit = f" (commit {r.commit[:10]})" if r.commit else ""
     out.line(f"{verb} {r.entry.id}  {r.entry.path}{commit}")
+    if r.pending and r.commit:
+        out.line("  a contribution: on main once a coordinator accepts it (copart contribute list; copart sync sends it)")
 
 
 # -- check --------------------------------------------------------------------------
