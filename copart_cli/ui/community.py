@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.ui import Out
+from copart_cli.ui import Out, plural
 from copart_cli.ui import jsonout as j
 
 
@@ -13,7 +13,7 @@ def json_InitResult(r) -> dict[str, Any]:
 
 
 def text_InitResult(r, out: Out) -> None:
-    out.line(f"created the {r.name} repertoire in {r.path} ({r.entries} entries, commit {r.commit[:10]})")
+    out.line(f"created the {r.name} repertoire in {r.path} ({plural(r.entries, 'entry', 'entries')}, commit {r.commit[:10]})")
     out.line(f"next: cd {r.path} && copart new story \"What happened today\"")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.ui import Out, warn
+from copart_cli.ui import Out, plural, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -126,4 +126,4 @@ def text_CheckResult(r, out: Out) -> None:
     for p in r.problems:
         out.line(str(p))
     if r.ok:
-        out.line(f"ok: {r.checked} entries checked, no problems")
+        out.line(f"ok: {plural(r.checked, 'entry', 'entries')} checked, no problems")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from copart_cli.core.model import iso
-from copart_cli.ui import Out, warn
+from copart_cli.ui import Out, plural, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -55,7 +55,7 @@ def json_SiteResult(r) -> dict[str, Any]:
 
 def text_SiteResult(r, out: Out) -> None:
     verb = "rebuilt" if r.replaced else "exported"
-    out.line(f"{verb} {r.pages} pages ({r.entries} entries, {r.members} members, {r.topics} topics) "
+    out.line(f"{verb} {plural(r.pages, 'page')} ({plural(r.entries, 'entry', 'entries')}, {plural(r.members, 'member')}, {plural(r.topics, 'topic')}) "
              f"to {r.path} in {r.seconds:.1f} s; search index {r.search_index_bytes / 1024:.0f} KiB")
     out.line(f"open {r.path / 'index.html'} in a browser, or serve the folder with any web server")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from copart_cli.core.model import iso, utcnow
-from copart_cli.ui import Out, note, warn
+from copart_cli.ui import Out, note, plural, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -196,8 +196,8 @@ def json_HubResult(r) -> dict[str, Any]:
 def text_HubResult(r, out: Out) -> None:
     for w in r.warnings:
         warn(w)
-    out.line(f"hub created at {r.path}: main {r.main[:10] if r.main else '-'}, {r.members} members, "
-             f"{r.keys} keys, coordinators: {', '.join(r.coordinators) or 'none'}")
+    out.line(f"hub created at {r.path}: main {r.main[:10] if r.main else '-'}, {plural(r.members, 'member')}, "
+             f"{plural(r.keys, 'key')}, coordinators: {', '.join(r.coordinators) or 'none'}")
     if r.remote:
         out.line(f"added it as the remote {r.remote}: copart sync shares with it")
     note(f"hint: partners join with: copart join {r.path}  (served by another account? copart hub check {r.path})")
@@ -214,7 +214,7 @@ def text_HubCheck(r, out: Out) -> None:
     out.line(f"{'guarded' if r.ok else 'NOT guarded'}: {r.path}")
     state = f"runs: {r.runs_detail}" if r.runs else f"does not run: {r.runs_detail}"
     out.line(f"hook {r.hook} ({r.mode}, owner {r.owner}, #!{r.interpreter or '?'}) {state}")
-    out.line(f"main {r.main[:10] if r.main else '-'}: {r.members} members, {r.keys} keys, coordinators with a key: "
+    out.line(f"main {r.main[:10] if r.main else '-'}: {plural(r.members, 'member')}, {plural(r.keys, 'key')}, coordinators with a key: "
              f"{', '.join(r.coordinators_with_keys) or 'none'}")
     if r.runs:
         out.line("it enforces:")

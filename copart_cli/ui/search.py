@@ -6,7 +6,7 @@ import contextlib
 import sys
 from typing import Any
 
-from copart_cli.ui import Out, note, visible, warn
+from copart_cli.ui import Out, note, plural, visible, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -61,7 +61,7 @@ def _index_notes(state) -> None:
     if state is None:
         return
     if state.action == "rebuilt":
-        note(f"index built: {state.documents} entries in {state.seconds:.1f} s ({state.reason})")
+        note(f"index built: {plural(state.documents, 'entry', 'entries')} in {state.seconds:.1f} s ({state.reason})")
     elif state.action == "stale":
         warn("another copart process is updating the index; these results may miss the latest changes")
     for path, why in (state.notes or [])[:5]:
@@ -240,7 +240,7 @@ def text_IndexState(r, out: Out) -> None:
     what = {"rebuilt": f"rebuilt ({r.reason})", "updated": f"caught up with {r.changed} changed file(s)",
             "current": "up to date", "stale": "being updated by another copart process"}[r.action]
     out.line(f"index: {what} in {r.seconds:.2f} s")
-    out.line(f"{r.documents} entries, {r.segments} segment(s), {r.bytes / 1e6:.1f} MB, at commit {(r.commit or '-')[:10]}")
+    out.line(f"{plural(r.documents, 'entry', 'entries')}, {plural(r.segments, 'segment')}, {r.bytes / 1e6:.1f} MB, at commit {(r.commit or '-')[:10]}")
     out.line(f"in {r.path}", style="dim")
     for p, n in r.notes:
         out.line(f"note: {p}: {n}")
@@ -262,17 +262,17 @@ def text_ImportResult(r, out: Out) -> None:
         note(f"added your member profile members/{r.added_member}.md so the imported entries have a known author")
     for n in r.notes:
         warn(n)
-    plural = "y" if len(r.imported) == 1 else "ies"
+    imported = plural(len(r.imported), f"{r.kind} entry", f"{r.kind} entries")
     if r.dry_run:
-        out.line(f"would import {len(r.imported)} entr{plural} and {len(r.attachments)} attachment"
-                 f"{'' if len(r.attachments) == 1 else 's'} from {r.source} (dry run: nothing written)")
+        out.line(f"would import {plural(len(r.imported), 'entry', 'entries')} and "
+                 f"{plural(len(r.attachments), 'attachment')} from {r.source} (dry run: nothing written)")
         for e in r.imported:
             out.line(f"  {e.source} -> {e.path}  {visible(e.title)}")
     elif r.imported and any(e.pending for e in r.imported):  # review: coordinators
-        out.line(f"imported {len(r.imported)} {r.kind} entr{plural} from {r.source} as one contribution waiting "
+        out.line(f"imported {imported} from {r.source} as one contribution waiting "
                  f"for review (commit {(r.commit or '')[:10]}; see: copart contribute list)")
     elif r.imported:
-        out.line(f"imported {len(r.imported)} {r.kind} entr{plural} from {r.source} (commit {(r.commit or '')[:10]})")
+        out.line(f"imported {imported} from {r.source} (commit {(r.commit or '')[:10]})")
     else:
         out.line(f"nothing imported from {r.source}")
     if r.skipped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.ui import Out, visible, warn
+from copart_cli.ui import Out, plural, visible, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -16,12 +16,8 @@ def _change(c) -> dict[str, Any]:
     return {"path": c.path, "id": c.id, "change": c.change, "by": c.by}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def offline_message(r) -> str:
-    return (f"offline: {_plural(r.local_commits, 'local commit')} kept, they will go out at the next sync")
+    return (f"offline: {plural(r.local_commits, 'local commit')} kept, they will go out at the next sync")
 
 
 # -- sync ------------------------------------------------------------------------------
@@ -73,15 +69,15 @@ def text_SyncResult(r, out: Out) -> None:
     for p in r.warnings:
         warn(str(p))
     if r.committed:
-        out.line(f"committed {_plural(len(r.committed_paths), 'edit')} made outside copart ({r.committed[:10]})")
+        out.line(f"committed {plural(len(r.committed_paths), 'edit')} made outside copart ({r.committed[:10]})")
     if r.mode == "bundle-out":
-        out.line(f"wrote {r.bundle}: {r.branch} with {_plural(r.outgoing_commits, 'commit')}; "
+        out.line(f"wrote {r.bundle}: {r.branch} with {plural(r.outgoing_commits, 'commit')}; "
                  f"a partner takes it in with: copart sync --from-bundle FILE")
         return
     source = f"the bundle {r.bundle}" if r.mode == "bundle-in" else r.remote
     if r.incoming:
         by = f" by {', '.join(r.incoming_by)}" if r.incoming_by else ""
-        out.line(f"in from {source}: {_plural(r.incoming_commits, 'commit')}{by}")
+        out.line(f"in from {source}: {plural(r.incoming_commits, 'commit')}{by}")
         rows = [[c.change, c.id or c.path, ", ".join(c.by)] for c in r.incoming[:30]]
         out.table(["change", "entry", "by"], rows)
         if len(r.incoming) > 30:
@@ -93,8 +89,8 @@ def text_SyncResult(r, out: Out) -> None:
     for a, b in r.renamed:
         out.line(f"your new {a} was renamed {b}: a partner used the same id")
     if r.pushed:
-        out.line(f"out to {r.remote}: {_plural(r.outgoing_commits, 'commit')}"
-                 + (f" ({len(r.outgoing)} files)" if r.outgoing else ""))
+        out.line(f"out to {r.remote}: {plural(r.outgoing_commits, 'commit')}"
+                 + (f" ({plural(len(r.outgoing), 'file')})" if r.outgoing else ""))
     for ref in r.extra_refs:
         out.line(f"pushed {ref.rsplit(':', 1)[-1].removeprefix('refs/heads/')}")
     for c in r.new_conflicts:
@@ -107,17 +103,17 @@ def text_SyncResult(r, out: Out) -> None:
             out.line(f"  ({r.offline_reason})")
     elif not (r.incoming or r.pushed or r.committed or r.new_conflicts):
         if r.mode == "remote" and r.local_commits:  # --no-push
-            out.line(f"nothing new from {source}; {_plural(r.local_commits, 'local commit')} not sent (--no-push)")
+            out.line(f"nothing new from {source}; {plural(r.local_commits, 'local commit')} not sent (--no-push)")
         else:
             out.line(f"up to date with {source}")
     if r.mode == "bundle-in" and r.local_commits:  # a bundle is read, never written into
-        out.line(f"{_plural(r.local_commits, 'local commit')} not in {r.bundle}; to send them, write a bundle "
+        out.line(f"{plural(r.local_commits, 'local commit')} not in {r.bundle}; to send them, write a bundle "
                  "for your partners: copart sync --bundle FILE")
     for n in r.for_you:
         out.line(_for_you(n))
     waiting = [c for c in r.waiting if c not in r.new_conflicts]
     if waiting:
-        out.line(f"{_plural(len(waiting), 'conflict')} still waiting: see copart status")
+        out.line(f"{plural(len(waiting), 'conflict')} still waiting: see copart status")
 
 
 # -- join ------------------------------------------------------------------------------
@@ -129,7 +125,7 @@ def json_JoinResult(r) -> dict[str, Any]:
 
 
 def text_JoinResult(r, out: Out) -> None:
-    out.line(f"joined {r.name}: {r.entries} entries in {r.path}")
+    out.line(f"joined {r.name}: {plural(r.entries, 'entry', 'entries')} in {r.path}")
     if r.member:
         out.line(f"you are {r.member} (your git email {r.email} is in members/{r.member}.md)")
     elif r.email:
@@ -166,7 +162,7 @@ def text_StatusResult(r, out: Out) -> None:
     if r.operation:
         out.line(f"a {r.operation} is in progress (left by another tool): git {r.operation} --continue or --abort")
     if r.changes:
-        out.line(f"{_plural(len(r.changes), 'uncommitted change')} (copart sync commits the valid ones; "
+        out.line(f"{plural(len(r.changes), 'uncommitted change')} (copart sync commits the valid ones; "
                  "pending ones wait for review on their contribution branch):")
         out.table(["state", "path"], [[s, p] for s, p in r.changes])
     else:
@@ -188,7 +184,7 @@ def text_StatusResult(r, out: Out) -> None:
     fresh = r.index.get("fresh")
     out.line("index: " + {True: "up to date", False: "behind (updated at the next search)", None: "not built yet"}[fresh])
     if r.open_asks:
-        out.line(f"{_plural(r.open_asks, 'open ask')}: copart asks")
+        out.line(f"{plural(r.open_asks, 'open ask')}: copart asks")
 
 
 # -- resolve ---------------------------------------------------------------------------
