@@ -41,6 +41,7 @@ EXIT_CODES = [("0", "success"), ("1", "an error (the message says which)"),
 ENVIRONMENT = [("COPART_REPERTOIRE", "the repertoire, when -R is not given"),
                ("VISUAL, EDITOR", "the editor new, edit, answer and resolve open"),
                ("PAGER", "the pager for long output on a terminal (default: less -FRX; empty: none)"),
+               ("COPART_NET_TIMEOUT", "seconds a remote may stay silent before sync, join or a hub push gives up (default 20)"),
                ("NO_COLOR", "no colours")]
 
 

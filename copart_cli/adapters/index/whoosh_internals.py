@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PostingsWriter
 from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
 
 from copart_cli.adapters.index.analysis import fast_terms
+
+if TYPE_CHECKING:  # whoosh.writing is loaded by the writes that need it, not by every query
+    from whoosh.writing import SegmentWriter
 
 SMALL_BLOCK = 8  # posting blocks shorter than this are written uncompressed
 
@@ -104,6 +106,8 @@ def codec(fast: bool = True):
 def segment_writer(ix, fast: bool = True, **options) -> SegmentWriter:
     """A writer for one new segment; `_lk=False` lets build workers write side by side
     (the parent holds copart's write.lock, whoosh's own lock would serialise them)."""
+    from whoosh.writing import SegmentWriter
+
     return SegmentWriter(ix, codec=codec(fast), compound=False, **options)
 
 
@@ -116,6 +120,8 @@ def commit_segments(ix, segments: list, fast: bool = True) -> None:
     """Make these finished segments the index's table of contents, in one commit.
 
     whoosh has no public call for this: its own way is one writer in one process."""
+    from whoosh.writing import SegmentWriter
+
     writer = SegmentWriter(ix, codec=codec(fast))
     writer._close_segment()
     writer._commit_toc(segments)
