@@ -73,17 +73,25 @@ def _workers(pid: int) -> list[str]:
         return []
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Run before exec: Ctrl-C back to its default, as in a terminal. A test run started in the
+    background by a shell without job control (`bash .ci/run &`) inherits SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
     for i in range(400):  # enough entries for the index to be built by worker processes
         (sample / f"stories/filler-{i}.md").write_text(
             f"---\nid: filler-{i}\nkind: story\ntitle: Filler {i}\nauthor: apatel\n"
             f"created: 2025-01-01T00:00:00Z\n---\n" + "Words about pricing and workshops. " * 200 + "\n")
     proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=sample, env=alice.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None and not _workers(proc.pid):
         time.sleep(0.02)
     assert proc.poll() is None, "the rebuild ended before its workers were seen"
+    time.sleep(0.2)  # the workers are at it
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -97,7 +105,8 @@ def test_ctrl_c_in_the_editor_discards_the_template_and_is_exit_130(alice, sampl
 
     proc = subprocess.Popen([sys.executable, "-c", SPAWN, "new", "story", "Interrupted", "--author", "apatel"],
                             cwd=sample, env={**alice.env, "EDITOR": "sh -c 'trap \"\" INT; sleep 60' editor", "TERM": "xterm"},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     entry = sample / "stories/interrupted.md"
     deadline = time.monotonic() + 30
     while not entry.exists() and time.monotonic() < deadline:
