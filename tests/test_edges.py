@@ -56,12 +56,16 @@ def test_empty_values_are_refused_where_a_key_needs_content(alice, sample):
     assert alice.git("status", "--porcelain", cwd=sample) == ""
 
 
-def test_an_unreadable_entry_is_named_on_stderr_not_dropped_silently(alice, sample):
+def test_an_unreadable_entry_is_named_on_stderr_not_dropped_silently(alice, sample, tmp_path):
     (sample / "stories/broken.md").write_text("---\nid: broken\nkind: story\ntitle: [oops\n---\ntext\n")
-    for args in (["list"], ["list", "--json"], ["tags"], ["asks"], ["show", "pricing-a-first-workshop"]):
+    (sample / "practices/scan.md").write_bytes(b"---\nkind: practice\n\x00\x01 a scanned page\n")
+    for args in (["list"], ["list", "--json"], ["tags"], ["asks"], ["show", "pricing-a-first-workshop"],
+                 ["digest", "--since", "3650d"], ["digest", "--json"], ["stats"], ["stats", "--report"], ["stale"],
+                 ["site", str(tmp_path / "site")], ["pathway", "suggest", "pricing"]):
         r = alice.copart(*args, cwd=sample)
         assert r.ok, r
-        assert "copart: warning: skipped stories/broken.md:" in r.stderr, args
+        assert "copart: warning: skipped stories/broken.md:5: malformed frontmatter" in r.stderr, args
+        assert "copart: warning: skipped practices/scan.md:1: binary file (contains NUL bytes)" in r.stderr, args
 
 
 def _workers(pid: int) -> list[str]:

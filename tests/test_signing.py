@@ -88,7 +88,7 @@ def test_verify_reports_unsigned_unknown_wrong_member_and_tampered_commits(world
     assert found == {wrong: "wrong-member", unknown: "unknown-key", unsigned: "unsigned", forged: "bad-signature"}
     text = judith.copart("verify", "--since", seed, cwd=rep)
     assert "signed by apatel, not a coordinator" in text.stdout
-    assert text.stderr.strip() == "copart: error: 4 problem(s) in 4 commits on main"
+    assert text.stderr.strip() == "copart: error: 4 problems in 4 commits on main"
     # the author field is never trusted: judith's own name on anjali's signature is still wrong-member
     assert judith.git("log", "-1", "--format=%an", wrong, cwd=rep).strip() == "Judith"
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from copart_cli.commands._common import JsonOpt, completes, editor, emit, options, repertoire, text_or_file
-from copart_cli.core.model import Kind
+from copart_cli.core.model import Kind, plural
 
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", "-t", autocompletion=completes("tags"), help="Add a tag (repeatable).")]
 TopicOpt = Annotated[Optional[list[str]], typer.Option("--topic", autocompletion=completes("topics"), help="Add a topic (repeatable).")]
@@ -145,4 +145,4 @@ def check(ctx: typer.Context, json: JsonOpt = False) -> None:
     result = check_repertoire(repertoire(ctx))
     emit(ctx, result, json)
     if not result.ok:
-        raise CheckFailed(f"{len(result.problems)} problem(s) in {result.checked} entries")
+        raise CheckFailed(f"{plural(len(result.problems), 'problem')} in {plural(result.checked, 'entry', 'entries')}")

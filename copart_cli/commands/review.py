@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from copart_cli.core.model import plural
 from copart_cli.commands._common import JsonOpt, completes, emit, options, repertoire, text_or_file
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="The contribution: MEMBER/ID, or ID when only one has it.")]
@@ -184,7 +185,7 @@ def verify(
     result = run(repertoire(ctx), since=since)
     emit(ctx, result, json)
     if not result.ok:
-        raise CheckFailed(f"{len(result.problems)} problem(s) in {result.checked} commits on main")
+        raise CheckFailed(f"{plural(len(result.problems), 'problem')} in {plural(result.checked, 'commit')} on main")
 
 
 @hub_app.command("init")

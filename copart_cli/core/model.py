@@ -338,3 +338,8 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     if parsed is None:
         raise UsageError(f"cannot read '{text}' as a time", hint="use e.g. 7d, 2w, 3m, 1y or 2026-11-01")
     return parsed
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 member', '2 members' ('1 entry', '3 entries' with MANY)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"

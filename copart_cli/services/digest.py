@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copart_cli.core.errors import UsageError
-from copart_cli.core.model import Entry, Kind, as_datetime, iso, parse_since, utcnow
+from copart_cli.core.model import Entry, Kind, Problem, as_datetime, iso, parse_since, utcnow
 from copart_cli.services.repertoire import Repertoire
 from copart_cli.services.snapshot import KIND_ORDER, Snapshot, ask_status, sort_time, summary
 
@@ -61,6 +61,7 @@ class Digest:
     format: str = "md"
     text: str = ""  # the rendered digest (md or html), empty under --json
     needs: list[Any] = field(default_factory=list)  # match.NeedMatch: needs someone here could meet
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
 
 def since_time(rep: Repertoire, text: str, now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -134,6 +135,7 @@ def digest(
         accepted=_accepted(snap, inside, touched_answers),
         format=fmt,
         needs=_needs_met(rep),
+        unreadable=snap.unreadable,
     )
     if fmt != "json":
         result.text = render_digest(rep, result, fmt, base_url, snap)

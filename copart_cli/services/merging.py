@@ -14,7 +14,7 @@ from copart_cli.services import conflicts
 from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, DiskFull, GitError, InvalidEntry, SyncError
 from copart_cli.adapters.files import guard
-from copart_cli.core.model import ATTACHMENT_FOLDERS, FOLDER_KINDS, Problem, is_attachment_path, is_entry_path
+from copart_cli.core.model import ATTACHMENT_FOLDERS, FOLDER_KINDS, Problem, is_attachment_path, is_entry_path, plural
 from copart_cli.services.repertoire import CONFIG_FILE, Repertoire, problem_from
 
 
@@ -145,7 +145,7 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
     if not todo:
         return
     shown = "\n".join(f"- {p}" for p in todo[:50]) + (f"\n- … and {len(todo) - 50} more" if len(todo) > 50 else "")
-    message = f"copart sync: commit {len(todo)} edit(s) made outside copart\n\n{shown}"
+    message = f"copart sync: commit {plural(len(todo), 'edit')} made outside copart\n\n{shown}"
     result.committed = rep.commit(todo, message)  # the write door: under review, a contribution
     result.committed_paths = todo
 

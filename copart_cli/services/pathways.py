@@ -92,6 +92,7 @@ class PathwaySuggestion:
     steps: list[ResolvedStep]
     saved: str | None = None  # the path written, with --save
     commit: str | None = None
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -328,7 +329,7 @@ def suggest_pathway(rep: Repertoire, topic: str, save: str | None = None, per_ki
         steps=steps,
         body=f"Drafted by `copart pathway suggest {topic}` ({method}). Reorder, trim and add notes, then commit.\n",
     )
-    result = PathwaySuggestion(topic, method, pathway, _resolve(rep, steps))
+    result = PathwaySuggestion(topic, method, pathway, _resolve(rep, steps), unreadable=snap.unreadable)
     if save is not None:
         result.saved, result.commit = _save(rep, pathway, now or utcnow())
     return result

@@ -16,7 +16,7 @@ from typing import Any
 
 from copart_cli.core.errors import UsageError
 from copart_cli.core.links import outgoing_links
-from copart_cli.core.model import Entry, Kind, utcnow
+from copart_cli.core.model import Entry, Kind, Problem, utcnow
 from copart_cli.services.repertoire import Repertoire
 from copart_cli.services.snapshot import Snapshot
 from copart_cli.services.stats import Stats, stats
@@ -52,6 +52,7 @@ class Report:
     critical_mass_note: str | None
     topics_no_expert: list[str]
     quarters: list[Quarter] = field(default_factory=list)
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
     @property
     def answers_reused(self) -> int:
@@ -91,7 +92,8 @@ def report(rep: Repertoire, fmt: str = "md", now: dt.datetime | None = None) -> 
     experts = {x.strip().lower() for m in snap.members.values() if m.status != "alumni" for x in m.expertise}
     no_expert = [t for t in rep.config.topics if t.strip().lower() not in experts]
     answered = sum(1 for a in snap.of_kind(Kind.ask.value) if snap.answers.get(a.id))
-    return Report(fmt, base, answered, _reused(snap), mass, note, no_expert, _quarters(snap, now))
+    return Report(fmt, base, answered, _reused(snap), mass, note, no_expert, _quarters(snap, now),
+                  snap.unreadable)
 
 
 def _reused(snap: Snapshot) -> list[Reused]:

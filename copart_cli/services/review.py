@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CheckFailed, CopartError, InvalidEntry, UsageError
-from copart_cli.core.model import Entry, Problem, utcnow
+from copart_cli.core.model import Entry, Problem, plural, utcnow
 from copart_cli.core import ids
 from copart_cli.services.contributions import (
     EMPTY_TREE, Contribution, Event, contributions, current_member, find, new_version, set_aside,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
 class ContributionList:
     view = "review"
     contributions: list[Contribution]
-    checks: dict[str, str] = field(default_factory=dict)  # key -> ok | N problem(s) | conflicts
+    checks: dict[str, str] = field(default_factory=dict)  # key -> ok | N problems | conflicts
     signatures: dict[str, str] = field(default_factory=dict)  # key -> signed | unsigned | …
     mine: bool = False
 
@@ -195,7 +195,7 @@ def review_list(rep: Repertoire, everything: bool = False) -> ContributionList:
             else:
                 tree = merged.tree
         problems = check_tree(git, tree, c.paths)
-        checks[c.key] = note or ("ok" if not problems else f"{len(problems)} problem(s)")
+        checks[c.key] = note or ("ok" if not problems else plural(len(problems), "problem"))
         sigs[c.key] = signature_status(rep, c, roster, signers)[0]
     return ContributionList(found, checks, sigs)
 

@@ -32,7 +32,7 @@ from copart_cli.core import ids
 from copart_cli.core.errors import CopartError, UsageError
 from copart_cli.adapters.html import MarkdownRenderer, engine_version
 from copart_cli.adapters.files import copy_file, file_size, read_cache, write_cache
-from copart_cli.core.model import Entry, Kind, as_datetime, iso, utcnow
+from copart_cli.core.model import Entry, Kind, Problem, as_datetime, iso, utcnow
 from copart_cli.core.links import (WIKI_LINK, alias_map, attachment_map, heading_anchor, markdown_links, outgoing_links,
                                    relative_target, resolve_attachment, resolve_link)
 from copart_cli.services.repertoire import Repertoire
@@ -65,6 +65,7 @@ class SiteResult:
     search_index_bytes: int
     seconds: float
     replaced: bool
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
 
 # -- Markdown → safe HTML (adapters.html) -------------------------------------------------
@@ -293,7 +294,7 @@ def build_site(rep: Repertoire, out: Path, jobs: int | None = None, now: dt.date
         shutil.rmtree(b.tmp, ignore_errors=True)
         raise
     return SiteResult(out, b.pages, len(b.entries), len(b.snap.members), len(b.by_topic), index_bytes,
-                      round(time.perf_counter() - started, 2), replaced)
+                      round(time.perf_counter() - started, 2), replaced, b.snap.unreadable)
 
 
 def _date(value) -> str:

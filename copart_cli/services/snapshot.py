@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from copart_cli.core import ids
 from copart_cli.adapters.files import open_read, read_cache, write_cache
-from copart_cli.core.model import EPOCH, KIND_FOLDERS, Entry, Kind, Member, as_datetime, jsonable
-from copart_cli.services.repertoire import Repertoire
+from copart_cli.core.model import EPOCH, KIND_FOLDERS, Entry, Kind, Member, Problem, as_datetime, jsonable
+from copart_cli.services.repertoire import Repertoire, problem_from
 
 KIND_ORDER = ("story", "practice", "ask", "answer", "member")
 
@@ -38,7 +38,9 @@ class Snapshot:
 
     def __init__(self, rep: Repertoire, *, bodies: bool = True):
         self.rep = rep
-        self.entries: list[Entry] = list(rep.entries()) if bodies else list(_headers(rep))
+        self.unreadable: list[Problem] = []  # files left out, for the command to name on stderr
+        self.entries: list[Entry] = (list(rep.entries(self.unreadable)) if bodies
+                                     else _headers(rep, self.unreadable))
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
         self.by_path: dict[str, Entry] = {e.path: e for e in self.entries}
         self.members: dict[str, Member] = {
@@ -116,8 +118,9 @@ HEADER_CACHE = "frontmatter-cache.json"  # in .git/copart/: local, derived, neve
 _HEADER_CACHE_VERSION = "1"
 
 
-def _headers(rep: Repertoire) -> list[Entry]:
-    """Entries with their frontmatter only (stats never need bodies).
+def _headers(rep: Repertoire, unreadable: list[Problem]) -> list[Entry]:
+    """Entries with their frontmatter only (stats never need bodies); files that cannot be
+    read go into UNREADABLE (they are never cached, so they are named on every run).
 
     Parsing YAML is most of the cost on a large repertoire, so parsed frontmatter is cached
     in .git/copart/, keyed by each file's size and modification time: only new or changed
@@ -148,11 +151,18 @@ def _headers(rep: Repertoire) -> list[Entry]:
                     raw = fh.read(16384)
                     if b"\n---" not in raw[3:] and b"\n..." not in raw[3:]:
                         raw += fh.read(frontmatter.MAX_FRONTMATTER)
+                if b"\0" in raw[:8192]:  # as an entry's full reading (files.read_text) says it
+                    raise InvalidEntry(f"{rel}:1: binary file (contains NUL bytes)")
                 parts = frontmatter.split(raw.decode("utf-8", errors="replace"), rel)
                 meta = jsonable(frontmatter.load(parts.frontmatter, rel))
-            except (OSError, InvalidEntry):
+            except OSError as exc:
+                unreadable.append(Problem(rel, 1, f"cannot read: {exc.strerror or exc}"))
+                continue
+            except InvalidEntry as exc:
+                unreadable.append(problem_from(exc, rel))
                 continue
         if not isinstance(meta, dict):
+            unreadable.append(Problem(rel, 1, "frontmatter is not a mapping of keys"))
             continue
         fresh[rel] = [st.st_mtime_ns, st.st_size, meta]
         found.append(Entry(path=rel, meta=meta, body=""))

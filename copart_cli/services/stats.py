@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from copart_cli.core.errors import UsageError
-from copart_cli.core.model import EPOCH, Entry, Kind, as_datetime, parse_since, utcnow
+from copart_cli.core.model import EPOCH, Entry, Kind, Problem, as_datetime, parse_since, utcnow
 from copart_cli.services.digest import OpenAsk
 from copart_cli.services.repertoire import Repertoire
 from copart_cli.services.snapshot import KIND_ORDER, Snapshot, ask_status
@@ -36,6 +36,7 @@ class StaleList:
     older_than: str
     entries: list[StaleEntry]
     checked: int
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
 
 def _stale(snap: Snapshot, now: dt.datetime, cutoff: dt.datetime) -> tuple[list[StaleEntry], int]:
@@ -68,7 +69,7 @@ def stale(rep: Repertoire, older_than: str = "1y", now: dt.datetime | None = Non
     cutoff = parse_since(older_than, now)
     snap = Snapshot(rep, bodies=False)
     found, checked = _stale(snap, now, cutoff)
-    return StaleList(now, older_than, found, checked)
+    return StaleList(now, older_than, found, checked, snap.unreadable)
 
 
 # -- stats --------------------------------------------------------------------------------
@@ -118,6 +119,7 @@ class Stats:
     at_risk: list[AtRisk]
     counts: dict[str, int] = field(default_factory=dict)
     accredited: dict[str, int] = field(default_factory=dict)  # pathway -> members holding it (accreditations.py)
+    unreadable: list[Problem] = field(default_factory=list)  # entries left out (named on stderr)
 
 
 def _month(t: dt.datetime) -> str:
@@ -165,6 +167,7 @@ def stats(rep: Repertoire, months: int = 12, now: dt.datetime | None = None) -> 
         at_risk=_at_risk(snap),
         counts={k: sum(1 for e in entries if e.kind == k) for k in KIND_ORDER},
         accredited=_accredited(rep),
+        unreadable=snap.unreadable,
     )
 
 

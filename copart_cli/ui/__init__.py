@@ -36,11 +36,6 @@ def visible(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_VISIBLE)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 member', '2 members' ('1 entry', '3 entries' with MANY)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
 def json_text(payload: Any) -> str:
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

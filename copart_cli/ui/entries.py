@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.ui import Out, plural, warn
+from copart_cli.core.model import plural
+from copart_cli.ui import Out, warn
 from copart_cli.ui import jsonout as j
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from copart_cli.core.model import plural
 from copart_cli.ui import Out
 from copart_cli.ui.search import _index_notes
 
@@ -28,4 +29,4 @@ def text_MatchResult(r, out: Out) -> None:
             out.line(f"   {p.name} ({p.id})  score {p.score:.2f}")
             for ev in p.evidence:
                 out.line(f"     - {ev}")
-    out.line(f"{len(r.met)} of {len(r.needs)} need(s) could be met by someone here")
+    out.line(f"{len(r.met)} of {plural(len(r.needs), 'need')} could be met by someone here")

@@ -13,7 +13,7 @@ import html
 import re
 from typing import Any
 
-from copart_cli.core.model import iso
+from copart_cli.core.model import iso, plural
 from copart_cli.ui import Out
 from copart_cli.ui import jsonout as j
 
@@ -83,7 +83,7 @@ def text_Report(r, out: Out) -> None:
     lines += ["", "## Knowledge at risk (held by one member)", ""]
     lines += [f"- {_md(a.name)}: {_md(', '.join(a.topics))}" for a in s.at_risk] or ["- none"]
     if s.accredited:
-        lines += ["", "## Accreditations", ""] + [f"- {_md(p)}: {n} member(s)" for p, n in s.accredited.items()]
+        lines += ["", "## Accreditations", ""] + [f"- {_md(p)}: {plural(n, 'member')}" for p, n in s.accredited.items()]
     out.stream.write("\n".join(lines) + "\n")
 
 
@@ -121,7 +121,7 @@ def _html(r) -> str:
     rows = "".join(f"<tr><td>{_h(q.label)}</td><td>{q.contributions}</td><td>{q.asks}</td><td>{q.answers}</td>"
                    f"<td>{q.active_members}</td></tr>" for q in r.quarters)
     reused = li(f"{x.entry.title} ({x.linked_from})" for x in r.reused[:10])
-    accredited = li(f"{p}: {n} member(s)" for p, n in s.accredited.items())
+    accredited = li(f"{p}: {plural(n, 'member')}" for p, n in s.accredited.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

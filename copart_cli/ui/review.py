@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from copart_cli.core.model import iso, utcnow
-from copart_cli.ui import Out, note, plural, warn
+from copart_cli.core.model import iso, plural, utcnow
+from copart_cli.ui import Out, note, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -103,7 +103,7 @@ def text_ContributionDetail(r, out: Out) -> None:
     out.heading(f"{c.key} v{c.latest.n} · {_state(c)}")
     out.line(f"by {c.member} · opened {_age(c.created)} ago · branch contrib/{c.member}/{c.id}/v{c.latest.n}", style="dim")
     merge = "merges cleanly into main" if r.mergeable else "CONFLICTS with main: " + ", ".join(r.conflicts)
-    checks = "checks ok" if not r.problems else f"{len(r.problems)} check problem(s)"
+    checks = "checks ok" if not r.problems else f"{plural(len(r.problems), 'check problem')}"
     out.line(f"{merge} · {checks} · signature: {r.signature}")
     for p in r.problems:
         out.line(f"  {p}")

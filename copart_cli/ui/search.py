@@ -6,7 +6,8 @@ import contextlib
 import sys
 from typing import Any
 
-from copart_cli.ui import Out, note, plural, visible, warn
+from copart_cli.core.model import plural
+from copart_cli.ui import Out, note, visible, warn
 from copart_cli.ui import jsonout as j
 
 
@@ -237,7 +238,7 @@ def json_IndexState(r) -> dict[str, Any]:
 
 
 def text_IndexState(r, out: Out) -> None:
-    what = {"rebuilt": f"rebuilt ({r.reason})", "updated": f"caught up with {r.changed} changed file(s)",
+    what = {"rebuilt": f"rebuilt ({r.reason})", "updated": f"caught up with {plural(r.changed, 'changed file')}",
             "current": "up to date", "stale": "being updated by another copart process"}[r.action]
     out.line(f"index: {what} in {r.seconds:.2f} s")
     out.line(f"{plural(r.documents, 'entry', 'entries')}, {plural(r.segments, 'segment')}, {r.bytes / 1e6:.1f} MB, at commit {(r.commit or '-')[:10]}")
