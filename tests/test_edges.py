@@ -35,13 +35,20 @@ def test_sync_will_not_publish_a_template_nobody_filled(alice, sample, world):
     stray = "---\n" + template.replace("pricing-a-first-workshop", "left-behind") + "---\n## Context\n\n" \
             "<!-- Who, where, when: what was the situation? -->\n\n## What happened\n\n## What we learned\n"
     (sample / "stories/left-behind.md").write_text(stray)
+    checked = alice.copart("check", cwd=sample)
+    assert checked.code == 4 and "stories/left-behind.md:1: still the empty template" in checked.stdout, checked
     r = alice.copart("sync", cwd=sample)
     assert r.ok, r
     assert "stories/left-behind.md:1: still the empty template" in r.stderr
     assert "stories/left-behind.md" not in alice.git("ls-tree", "-r", "--name-only", "main", cwd=hub)
     (sample / "stories/left-behind.md").write_text(stray + "We did write something after all.\n")
+    # a profile says what its member knows in its frontmatter: headings alone below are no template
+    (sample / "members/zed.md").write_text("---\nid: zed\nkind: member\ntitle: Zed\nname: Zed\nauthor: zed\n"
+                                           "created: 2026-01-01T00:00:00Z\nexpertise: [payroll]\n---\n## About\n")
+    assert alice.copart("check", cwd=sample).ok
     assert alice.copart("sync", cwd=sample).ok
-    assert "stories/left-behind.md" in alice.git("ls-tree", "-r", "--name-only", "main", cwd=hub)
+    published = alice.git("ls-tree", "-r", "--name-only", "main", cwd=hub)
+    assert "stories/left-behind.md" in published and "members/zed.md" in published
 
 
 def test_empty_values_are_refused_where_a_key_needs_content(alice, sample):

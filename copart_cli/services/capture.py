@@ -6,7 +6,6 @@ can fail, and a failure says where it is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,16 +214,6 @@ def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool
     if untouched():
         path.unlink(missing_ok=True)
         raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
-
-
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_EMPTY_LINE = re.compile(r"\s*(#{1,6}(\s.*)?|[-*+]|\d+[.)])?\s*")  # a heading, an empty list item, nothing
-
-
-def is_untouched_template(body: str) -> bool:
-    """A body with nothing but a template's headings, empty list items and <!-- prompts -->:
-    nobody wrote anything (sync will not publish such a file that was never committed)."""
-    return all(_EMPTY_LINE.fullmatch(line) for line in _COMMENT.sub("", body).splitlines())
 
 
 def _free_id(rep: Repertoire, base: str, exact: bool) -> str:

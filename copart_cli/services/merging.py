@@ -123,10 +123,9 @@ def commit_outside_edits(rep: Repertoire, exclude: set[str], result: SyncResult)
                 continue
             found = structural_problems(entry)
             if not found and untracked:  # a template an editor never filled (new's failed editor, or by hand)
-                from copart_cli.services.capture import is_untouched_template
+                from copart_cli.services.validate import template_problems
 
-                if is_untouched_template(entry.body):
-                    found = [Problem(path, 1, "still the empty template: write the entry, or remove the file")]
+                found = template_problems(entry)
             if found:
                 result.invalid.extend(found)
                 continue

@@ -161,6 +161,11 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
         problems.extend(structural_problems(entry))
         entries.append(entry)
     problems.extend(adopt_hints(problems))
+    # a never-committed entry still its template: sync would refuse it, so say so before
+    untracked = {path for code, path in rep.git.status_entries() if code == "??"}
+    for entry in entries:
+        if entry.path in untracked:
+            problems.extend(template_problems(entry))
     targets = targets_of(rep, entries, paths)
     members = {e.id for e in entries if e.kind == Kind.member.value}
     asks = {e.id for e in entries if e.kind == Kind.ask.value}
@@ -183,6 +188,28 @@ def check_repertoire(rep: Repertoire) -> CheckResult:
     problems.extend(accreditations.check(rep))
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(checked=checked, problems=problems)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_EMPTY_LINE = re.compile(r"\s*(#{1,6}(\s.*)?|[-*+]|\d+[.)])?\s*")  # a heading, an empty list item, nothing
+
+
+def _is_untouched_template(entry: Entry) -> bool:
+    """A body with nothing but a template's headings, empty list items and <!-- prompts -->:
+    nobody wrote anything. A blank body is no template (every template has headings), nor is
+    a profile whose frontmatter says what the member knows, offers or needs."""
+    if not entry.body.strip():
+        return False
+    if entry.kind == Kind.member.value and any(entry.meta.get(k) for k in ("expertise", "offers", "needs", "topics")):
+        return False
+    return all(_EMPTY_LINE.fullmatch(line) for line in _COMMENT.sub("", entry.body).splitlines())
+
+
+def template_problems(entry: Entry) -> list[Problem]:
+    """The problem with a never-committed entry that is still its template (sync refuses it, check names it)."""
+    if _is_untouched_template(entry):
+        return [Problem(entry.path, 1, "still the empty template: write the entry, or remove the file")]
+    return []
 
 
 def attachment_problems(rep: Repertoire, paths: list[str]) -> list[Problem]:
