@@ -91,6 +91,16 @@ def test_on_an_80_column_terminal_list_keeps_every_id_whole(alice, sample):
     assert "title" in shown[0] and "topics" not in shown[0]  # the last columns gave way
 
 
+def test_on_a_40_column_terminal_each_id_stands_whole_on_its_own_line(alice, sample):
+    ids = [e["id"] for e in alice.copart("list", "--json", cwd=sample).json()]
+    assert max(map(len, ids)) > 40  # longer than the terminal is wide
+    r = on_terminal(alice, "list", cwd=sample, env={"COLUMNS": "40", "LINES": "1000"})
+    assert r.code == 0, r
+    shown = lines(r.stdout)
+    assert set(ids) <= set(shown)  # the terminal wraps a long one: a copy is still the whole id
+    assert "  story · Pricing a first workshop" in "\n".join(shown)  # the other columns below it
+
+
 def test_long_output_on_a_terminal_goes_through_the_pager(alice, sample, tmp_path):
     paged = tmp_path / "paged.txt"
     env = {"PAGER": f"cat > {paged}", "LINES": "10", "COLUMNS": "100"}
@@ -106,6 +116,14 @@ def test_long_output_on_a_terminal_goes_through_the_pager(alice, sample, tmp_pat
     for piped in (["show", "pricing-a-first-workshop"], ["show", "pricing-a-first-workshop", "--json"]):
         assert "Fourteen people booked" in alice.copart(*piped, cwd=sample, env=env).stdout
         assert not paged.exists()  # never when piped or with --json
+
+
+def test_a_pager_that_fails_loses_no_output(alice, sample):
+    r = on_terminal(alice, "show", "pricing-a-first-workshop", cwd=sample,
+                    env={"PAGER": "false", "LINES": "10", "COLUMNS": "100"})
+    assert r.code == 0, r
+    assert "Fourteen people booked" in r.stdout
+    assert "copart: warning: the pager 'false' failed, so the output is shown here" in r.stdout
 
 
 def test_a_pager_that_is_not_installed_loses_no_output(alice, sample):

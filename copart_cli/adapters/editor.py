@@ -1,4 +1,4 @@
-"""Opening the user's editor on a file ($VISUAL, then $EDITOR)."""
+"""The user's own terminal programs: the editor ($VISUAL, then $EDITOR) and the pager ($PAGER)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,19 @@ def edit_file(path: Path) -> None:
         raise CopartError(f"editor '{cmd[0]}' not found", hint=f"your text is kept at {path}") from None
     if proc.returncode != 0:
         raise CopartError(f"editor exited with status {proc.returncode}", hint=f"your text is kept at {path}")
+
+
+def page(text: str, command: str) -> int:
+    """Pipe TEXT into the pager COMMAND (a shell command line, as $PAGER is); its exit status.
+    Quitting before the end is no failure, and Ctrl-C belongs to the pager while it runs."""
+    proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, errors="backslashreplace")
+    try:
+        with proc.stdin as pipe:
+            pipe.write(text)
+    except (OSError, KeyboardInterrupt):  # the reader quit early (a broken pipe), or Ctrl-C while writing
+        pass
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue

@@ -132,10 +132,12 @@ class Out:
         if text.count("\n") < height:
             real.write(text)
             return
-        import pydoc  # the standard library runs the pager (as rich's own pager does)
+        from copart_cli.services.terminal import page
 
         real.flush()
-        pydoc.pipepager(text, pager)
+        if not page(text, pager):  # a pager that fails must not take the output with it
+            real.write(text)
+            warn(f"the pager '{pager}' failed, so the output is shown here (set PAGER= to turn paging off)")
 
     @property
     def console(self):
@@ -166,7 +168,9 @@ class Out:
 
     def table(self, columns: list[str], rows: list[list[str]], title: str | None = None) -> None:
         """A rich table on a terminal; tab-separated rows (no header) when piped, for cut/awk."""
-        if self.rich:
+        if self.rich and "id" in columns and _too_narrow(columns, rows, self.console.width):
+            self._stacked(columns, rows, title)
+        elif self.rich:
             from rich.table import Table
 
             table = Table(title=title and visible(title), title_justify="left", header_style="bold", box=None,
@@ -182,6 +186,21 @@ class Out:
         else:
             for row in rows:
                 self.stream.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in row) + "\n")
+
+    def _stacked(self, columns: list[str], rows: list[list[str]], title: str | None) -> None:
+        """A table too wide for the terminal: each id whole on its own line (the terminal
+        wraps it, so a copy is still one id), the other columns below it, dimmed."""
+        from rich.padding import Padding
+        from rich.text import Text
+
+        if title:
+            self.line(title, style="bold")
+        at = columns.index("id")
+        for row in rows:
+            self.stream.write(row[at].replace("\n", " ") + "\n")
+            rest = " · ".join(cell for i, cell in enumerate(row) if i != at and cell)
+            if rest:
+                self.console.print(Padding(Text(visible(rest), style="dim"), (0, 0, 0, 2)))
 
     def markdown(self, text: str) -> None:
         if self.rich:
@@ -225,6 +244,12 @@ def _pager() -> str:
 
 
 NARROWEST = 20  # a folded column narrower than this is hard to read: drop another instead
+
+
+def _too_narrow(columns: list[str], rows: list[list[str]], width: int) -> bool:
+    """Whether the ids leave less than a readable column beside them."""
+    at = columns.index("id")
+    return max((len(r[at]) for r in rows), default=0) + 2 + NARROWEST > width
 
 
 def _fitting(columns: list[str], rows: list[list[str]], width: int) -> list[int]:
