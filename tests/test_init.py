@@ -6,6 +6,7 @@ import fcntl
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 
@@ -122,6 +123,19 @@ def test_demo_says_where_its_copy_is_and_removes_the_ones_earlier_runs_left(alic
     r = alice.copart("demo")
     assert f"removed 1 older demo copy from {tmp}" in r.stdout
     assert "(the next copart demo removes it)" in r.stdout
+
+
+def test_demo_keeps_a_copy_someone_is_still_exploring_in_another_shell(alice):
+    explored = Path(alice.copart("demo", "--json").json()["path"])
+    shell = subprocess.Popen(["sleep", "120"], cwd=explored / "stories")  # a shell sitting in the first copy
+    try:
+        r = alice.copart("demo", "--json")
+        assert r.json()["removed"] == [] and (explored / ".git").is_dir()
+    finally:
+        shell.kill()
+        shell.wait()
+    r = alice.copart("demo", "--json")  # nobody is in it any more
+    assert str(explored.parent) in r.json()["removed"] and not explored.exists()
 
 
 def test_demo_never_removes_what_it_did_not_make_or_what_is_in_use(alice, world):

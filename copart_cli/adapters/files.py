@@ -310,17 +310,31 @@ def claim_temp_folder(prefix: str, marker: str) -> tuple[Path, int]:
     return folder, fd
 
 
+def _working_dirs() -> set[Path]:
+    """The current directories of this process and, where /proc shows them (Linux), of every
+    process of this user; those of other users cannot be read and are not needed."""
+    found = set()
+    with contextlib.suppress(OSError):  # the current directory was removed
+        found.add(Path.cwd().resolve())
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            found.add(Path(os.readlink(f"/proc/{pid}/cwd")))
+    return found
+
+
 def remove_old_temp_folders(prefix: str, marker: str, keep: Path) -> list[Path]:
     """Remove the folders claim_temp_folder made before (all but `keep`, those still being filled
-    and the one holding the current directory); the ones removed."""
+    and those in use: the current directory of any of this user's processes, such as a shell
+    someone is exploring an earlier copy in); the ones removed."""
     import fcntl
     import shutil
     import stat
 
-    try:
-        here = Path.cwd().resolve()
-    except OSError:  # the current directory was removed
-        here = None
+    in_use = _working_dirs()
     removed = []
     for folder in sorted(Path(tempfile.gettempdir()).glob(prefix + "*")):
         try:
@@ -334,7 +348,8 @@ def remove_old_temp_folders(prefix: str, marker: str, keep: Path) -> list[Path]:
             if not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, len(_MADE_BY) + 1) != _MADE_BY:
                 continue
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a run still fills it
-            if here is not None and (here == folder.resolve() or folder.resolve() in here.parents):
+            real = folder.resolve()
+            if any(d == real or real in d.parents for d in in_use):
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             if not os.path.lexists(folder):
