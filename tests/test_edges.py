@@ -90,7 +90,17 @@ def _ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
+def _left_in(group: int) -> bool:
+    """Whether any process of this process group is still alive (an orphaned worker)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("settle", [0.2, 0.0], ids=["while-the-workers-index", "as-the-workers-start"])
+def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample, settle):
     for i in range(400):  # enough entries for the index to be built by worker processes
         (sample / f"stories/filler-{i}.md").write_text(
             f"---\nid: filler-{i}\nkind: story\ntitle: Filler {i}\nauthor: apatel\n"
@@ -102,11 +112,15 @@ def test_ctrl_c_during_an_index_rebuild_is_one_line_and_exit_130(alice, sample):
     while time.monotonic() < deadline and proc.poll() is None and not _workers(proc.pid):
         time.sleep(0.02)
     assert proc.poll() is None, "the rebuild ended before its workers were seen"
-    time.sleep(0.2)  # the workers are at it
+    time.sleep(settle)  # at it, or still being forked
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["copart: interrupted"]
+    deadline = time.monotonic() + 10
+    while _left_in(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _left_in(proc.pid), "a worker outlived the interrupted rebuild"
 
 
 def test_ctrl_c_in_the_editor_discards_the_template_and_is_exit_130(alice, sample):

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -229,7 +230,15 @@ class IndexStore:
             loads[k] += size + 2000
         ctx = mp.get_context("fork")
         counter = ctx.Value("i", 0)
-        with ctx.Pool(procs, initializer=_init_worker, initargs=(counter,)) as pool:
+        # Ctrl-C is held back while the workers are forked: landing mid-fork, it would leave a
+        # worker the pool does not know yet (orphaned, holding the caller's pipes) or one that
+        # had not yet learnt to ignore it (a traceback). It arrives once the pool can be ended.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = ctx.Pool(procs, initializer=_init_worker, initargs=(counter,))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with pool:
             pending = [pool.apply_async(_build_part, (str(gen), str(root), part, None)) for part in parts if part]
             total = len(paths)
             while not all(p.ready() for p in pending):
@@ -323,9 +332,8 @@ _COUNTER = None
 def _init_worker(counter) -> None:
     global _COUNTER
     _COUNTER = counter
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report (one line, exit 130)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent while forking
 
 
 def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None):
