@@ -27,6 +27,25 @@ def test_a_failed_or_missing_editor_discards_the_untouched_template(alice, sampl
     assert "never-written" not in {e["id"] for e in listed}
 
 
+def test_text_typed_before_the_editor_failed_is_a_draft_that_sync_never_sends(alice, sample, world, tmp_path):
+    hub = world.bare()
+    alice.git("remote", "add", "origin", str(hub), cwd=sample)
+    assert alice.copart("sync", cwd=sample).ok
+    crashing = tmp_path / "crashing-editor"  # saves what was typed, then dies
+    crashing.write_text("#!/bin/sh\nprintf 'Half a thought, xyzzy-unfinished\\n' >> \"$1\"\nexit 3\n")
+    crashing.chmod(0o755)
+    entry = sample / "stories/pricing-a-first-workshop.md"
+    before = entry.read_text()
+    for args in (["new", "story", "Half typed", "--author", "apatel"], ["edit", "pricing-a-first-workshop"]):
+        r = on_terminal(alice, *args, cwd=sample, env={"EDITOR": str(crashing)})
+        assert r.code == 1 and "copart: error: editor exited with status 3" in r.stdout, r
+        draft = Path(r.stdout.split("what you typed is kept at ", 1)[1].split(" (a draft", 1)[0])
+        assert draft.read_text().endswith("Half a thought, xyzzy-unfinished\n")
+    assert not (sample / "stories/half-typed.md").exists() and entry.read_text() == before  # as they were
+    assert alice.copart("sync", cwd=sample).ok
+    assert "xyzzy-unfinished" not in alice.git("log", "-p", "--all", cwd=hub)  # nothing half-typed went out
+
+
 def test_sync_will_not_publish_a_template_nobody_filled(alice, sample, world):
     hub = world.bare()
     alice.git("remote", "add", "origin", str(hub), cwd=sample)

@@ -178,7 +178,7 @@ def new_entry(
         path = rep.root / rel
         atomic_write(path, text, rel)
     if editor is not None:
-        _edit_new(editor, path, text, changes.body is None)
+        _edit_new(editor, rep, rel, text, changes.body is None)
     entry, warnings = _validated(rep, rel)
     if kind == Kind.member and not own and rep.member_for_email(identity.email) is None:
         warnings.append(Problem(rel, 1, f"your git email {identity.email} is in no profile; if this profile is "
@@ -191,10 +191,12 @@ def new_entry(
     return WriteResult("created", entry, sha, warnings, pending=_reviewed(rep))
 
 
-def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool) -> None:
+def _edit_new(editor: Editor, rep: Repertoire, rel: str, template: str, discard_untouched: bool) -> None:
     """Open the editor on a new entry. Left as the template (the editor failed, was missing, was
     interrupted, or was closed without a change), the file goes: no stray template for `list` to
-    show and `sync` to publish."""
+    show and `sync` to publish. Text typed before the editor failed becomes a draft."""
+    path = rep.root / rel
+
     def untouched() -> bool:
         try:
             return discard_untouched and path.read_bytes() == template.encode("utf-8")
@@ -205,7 +207,7 @@ def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool
         editor(path)
     except (CopartError, KeyboardInterrupt) as exc:
         if not untouched():
-            raise
+            _keep_typed(rep, rel, None, exc)  # raises, naming the draft
         path.unlink(missing_ok=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -214,6 +216,29 @@ def _edit_new(editor: Editor, path: Path, template: str, discard_untouched: bool
     if untouched():
         path.unlink(missing_ok=True)
         raise CopartError("nothing written: the new entry was left as the template", hint="no commit was made")
+
+
+def _keep_typed(rep: Repertoire, rel: str, before: str | None, failure: BaseException) -> None:
+    """An editor failed (or was interrupted) after text was typed: the text moves to a draft in
+    .git/copart/drafts/, which sync never sends, and the entry is put back as it was (BEFORE;
+    no file for a new one). Half-typed text is never published by the next sync."""
+    drafts = rep.state_dir / "drafts"
+    drafts.mkdir(parents=True, exist_ok=True)
+    name = ids.unique(ids.of_path(rel), lambda n: (drafts / f"{n}.md").exists())
+    draft = drafts / f"{name}.md"
+    atomic_write(draft, read_bytes(rep.root / rel, rel).decode("utf-8", "replace"))
+    if before is None:
+        remove(rep.root / rel, rel)
+    else:
+        atomic_write(rep.root / rel, before, rel)
+    import shlex
+
+    finish = f"mv {shlex.quote(str(draft))} {shlex.quote(rel)} && copart edit {ids.of_path(rel)}"
+    interrupted = isinstance(failure, KeyboardInterrupt)
+    raise CopartError("interrupted" if interrupted else failure.message,
+                      hint=f"what you typed is kept at {draft} (a draft: not in the repertoire, so sync does "
+                           f"not send it); to finish it: {finish}",
+                      exit_code=130 if interrupted else failure.exit_code) from None
 
 
 def _free_id(rep: Repertoire, base: str, exact: bool) -> str:
@@ -276,7 +301,17 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         except InvalidEntry as exc:
             raise InvalidEntry(exc.message, hint=f"fix it in your editor: copart edit {entry_id}") from None
     if editor is not None:
-        editor(path)
+        opened = read_text(path, rel)
+        try:
+            editor(path)
+        except (CopartError, KeyboardInterrupt) as exc:
+            if read_bytes(path, rel) != opened.encode("utf-8"):
+                _keep_typed(rep, rel, before, exc)  # raises, naming the draft
+            atomic_write(path, before, rel)  # the entry as it was, --field changes and all undone
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise CopartError(exc.message, hint="the entry is unchanged and nothing was committed",
+                              exit_code=exc.exit_code) from None
     if editor is None and changes.body is None:
         # Only options were given (--field, --tag, --title): nothing typed to keep, so a
         # change that fails validation is undone and the entry stays as it was.
