@@ -343,3 +343,11 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 member', '2 members' ('1 entry', '3 entries' with MANY)."""
     return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+# Characters that drive a terminal instead of printing: controls but tab and newline (ESC
+# sequences, a lone CR), C1 controls, and the bidi embeddings, overrides and isolates that
+# make a line read differently from what it holds. ui makes them visible; commit messages
+# leave them out (adapters/gitrepo/process.py).
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI + "]")

@@ -34,10 +34,6 @@ class WriteResult:
     pending: bool = False  # under review: the commit is on a contribution branch, not yet on main
 
 
-def _reviewed(rep: Repertoire) -> bool:
-    return rep.config.review == "coordinators"  # the write door put the commit on a contribution
-
-
 @dataclass
 class Changes:
     """Edits asked for on the command line (for `new` and `edit`)."""
@@ -188,7 +184,7 @@ def new_entry(
         sha = rep.commit([rel], message)
     except CopartError as exc:
         raise_kept(exc, rel)
-    return WriteResult("created", entry, sha, warnings, pending=_reviewed(rep))
+    return WriteResult("created", entry, sha, warnings, pending=rep.reviewed)
 
 
 def _edit_new(editor: Editor, rep: Repertoire, rel: str, template: str, discard_untouched: bool) -> None:
@@ -331,7 +327,7 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         sha = rep.commit([rel], message)
     except CopartError as exc:
         raise_kept(exc, rel)
-    return WriteResult("edited", entry, sha, warnings, pending=_reviewed(rep))
+    return WriteResult("edited", entry, sha, warnings, pending=rep.reviewed)
 
 
 def _describe(before: str, entry: Entry, changes: Changes, edited: bool) -> str:
@@ -373,7 +369,7 @@ def remove_entry(rep: Repertoire, entry_id: str, *, force: bool = False) -> Writ
     if not tracked:
         return WriteResult("removed", entry, None, dangling_references(rep, entry))
     sha = rep.commit([rel], f"{entry.kind or 'entry'}: remove {entry.id}\n\n{entry.title}")
-    return WriteResult("removed", entry, sha, dangling_references(rep, entry), pending=_reviewed(rep))
+    return WriteResult("removed", entry, sha, dangling_references(rep, entry), pending=rep.reviewed)
 
 
 def dangling_references(rep: Repertoire, removed: Entry) -> list[Problem]:

@@ -117,7 +117,7 @@ def set_config(rep: Repertoire, key: str, text: str) -> ConfigSet:
         value = KEYS[key][1](raw)
     except ValueError as exc:
         raise UsageError(f"{key}: {exc}", hint=f"{key} is {KEYS[key][0]}") from None
-    reviewed = rep.config.review == "coordinators"  # the policy in force (read before the write)
+    reviewed = rep.reviewed  # the policy in force (read before the write)
     path = rep.root / CONFIG_FILE
     before = read_text(path, CONFIG_FILE)
     if _current(Config.parse(before, rep.root.name), key) == value:

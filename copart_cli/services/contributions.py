@@ -191,11 +191,12 @@ def _review_refs(git, member: str, cid: str) -> list[str]:
     return refs
 
 
-def _events(git, refs: list[str]) -> list[Event]:
-    if not refs:
+def events_on(git, *tips: str, since: str | None = None) -> list[Event]:
+    """The review events on TIPS (those since SINCE), oldest first; merges of event lines left out."""
+    if not tips:
         return []
     events = []
-    for rec in git.commit_records(*refs):
+    for rec in git.commit_records(*tips, since=since):
         if len(rec.parents) > 1:
             continue  # a merge of concurrent event lines
         ev = parse_event(rec.sha, rec.message)
@@ -263,7 +264,7 @@ def contributions(rep: Repertoire, *, member: str | None = None, include_remote:
         tail = f"/reviews/{m}/{cid}"
         refs = [r for r in all_review_refs if r.endswith(tail) and
                 (r == REVIEWS_PREFIX + f"{m}/{cid}" or r.startswith("refs/copart-remote/"))]
-        c.events = _events(git, refs)
+        c.events = events_on(git, *refs)
         found.append(c)
     judge(rep, [(c.member, e) for c in found for e in c.events])
     for c in found:

@@ -386,7 +386,7 @@ class Repertoire:
             raise CopartError(f"{self.config.name} is archived: it is read-only",
                               hint="search and ask still work; to reopen, remove 'archived' from copart.yaml and commit it with git")
         with self.write_lock(wait_for_git=True):
-            if self.config.review == "coordinators":
+            if self.reviewed:
                 from copart_cli.services.contributions import commit_contribution
 
                 try:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from copart_cli.core.errors import CopartError
 from copart_cli.core.model import iso, utcnow
 from copart_cli.services.contributions import (
-    CONTRIB_PREFIX, EMPTY_TREE, REMOTE_REVIEWS, REVIEWS_PREFIX, ZERO, Contribution, current_member, judge,
-    parse_branch, parse_event, tidy_worktree,
+    CONTRIB_PREFIX, EMPTY_TREE, REMOTE_REVIEWS, REVIEWS_PREFIX, ZERO, Contribution, current_member, events_on,
+    judge, parse_branch, tidy_worktree,
 )
 from copart_cli.services.signing import allowed_signers_file
 
@@ -21,8 +21,7 @@ def _backed(rep: Repertoire, owner: str, incoming: str, have: str | None) -> boo
     """Whether every event INCOMING brings is one the roster backs: a forged line stays on the
     remote-tracking ref it came on (read, and shown as ignored), never joined into ours, which
     would carry it to a guarded hub that then refuses our pushes."""
-    events = [ev for rec in rep.git.commit_records(incoming, since=have) if len(rec.parents) <= 1
-              for ev in [parse_event(rec.sha, rec.message)] if ev and ev.type != "merge"]
+    events = events_on(rep.git, incoming, since=have)
     judge(rep, [(owner, ev) for ev in events])
     return not any(ev.doubt for ev in events)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from copart_cli.core.errors import CopartError
-from copart_cli.services.contributions import judge, parse_branch, parse_event
+from copart_cli.services.contributions import events_on, judge, parse_branch
 
 if TYPE_CHECKING:  # a type only: not imported at run time, so no circle
     from copart_cli.services.repertoire import Repertoire
@@ -62,9 +62,6 @@ def arrived(rep: Repertoire, remote: str, before: dict[str, str]) -> list[News]:
         key = ref[len(reviews):]
         if key.split("/", 1)[0] != me:
             continue
-        for rec in reversed(git.commit_records(sha, since=before.get(ref))):
-            ev = parse_event(rec.sha, rec.message)
-            if ev and ev.type != "merge" and ev.by != me and len(rec.parents) <= 1:
-                events.append((key, ev))
+        events.extend((key, ev) for ev in events_on(git, sha, since=before.get(ref)) if ev.by != me)
     judge(rep, [(me, ev) for _, ev in events])  # a decision forged in a coordinator's name is no news
     return [News(ev.type, key, ev.by, ev.version, ev.text) for key, ev in events if not ev.doubt] + news

@@ -16,22 +16,22 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from copart_cli.core.model import BIDI, UNSAFE_CHARS
+
 
 # Text from partners reaches a terminal as text, never as commands: control characters but
 # newline and tab (ESC sequences clear the screen, write the clipboard, retitle the window; a
 # lone CR overwrites a line) become visible symbols (ESC is shown as U+241B), and the bidi
 # embeddings, overrides and isolates that make a line read differently from what it holds are
 # shown as escapes. JSON escapes the same characters the JSON way (\u001b, \u202e).
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if c not in (9, 10)} | {0x7F: "\u2421"}
-_VISIBLE |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {ord(c): f"\\u{ord(c):04x}" for c in _BIDI}
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
-_JSON_UNSAFE = re.compile("[\x7f-\x9f" + _BIDI + "]")  # json.dumps already escapes the rest
+_VISIBLE |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {ord(c): f"\\u{ord(c):04x}" for c in BIDI}
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + BIDI + "]")  # json.dumps already escapes the rest
 
 
 def visible(text: str) -> str:
     """`text` with every control character made visible (CRLF line ends read as newlines)."""
-    if not _UNSAFE.search(text):
+    if not UNSAFE_CHARS.search(text):
         return text
     return text.replace("\r\n", "\n").translate(_VISIBLE)
 

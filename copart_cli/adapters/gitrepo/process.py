@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from copart_cli.core.errors import DiskFull, GitError, UsageError
+from copart_cli.core.model import UNSAFE_CHARS
 
 _BASE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",  # never hang on a credential prompt
@@ -24,13 +25,10 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)(::|://)")
 _URL_SCHEMES = ("file", "git", "ssh", "git+ssh", "ssh+git", "http", "https")
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def clean_message(text: str) -> str:
     """A commit message as git should keep it: a comment or title a partner typed may hold
     escape sequences or bidi overrides, which `git log` would hand a terminal as they are."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    return UNSAFE_CHARS.sub("", text.replace("\r\n", "\n"))
 
 
 def check_address(url: str) -> None:
