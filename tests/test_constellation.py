@@ -44,6 +44,25 @@ def test_asking_two_communities_ranks_like_one_holding_everything(alice, world):
                    for i in labels)
 
 
+def test_searching_two_communities_ranks_like_one_holding_everything(alice, world):
+    whole, rest, notes = _split(alice, world)
+    for name, rep in (("rest", rest), ("notes", notes)):
+        assert alice.copart("constellation", "add", name, str(rep)).ok
+    for words, filters in (("pricing", []), ("vat OR payroll", []), ("workshop", ["--kind", "practice"]),
+                           ('"cash flow"', ["--since", "3650d"])):
+        one = alice.copart("search", words, *filters, "--json", cwd=whole).json()
+        many = alice.copart("search", words, *filters, "--constellation", "--json")
+        assert many.ok, many
+        got = many.json()
+        assert got["mode"] == "search" and got["asked"] == ["notes", "rest"] and got["total"] == one["total"]
+        assert [(x["id"], x["score"]) for x in got["results"]] == [(x["id"], x["score"]) for x in one["results"]], words
+        practices = {p.stem for p in (notes / "practices").glob("*.md")}
+        assert all(x["community"] == ("notes" if x["id"] in practices else "rest") for x in got["results"])
+    shown = alice.copart("search", "pricing", "--in", "notes").stdout
+    assert "across 1 community" in shown and "[notes]" in shown and "[rest]" not in shown
+    assert "no entries match in 2 communities" in alice.copart("search", "zzyzx", "--constellation").stdout
+
+
 def test_boundary_spanners_are_shown_once_and_broken_communities_skipped(alice, world):
     a = alice.init("a", example=True)
     b = alice.init("b", example=True)

@@ -28,16 +28,30 @@ def search(
     author: Annotated[Optional[str], typer.Option("--author", "-a", autocompletion=completes("members"), help="Only entries by this member.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Created since: 7d, 2w, 3m or a date.")] = None,
     limit: LimitOpt = 10,
+    constellation: Annotated[bool, typer.Option("--constellation", help="Search every community in your constellation.")]
+    = False,
+    in_: Annotated[Optional[str], typer.Option("--in", metavar="NAME,…", help="Search these communities of your constellation.")]
+    = None,
     json: JsonOpt = False,
 ) -> None:
     """Full-text search of the repertoire, with highlighted passages."""
     from copart_cli.services.search import search as run
 
+    filters = {"kind": kind, "tag": tag, "topic": topic, "author": author, "since": since, "limit": limit}
+    if constellation or in_ is not None:
+        from copart_cli.services.constellation import search as across
+
+        emit(ctx, across(" ".join(query), _communities(in_), **filters), json)
+        return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
-        result = run(rep, " ".join(query), kind=kind, tag=tag, topic=topic, author=author, since=since,
-                     limit=limit, progress=progress)
+        result = run(rep, " ".join(query), progress=progress, **filters)
     emit(ctx, result, json)
+
+
+def _communities(in_: str | None) -> list[str] | None:
+    """--in a,b as names; None (every community) with --constellation alone."""
+    return [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
 
 
 def ask(
@@ -59,8 +73,7 @@ def ask(
     if constellation or in_ is not None:
         from copart_cli.services.constellation import ask as across
 
-        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
-        emit(ctx, across(" ".join(question), names, limit=limit), json)
+        emit(ctx, across(" ".join(question), _communities(in_), limit=limit), json)
         return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:
@@ -135,8 +148,7 @@ def who(
     if (constellation or in_ is not None) and topic:
         from copart_cli.services.constellation import who as across
 
-        names = [n.strip() for n in in_.split(",") if n.strip()] if in_ is not None else None
-        emit(ctx, across(" ".join(topic), names, limit=limit), json)
+        emit(ctx, across(" ".join(topic), _communities(in_), limit=limit), json)
         return
     rep = repertoire(ctx)
     with _progress("indexing") as progress:

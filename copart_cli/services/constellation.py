@@ -2,10 +2,10 @@
 
 The registry is per user, not in any repertoire: `<user config dir>/copart/constellation.json`
 (platformdirs; $XDG_CONFIG_HOME on Linux). A community added by URL is cloned (as `join`
-does) into `<user data dir>/copart/constellation/<name>`. `ask` and `who` with `--constellation` (or
-`--in a,b`) ask every community's own local index, with the statistics of all of them
-(adapters/index/federated.py), so scores compare; a community that is missing or broken is
-named and skipped, never fatal.
+does) into `<user data dir>/copart/constellation/<name>`. `ask`, `search` and `who` with
+`--constellation` (or `--in a,b`) ask every community's own local index, with the statistics
+of all of them (adapters/index/federated.py), so scores compare; a community that is missing
+or broken is named and skipped, never fatal.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ class ConstellationAsk:
     people: list[Spanner]
     skipped: list[tuple[str, str]]  # (community, why)
     asked: list[str] = field(default_factory=list)
+    mode: str = "ask"  # ask | who | search
+    total: int = 0  # search: the entries that match, in all the communities asked
 
 
 def _dirs() -> tuple[Path, Path]:
@@ -240,13 +242,29 @@ def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> Con
     return result
 
 
+def search(text: str, names: list[str] | None = None, **filters) -> ConstellationAsk:
+    """`search` in every chosen community at once, merged by scores that compare (one global
+    idf); FILTERS are search's own (kind, tag, topic, author, since, limit)."""
+    from copart_cli.services.search import search_in, typed_query
+
+    q = typed_query(text, **filters)
+    result = ConstellationAsk(q.text, [], [], [], mode="search")
+    found = _across(names, lambda rep, reading, state: search_in(rep, reading, q, state), result.skipped)
+    result.asked = [name for name, _ in found]
+    result.total = sum(f.total for _, f in found)
+    merged = [(name, r) for name, f in found for r in f.results]
+    merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
+    result.results = merged[:q.limit]
+    return result
+
+
 def who(topic: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
     """`who TOPIC` in every chosen community; each person once, with the evidence of each."""
     from copart_cli.services.search import check_query
     from copart_cli.services.who import who_in
 
     topic = check_query(topic, "copart who pricing --constellation")
-    result = ConstellationAsk(topic, [], [], [])
+    result = ConstellationAsk(topic, [], [], [], mode="who")
     found = _across(names, lambda rep, reading, state: who_in(rep, reading, topic, limit, state), result.skipped)
     result.asked = [name for name, _ in found]
     result.people = _spanners(found, limit)

@@ -329,19 +329,30 @@ def check_query(text: str, example: str = 'copart search "pricing workshop"') ->
 def search(rep: Repertoire, text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
            topic: str | None = None, since: str | None = None, limit: int = 10,
            progress: Progress | None = None) -> SearchResult:
+    q = typed_query(text, kind=kind, tag=tag, author=author, topic=topic, since=since, limit=limit)
+    with snapshot(rep, progress) as (index, state):
+        return search_in(rep, index, q, state)
+
+
+def typed_query(text: str, *, kind: Kind | None = None, tag: str | None = None, author: str | None = None,
+                topic: str | None = None, since: str | None = None, limit: int = 10) -> ixs.Query:
+    """`search`'s words and filters as one query, checked (a UsageError for what cannot run)."""
     from copart_cli.core.model import parse_since
 
     text = check_query(text)
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     after = int(parse_since(since).timestamp()) if since else None
-    q = ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
-                  since=after, limit=limit)
-    with snapshot(rep, progress) as (index, state):
-        found = index.search(q, root=rep.root)
+    return ixs.Query(text, "search", kind=kind.value if kind else None, tag=tag, topic=topic, author=author,
+                     since=after, limit=limit)
+
+
+def search_in(rep: Repertoire, index: ixs.Reading, q: ixs.Query, state: IndexState | None) -> SearchResult:
+    """Query Q on an open index of REP (its own, or one of a constellation's: constellation.py)."""
+    found = index.search(q, root=rep.root)
     results = []
-    for h in found.hits[:limit]:
+    for h in found.hits[:q.limit]:
         section = best_section(rep.root, h.path, found.terms)
         results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, found.terms, section),
                               coverage(h, found.terms), section.headings if section else []))
-    return SearchResult(text, results, found.total, found.corrections, found.note, state)
+    return SearchResult(q.text, results, found.total, found.corrections, found.note, state)

@@ -1,9 +1,10 @@
-"""Views of `constellation add|list|remove|status` and `ask --constellation` (JSON in docs/json.md)."""
+"""Views of `constellation add|list|remove|status` and `ask`/`search`/`who --constellation` (JSON in docs/json.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from copart_cli.core.model import plural
 from copart_cli.ui import Out, warn
 from copart_cli.ui.search import _result
 
@@ -31,7 +32,7 @@ def text_ConstellationList(r, out: Out) -> None:
 
 
 def json_ConstellationAsk(r) -> dict[str, Any]:
-    return {"question": r.question, "asked": r.asked,
+    return {"question": r.question, "mode": r.mode, "asked": r.asked, "total": r.total,
             "results": [{**_result(x), "community": name} for name, x in r.results],
             "people": [{"id": p.id, "name": p.name, "score": p.score, "communities": p.communities,
                         "evidence": p.evidence} for p in r.people],
@@ -41,10 +42,14 @@ def json_ConstellationAsk(r) -> dict[str, Any]:
 def text_ConstellationAsk(r, out: Out) -> None:
     for name, why in r.skipped:
         warn(f"skipped {name}: {why}")
+    across = plural(len(r.asked), "community", "communities")
     if not r.results and not r.people:
-        out.line(f"nothing in {len(r.asked)} communities answers this well")
+        out.line(f"no entries match in {across}" if r.mode == "search" else f"nothing in {across} answers this well")
+    elif r.mode == "search":
+        out.heading(f"{plural(r.total, 'entry', 'entries')} across {across}"
+                    + (f", best {len(r.results)} shown" if r.total > len(r.results) else ""))
     elif r.results:
-        out.heading(f"What we know, across {len(r.asked)} communities")
+        out.heading(f"What we know, across {across}")
     for n, (name, x) in enumerate(r.results, 1):
         out.line(f"{n}. [{name}] {x.entry.title} ({x.entry.id})  score {x.score:.2f}", style="bold")
         for p in x.passages[:1]:

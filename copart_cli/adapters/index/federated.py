@@ -7,12 +7,14 @@ a question is read with (which words are known, typo fixes) is also the whole
 constellation's, so every community searches the same terms. Everything else (postings,
 stored fields, filters) stays each index's own, so scoring.bm25f_scores and Reading run
 unchanged, and a tiny community's rare words weigh what they weigh in the whole
-constellation.
+constellation. `search` (whoosh's own BM25F) reads its per-field idf and average lengths
+from the constellation too.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 from copart_cli.adapters.index.reading import Reading
 from copart_cli.adapters.index.scoring import Collection, entries_with, local_collection
@@ -63,8 +65,30 @@ class _Searcher:
         return getattr(self._searcher, name)
 
 
+def _whoosh_statistics(searchers: list) -> None:
+    """`search` is scored by whoosh's own BM25F, which asks the top searcher for each field's
+    idf and average length: on each of these searchers (open for this one constellation
+    query only) those answers become the constellation's, counted as whoosh counts them."""
+    count = sum(s.doc_count_all() for s in searchers)
+
+    @functools.lru_cache(maxsize=None)
+    def idf(fieldname: str, text) -> float:
+        return math.log((count or 1) / (sum(s.doc_frequency(fieldname, text) for s in searchers) + 1)) + 1
+
+    @functools.lru_cache(maxsize=None)
+    def total_length(fieldname: str) -> float:
+        return sum(s.field_length(fieldname) for s in searchers)
+
+    for searcher in searchers:
+        def avg_field_length(fieldname: str, default=None, schema=searcher.schema):
+            return total_length(fieldname) / (count or 1) if schema[fieldname].scorable else default
+
+        searcher.idf, searcher.avg_field_length = idf, avg_field_length
+
+
 def federate(readings: list[Reading]) -> list[Reading]:
     """The same snapshots, scored with the statistics of them all."""
     searchers = [r.searcher for r in readings]
     collection = _constellation(searchers)
+    _whoosh_statistics(searchers)
     return [Reading(_Searcher(r.searcher, collection, searchers)) for r in readings]
