@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.review_helpers import community, person
+from tests.review_helpers import community, person, refused
 
 RECORD = "accreditations/pricing-your-work/mokafor.md"
 
@@ -90,6 +90,29 @@ def test_a_record_a_member_wrote_for_themselves_is_caught(world):
     assert len(problems) == 1 and problems[0]["detail"].startswith("accreditations/pricing-your-work/apatel.md")
     assert judith.copart("who", "@apatel", "--json", cwd=rep).json()["accreditations"][0]["status"] != "proven"
     assert judith.copart("stats", "--json", cwd=rep).json()["accredited"]["pricing-your-work"] == 0
+
+
+def test_the_hub_takes_a_granted_record_and_refuses_one_merged_from_its_own_member(world):
+    c = community(world)
+    judith, rep = c.judith, c.coord_rep
+    _granted(c)
+    assert judith.copart("sync", cwd=rep).ok  # a coordinator's signed grant goes in
+    assert RECORD in judith.git("ls-tree", "-r", "--name-only", "main", cwd=c.hub)
+    # anjali signs a record for herself on a side line; judith merges it with her own signed
+    # merge, so every first-parent commit on main is a coordinator's, as the hub asks
+    judith.git("switch", "-qc", "side", cwd=rep)
+    forged = rep / "accreditations" / "pricing-your-work" / "apatel.md"
+    forged.write_text("---\nmember: apatel\npathway: pricing-your-work\ngranted_by: jfawcett\n"
+                      "granted: 2026-01-01T00:00:00Z\n---\n")
+    anjali_key = person(world, "anjali").home / ".ssh" / "id_ed25519"
+    judith.git("add", "-A", cwd=rep)
+    judith.git("-c", f"user.signingkey={anjali_key}", "commit", "-qm", "accredit: apatel", cwd=rep)
+    judith.git("switch", "-q", "main", cwd=rep)
+    judith.git("merge", "-q", "--no-ff", "-m", "merge side", "side", cwd=rep)
+    detail = refused(judith, rep, c.hub, "unproven-accreditation", "origin", "main:main")
+    assert "accreditations/pricing-your-work/apatel.md: its last change was signed by apatel, not a coordinator" \
+        in detail
+    assert "accreditations/pricing-your-work/apatel.md" not in judith.git("ls-tree", "-r", "--name-only", "main", cwd=c.hub)
 
 
 def test_a_granted_record_edited_afterwards_is_no_longer_proven(world):

@@ -22,6 +22,9 @@ at commits the hub already has is judged like pushing them. Every refusal names 
   not-an-event           review refs hold copart review events only (empty trees)
   impersonation          an event's Copart-By must be its signer
   partner-decision       accept, reject and request-changes are coordinators' events
+  unproven-accreditation each accreditation main gains or changes is proven: its last change
+                         signed by the coordinator its granted_by names (accreditations.py),
+                         so one written by its own member cannot come in through a merge
 """
 
 from __future__ import annotations
@@ -123,6 +126,23 @@ def _check_main(push: Push, old: str, new: str) -> None:
     shared = roster_at(git, new).duplicate_problems()
     if shared:
         raise Refusal(ref, "duplicate-key", f"{shared[0]}: a key belongs to one member")
+    _check_accreditations(push, old, new)
+
+
+def _check_accreditations(push: Push, old: str, new: str) -> None:
+    from copart_cli.services.accreditations import FOLDER, PROVEN, prove_at, records_at
+
+    git = push.git
+    changed = [p for p in git.diff_names(EMPTY_TREE if old == ZERO else old, new) if p.startswith(FOLDER + "/")]
+    if not changed:
+        return
+    present = set(git.paths_at(new, FOLDER))  # a record taken away (a revocation) needs no proof
+    records, unreadable = records_at(git, new, [p for p in changed if p in present])
+    if unreadable:
+        raise Refusal(MAIN, "unproven-accreditation", unreadable[0])
+    for r in prove_at(git, new, records, push.roster, push.signers):
+        if r.status != PROVEN:
+            raise Refusal(MAIN, "unproven-accreditation", f"{r.path}: {r.status}")
 
 
 def _check_contribution(push: Push, new: str, ref: str, owner: str, cid: str, version: str) -> None:
@@ -248,6 +268,7 @@ def _dependencies() -> str | None:
     try:
         import copart_cli.adapters.gitrepo  # noqa: F401
         import copart_cli.core.yamlio  # noqa: F401  (profiles are YAML: PyYAML must be there)
+        import copart_cli.services.accreditations  # noqa: F401
         import copart_cli.services.contributions  # noqa: F401
         import copart_cli.services.signing  # noqa: F401
     except Exception as exc:  # an ImportError, or a copart too new for this Python (SyntaxError)

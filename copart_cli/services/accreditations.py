@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copart_cli.adapters.files import list_dir, read_text
@@ -99,19 +100,26 @@ def held_by(rep: Repertoire, member: str) -> list[Accreditation]:
 
 def prove(rep: Repertoire, records: list[Accreditation]) -> list[Accreditation]:
     """Set each record's status: proven, or why not (see the module docstring)."""
-    from copart_cli.services.signing import allowed_signers_file, main_rev, roster_at, rosters_at, signer
+    from copart_cli.services.signing import allowed_signers_file, main_rev, roster_at
 
     if not records:
         return records
-    git, main = rep.git, main_rev(rep)
-    roster = roster_at(git, main)
+    main = main_rev(rep)
+    roster = roster_at(rep.git, main)
+    return prove_at(rep.git, main, records, roster, allowed_signers_file(rep, roster))
+
+
+def prove_at(git, rev: str, records: list[Accreditation], roster, signers: Path) -> list[Accreditation]:
+    """`prove` with the history of REV, the members of ROSTER and their SIGNERS file (the hub's hook
+    proves what a push would leave on main with it)."""
+    from copart_cli.services.signing import rosters_at, signer
+
     last: dict[str, str] = {}
-    for c in git.history(FOLDER, rev=main):  # newest first: the newest touch of a file is what counts
+    for c in git.history(FOLDER, rev=rev):  # newest first: the newest touch of a file is what counts
         for _, path in c.changes:
             last.setdefault(path, c.sha)
     shas = sorted({last[r.path] for r in records if r.path in last})
-    sigs = {s["commit"]: s for s in git.signatures(*shas, only_these=True,
-                                                   allowed_signers=allowed_signers_file(rep, roster))} if shas else {}
+    sigs = {s["commit"]: s for s in git.signatures(*shas, only_these=True, allowed_signers=signers)} if shas else {}
     parents = sorted({s["parents"][0] for s in sigs.values() if s["parents"]})
     rosters = dict(zip(parents, rosters_at(git, parents))) if parents else {}
     for r in records:
@@ -165,22 +173,32 @@ def holders(rep: Repertoire) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def records_at(git, rev: str, paths: list[str]) -> tuple[list[Accreditation], list[str]]:
+    """The records among PATHS as commit REV holds them (not as a work tree has them), and the
+    problems of those that cannot be read; paths that are no record's are left out."""
+    records, unreadable = [], []
+    for rel in paths:
+        parts = rel.split("/")
+        if len(parts) != 3 or parts[0] != FOLDER or not ids.is_valid(parts[1]) \
+                or not parts[2].endswith(".md") or not ids.is_valid(parts[2].removesuffix(".md")):
+            continue
+        try:
+            text = (git.file_at(rev, rel) or b"").decode("utf-8", "replace")
+            records.append(_parse(rel, text, parts[1], parts[2].removesuffix(".md")))
+        except InvalidEntry as exc:
+            unreadable.append(exc.message)
+    return records, unreadable
+
+
 def verify(rep: Repertoire, since: str | None = None) -> VerifyResult:
     """`copart verify`: every commit on main (signing.verify), then every accreditation on main."""
     from copart_cli.services.signing import SignatureProblem, main_rev
     from copart_cli.services.signing import verify as verify_commits
 
     result = verify_commits(rep, since)
-    main, records = main_rev(rep), []
-    for rel in rep.git.paths_at(main, FOLDER) if rep.git.rev(main) else []:
-        parts = rel.split("/")
-        if len(parts) != 3 or not ids.is_valid(parts[1]) or not ids.is_valid(parts[2].removesuffix(".md")):
-            continue
-        try:  # the record as main holds it, not as this work tree has it
-            text = (rep.git.file_at(main, rel) or b"").decode("utf-8", "replace")
-            records.append(_parse(rel, text, parts[1], parts[2].removesuffix(".md")))
-        except InvalidEntry as exc:
-            result.problems.append(SignatureProblem("", "", "accreditation", exc.message))
+    main = main_rev(rep)
+    records, unreadable = records_at(rep.git, main, rep.git.paths_at(main, FOLDER) if rep.git.rev(main) else [])
+    result.problems.extend(SignatureProblem("", "", "accreditation", message) for message in unreadable)
     for r in prove(rep, records):
         if r.status != PROVEN:
             result.problems.append(SignatureProblem("", "", "accreditation", f"{r.path}: {r.status}"))
