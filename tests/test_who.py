@@ -86,3 +86,14 @@ def test_imported_entries_are_not_the_importers_expertise(alice, sample, tmp_pat
     assert alice.copart("who", "beekeeping", "--json", cwd=sample).json()["people"] == []
     ask = alice.copart("ask", "how often should I inspect beekeeping hives?", "--json", cwd=sample).json()
     assert ask["answered"] is True and ask["people"] == []
+
+
+def test_a_new_profile_that_lists_the_topic_is_found_in_a_young_repertoire(alice):
+    rep = alice.init("young", example=False)
+    r = alice.copart("new", "member", "Jane Doe", "--field", "expertise=[pricing, vat]", "--no-edit", cwd=rep)
+    assert r.ok, r
+    for topic in ("vat", "pricing"):
+        found = alice.copart("who", topic, "--json", cwd=rep).json()
+        assert [p["id"] for p in found["people"]] == ["jane-doe"], topic
+        assert found["people"][0]["evidence"] == [f"profile expertise: {topic}"]
+    assert alice.copart("who", "payroll", "--json", cwd=rep).json()["people"] == []

@@ -80,6 +80,10 @@ def _matching_expertise(expertise: list[str], tset: set[str]) -> list[str]:
     return [x for x in expertise if any(stem(w) in tset for w in re.findall(r"\w+", x.lower()))]
 
 
+def _names_all(expertise: list[str], terms: set[str]) -> bool:
+    return bool(terms) and terms <= {stem(w) for x in expertise for w in re.findall(r"\w+", x.lower())}
+
+
 def _credit(h: ixs.Hit, rel: float) -> tuple[float, str]:
     """What one entry (not imported) is worth to its author, and the evidence line."""
     if h.kind == "answer" and h.meta.get("accepted"):
@@ -100,7 +104,11 @@ def who(rep: Repertoire, topic: str, *, limit: int = 5, progress: Progress | Non
 def who_in(rep: Repertoire, index: ixs.Reading, topic: str, limit: int, state: IndexState | None) -> WhoResult:
     """`who TOPIC` on one open snapshot (the constellation passes its own, constellation.py)."""
     found = index.search(ixs.Query(topic, "ask", limit=100), pool=200)
-    hits = [h for h in found.hits if h.strength >= EVIDENCE_STRENGTH]
+    expertise = {m: info.get("expertise", []) for m, info in index.members().items()}
+    # a profile whose expertise names the whole topic is evidence, however short it is (a
+    # one-line list scores low against a full match, most of all in a young repertoire)
+    hits = [h for h in found.hits if h.strength >= EVIDENCE_STRENGTH
+            or (h.kind == "member" and _names_all(expertise.get(h.id, []), set(found.terms)))]
     hits = credit_hits(rep)(hits)
     people = rank_people(index, hits, found.terms, limit)
     return WhoResult(topic, people[:limit], found.corrections, index=state)
