@@ -68,3 +68,16 @@ def test_text_is_kept_as_typed_not_read_as_yaml(alice, sample):
         assert r.ok, r
         assert r.json()["value"] == value
         assert alice.copart("config", "get", "name", cwd=sample).stdout == value + "\n"
+
+
+def test_review_by_coordinators_needs_a_coordinator_first(alice):
+    rep = alice.init("young", example=False)
+    assert alice.copart("new", "member", "Alice", "--no-edit", cwd=rep).ok  # a partner, no coordinator
+    before = (rep / "copart.yaml").read_text()
+    r = alice.copart("config", "set", "review", "coordinators", cwd=rep)
+    assert r.code == 1, r
+    assert r.stderr.splitlines()[0] == ("copart: error: review: coordinators needs a coordinator, "
+                                        "and no member profile has that role")
+    assert (rep / "copart.yaml").read_text() == before
+    assert alice.copart("edit", "alice", "--field", "roles=[coordinator, partner]", cwd=rep).ok
+    assert alice.copart("config", "set", "review", "coordinators", cwd=rep).ok

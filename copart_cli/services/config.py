@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from copart_cli.core import frontmatter, ids
-from copart_cli.core.errors import UsageError
+from copart_cli.core.errors import CopartError, UsageError
 from copart_cli.services.repertoire import CONFIG_FILE, REVIEW_POLICIES, Config
 
 if TYPE_CHECKING:
@@ -117,6 +117,10 @@ def set_config(rep: Repertoire, key: str, text: str) -> ConfigSet:
         value = KEYS[key][1](raw)
     except ValueError as exc:
         raise UsageError(f"{key}: {exc}", hint=f"{key} is {KEYS[key][0]}") from None
+    if key == "review" and value == "coordinators" and not any(m.is_coordinator for m in rep.members().values()):
+        # nobody could accept a contribution: every write after this one would wait for ever
+        raise CopartError("review: coordinators needs a coordinator, and no member profile has that role",
+                          hint="give one first, e.g.: copart edit MEMBER --field 'roles=[coordinator, partner]'")
     reviewed = rep.reviewed  # the policy in force (read before the write)
     path = rep.root / CONFIG_FILE
     before = read_text(path, CONFIG_FILE)
