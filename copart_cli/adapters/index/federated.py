@@ -34,17 +34,29 @@ def _constellation(searchers: list) -> Collection:
     return Collection(sum(p.count for p in parts), totals, df)
 
 
+class _Words:
+    """The words of every index, counted once for the whole constellation: each community reads
+    the question with the same words, so asking them one by one must not ask every index again."""
+
+    def __init__(self, readers: list):
+        self.doc_frequency = functools.lru_cache(maxsize=None)(
+            lambda fieldname, term: sum(r.doc_frequency(fieldname, term) for r in readers))
+        self.terms_within = functools.lru_cache(maxsize=None)(
+            lambda fieldname, term, maxdist, prefix=0: sorted(
+                {c for r in readers for c in r.terms_within(fieldname, term, maxdist, prefix=prefix)}))
+
+
 class _Vocabulary:
     """A reader that knows the words of every index (for query.ask_terms); the rest is its own."""
 
-    def __init__(self, reader, readers: list):
-        self._reader, self._readers = reader, readers
+    def __init__(self, reader, words: _Words):
+        self._reader, self._words = reader, words
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        return sum(r.doc_frequency(fieldname, term) for r in self._readers)
+        return self._words.doc_frequency(fieldname, term)
 
     def terms_within(self, fieldname: str, term: str, maxdist: int, prefix: int = 0):
-        return sorted({c for r in self._readers for c in r.terms_within(fieldname, term, maxdist, prefix=prefix)})
+        return self._words.terms_within(fieldname, term, maxdist, prefix)
 
     def __getattr__(self, name):
         return getattr(self._reader, name)
@@ -53,10 +65,10 @@ class _Vocabulary:
 class _Searcher:
     """A whoosh searcher whose weighting and vocabulary are the constellation's; the rest is its own."""
 
-    def __init__(self, searcher, collection: Collection, searchers: list):
+    def __init__(self, searcher, collection: Collection, words: _Words):
         self._searcher = searcher
         self.collection = collection  # read by scoring.bm25f_scores
-        self._vocabulary = _Vocabulary(searcher.reader(), [s.reader() for s in searchers])
+        self._vocabulary = _Vocabulary(searcher.reader(), words)
 
     def reader(self):
         return self._vocabulary
@@ -91,4 +103,5 @@ def federate(readings: list[Reading]) -> list[Reading]:
     searchers = [r.searcher for r in readings]
     collection = _constellation(searchers)
     _whoosh_statistics(searchers)
-    return [Reading(_Searcher(r.searcher, collection, searchers)) for r in readings]
+    words = _Words([s.reader() for s in searchers])
+    return [Reading(_Searcher(r.searcher, collection, words)) for r in readings]
