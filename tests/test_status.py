@@ -40,5 +40,13 @@ def test_status_without_a_remote_and_outside_a_repertoire(world):
     assert r.ok and "no remote" in r.stdout, r
     r = alice.copart("sync", cwd=rep)
     assert r.code == 1 and "no remote to sync with" in r.stderr and "hint:" in r.stderr, r
+    # the half of sync that needs no network is done all the same: hand edits are committed
+    story = rep / "stories" / "pricing-a-first-workshop.md"
+    story.write_text(story.read_text() + "\nA line added by hand.\n")
+    (rep / "stories" / "broken.md").write_text("---\nkind: story\ntitle: [oops\n---\n")
+    r = alice.copart("sync", cwd=rep)
+    assert r.code == 1 and r.stderr.splitlines()[0] == "copart: error: this repertoire has no remote to sync with"
+    assert "hint: 1 edit made outside copart committed here; 1 invalid entry left uncommitted" in r.stderr, r
+    assert alice.git("status", "--porcelain", cwd=rep).strip() == "?? stories/broken.md"
     r = alice.copart("status", cwd=world.base)
     assert r.code == 1 and r.stderr.startswith("copart: error:"), r

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from copart_cli.services import conflicts
 from copart_cli.core.errors import BadRemoteUrl, CopartError, RemoteRefused, RemoteUnreachable, SyncError, UsageError
-from copart_cli.core.model import Problem
+from copart_cli.core.model import Problem, plural
 from copart_cli.services.merging import Change, SyncResult, commit_outside_edits, describe, integrate
 from copart_cli.services.repertoire import Repertoire
 
@@ -149,7 +149,12 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
         if not bundle_in.is_file():
             raise CopartError(f"no bundle at {bundle_in}")
     else:
-        name = _pick_remote(rep, remote)
+        try:
+            name = _pick_remote(rep, remote)
+        except CopartError as exc:
+            if remote is None and not git.remotes():
+                _commit_only(rep, branch, exc)
+            raise
         bundle_in = git.bundle_remote(name)  # joined from a bundle: refresh from it, never push into it
         mode = "remote" if bundle_in is None else "bundle-in"
         if bundle_in is not None and not bundle_in.is_file():
@@ -177,6 +182,19 @@ def sync(rep: Repertoire, *, remote: str | None = None, push: bool = True,
     result.head = result.head or git.head()
     result.waiting = conflicts.find(rep.root)
     return result
+
+
+def _commit_only(rep: Repertoire, branch: str, no_remote: CopartError) -> None:
+    """No remote yet (a repertoire just made with init): the hand edits are committed all the
+    same, since that half of sync needs no network; then NO_REMOTE, saying so."""
+    result = SyncResult(mode="remote", remote=None, branch=branch)
+    with rep.write_lock(wait_for_git=True):
+        commit_outside_edits(rep, rep.pending_paths(), result)
+    done = len(result.committed_paths)
+    kept = f"; {plural(len(result.invalid), 'invalid entry', 'invalid entries')} left uncommitted (copart check names them)" \
+        if result.invalid else ""
+    raise CopartError(no_remote.message, hint=f"{plural(done, 'edit')} made outside copart committed here{kept}; "
+                                              f"{no_remote.hint}")
 
 
 def _news_before(rep: Repertoire, name: str | None) -> dict[str, str] | None:
