@@ -273,6 +273,11 @@ def test_repertoire_is_found_by_flag_env_and_walking_up(alice, sample):
     assert alice.copart("-R", str(sample), "list").ok
     assert alice.copart("list", env={"COPART_REPERTOIRE": str(sample)}).ok
     assert alice.copart("list", cwd=sample / "stories").ok
+    gone = sample.parent / "no-such-folder"
+    r = alice.copart("-R", str(gone), "list")
+    assert r.code == 1 and r.stderr.splitlines()[0] == f"copart: error: {gone} does not exist (-R)"
+    r = alice.copart("list", env={"COPART_REPERTOIRE": str(sample / "stories")})
+    assert r.code == 1 and "is not a repertoire (no copart.yaml)" in r.stderr
 
 
 def test_missing_git_binary_is_a_clear_error(alice, sample):

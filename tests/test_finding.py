@@ -34,6 +34,8 @@ def test_a_miss_suggests_the_nearest_ids(alice, sample):
                                      "hint: did you mean: pricing-a-first-workshop?"]
     ask = alice.copart("answer", "is-a-chair-rentng-stylist-really-self-employed", "--body", "x", cwd=sample)
     assert ask.code == 1 and "did you mean: is-a-chair-renting-stylist-really-self-employed?" in ask.stderr
+    short = alice.copart("show", "pricng", cwd=sample)  # a typo in the first word alone
+    assert short.code == 1 and "hint: did you mean: pricing-a-first-workshop?" in short.stderr
     nothing = alice.copart("show", "zzzz-qqqq", cwd=sample)
     assert nothing.code == 1 and "hint: see the ids with: copart list" in nothing.stderr
 

@@ -68,9 +68,29 @@ def find(rep: Repertoire, ref: str, kind: Kind | None = None, *, hint: str | Non
             return known[titled[0]]
         if titled:
             raise _ambiguous(ref, titled)
-    near = difflib.get_close_matches(ref.lower(), list(known), n=SUGGESTIONS, cutoff=0.6)
+    near = _nearest(ref.lower(), list(known))
     raise NotFound(f"no {what} with id '{_shown(ref)}'",
                    hint=f"did you mean: {', '.join(near)}?" if near else hint)
+
+
+def _nearest(ref: str, known: list[str]) -> list[str]:
+    """The ids closest to REF: like it whole, or (a typo in the first word of a long id,
+    `pricng`) like its start."""
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(ref)
+    scored = []
+    for i in known:
+        best = 0.0
+        for target, cutoff in ((i, 0.6), (i[:len(ref) + 1] if len(ref) >= 4 else "", 0.8)):
+            if not target:
+                continue
+            matcher.set_seq1(target)
+            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff \
+                    and (r := matcher.ratio()) >= cutoff:
+                best = max(best, r)
+        if best:
+            scored.append((-best, i))
+    return [i for _, i in sorted(scored)[:SUGGESTIONS]]
 
 
 def _titled(rep: Repertoire, known: dict[str, str], ref: str) -> list[str]:

@@ -83,8 +83,10 @@ class Repertoire:
         if given:
             root = Path(given).expanduser()
             if not (root / CONFIG_FILE).is_file():
+                where = "-R" if explicit else "COPART_REPERTOIRE"
+                gone = not os.path.lexists(root)
                 raise RepertoireNotFound(
-                    f"{root} is not a repertoire (no {CONFIG_FILE})",
+                    f"{root} does not exist ({where})" if gone else f"{root} is not a repertoire (no {CONFIG_FILE})",
                     hint="create one with: copart init DIR --name NAME",
                 )
         else:

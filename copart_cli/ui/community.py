@@ -50,8 +50,9 @@ def text_Overview(r, out: Out) -> None:
     out.table(["recent", "kind", "by", "topics"], [[e.title, e.kind, e.author, ", ".join(e.topics)] for e in r.recent],
               title="Latest stories and practice notes")
     out.line()
+    away = r.counts.get("member", 0) - len(r.members)  # alumni and others not active are not listed
     out.table(["member", "roles", "expertise"], [[m.name, ", ".join(m.roles), ", ".join(m.expertise)] for m in r.members],
-              title="Who knows what")
+              title="Who knows what" + (f" (active members; {away} more no longer active)" if away > 0 else ""))
     if r.open_asks:
         out.line()
         out.table(["open ask", "by"], [[e.title, e.author] for e in r.open_asks], title="Waiting for an answer")
