@@ -70,7 +70,8 @@ def build_week(alice) -> Community:
     c.commit("the old stuff", "2026-01-10T12:00:00Z", "alice")
     # the week
     c.entry("story", "new-story", "alice", "2026-02-03T09:00:00Z", title="A new story <b>bold</b>",
-            topics=["pricing"], body="## Context\nWe priced a workshop too low and learned to cost it properly.\n")
+            topics=["pricing"], body="## Context\n![[receipt.png]] We priced a workshop too low and learned to cost "
+                                     "it properly ([[old-practice|the old checklist]], [[old-story]]).\n")
     c.commit("new story", "2026-02-03T09:05:00Z", "alice")
     c.edit("practices/old-practice.md", "\nOne more step.\n", "2026-02-04T15:00:00Z", "bob")
     c.entry("answer", "re-answered-ask-bob", "bob", "2026-02-05T11:00:00Z", title="Re: How to price a workshop?",
@@ -119,7 +120,9 @@ def test_digest_markdown_is_ready_to_paste(alice):
     md = r.stdout
     assert md.startswith("# Team: what's new, 2026-02-01 to 2026-02-08\n")
     assert "## New stories (1)" in md and "**A new story <b>bold</b>** by Alice Archer (2026-02-03)" in md
-    assert "We priced a workshop too low" in md  # a one-line summary under a story
+    # a one-line summary under a story, its links as words (no Obsidian syntax in an email)
+    assert "We priced a workshop too low and learned to cost it properly (the old checklist, old-story)." in md
+    assert "[[" not in md and "receipt.png" not in md
     assert "## Welcome to new members (1)" in md and "Dave Dyer" in md
     assert "## Updated (1)" in md and "updated 2026-02-04 by Bob Baker" in md
     assert "## Newly accepted answers (1)" in md and "How to price a workshop?: answered by Bob Baker" in md

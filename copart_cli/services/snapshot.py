@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from copart_cli.core import ids
+from copart_cli.core.links import WIKI_LINK
 from copart_cli.adapters.files import open_read, read_cache, write_cache
 from copart_cli.core.model import EPOCH, KIND_FOLDERS, Entry, Kind, Member, Problem, as_datetime, jsonable
 from copart_cli.services.repertoire import Repertoire, problem_from
@@ -174,12 +175,14 @@ def _headers(rep: Repertoire, unreadable: list[Problem]) -> list[Entry]:
 _HIDDEN = re.compile(r"<(script|style|iframe|svg|object)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMBED = re.compile(r"!\[\[[^\]\n]*\]\]")  # ![[chart.png]]: an image has no words for a summary
 
 
 def summary(entry: Entry, limit: int = 200) -> str:
     """The first paragraph of prose of an entry, as one line (headings and lists skipped)."""
     body = _MARKUP.sub("", _HIDDEN.sub("", entry.body))
     for block in body.split("\n\n"):
+        block = WIKI_LINK.sub(lambda m: (m.group(3) or m.group(1)).strip(), _EMBED.sub("", block))  # its words
         block = _MD_LINK.sub(r"\1", block).replace("**", "").replace("__", "")
         lines = [ln.strip() for ln in block.strip().splitlines()]
         lines = [ln for ln in lines if ln and not ln.startswith(("#", "|", "```", "<", "---", "- ", "* ", ">"))]
