@@ -115,7 +115,7 @@ def test_stats_on_an_empty_repertoire(alice):
     assert r.ok, r
     s = r.json()
     assert s["asks"]["median_hours_to_first_answer"] is None and s["gaps"] == [] and s["at_risk"] == []
-    assert len(s["months"]) == 12 and all(m["active_members"] == 0 for m in s["months"])
+    assert len(s["months"]) == 1 and all(m["active_members"] == 0 for m in s["months"])
     r = c.copart("stats", env=NOW)
     assert r.ok and "n/a (no answered asks)" in r.stdout, r
     assert c.copart("stats", "--months", "0").code == 2
@@ -132,3 +132,10 @@ def test_a_changed_file_is_read_again_not_served_from_the_cache(alice):
     assert again["asks"]["open"] == 1 and [a["id"] for a in again["asks"]["unanswered"]] == []
     assert again["counts"]["practice"] == 4
     assert "old-practice" not in {e["id"] for e in again["stale"]["entries"]}
+
+
+def test_a_repertoire_made_today_has_one_month_of_figures_not_a_year_of_empty_ones(alice):
+    rep = alice.init("young", example=False)
+    assert alice.copart("new", "story", "First story", "--body", "We began.", cwd=rep).ok
+    months = alice.copart("stats", "--json", cwd=rep).json()["months"]
+    assert len(months) == 1 and months[0]["contributions"]["story"] == 1

@@ -215,13 +215,15 @@ def _participation(snap: Snapshot, now: dt.datetime, months: int) -> tuple[list[
             as_datetime(e.meta.get("joined")) or e.created for e in snap.of_kind(Kind.member.value)
         ) if d is not None
     )
+    # no empty months before the community's first: a repertoire made today has one row
+    first = min([*per_kind, *edits_per, *joined[:1]], default=_month(now))
     rows = [Month(
         month=mon,
         active_members=len(active.get(mon, ())),
         members=sum(1 for j in joined if j <= mon),
         contributions={k: per_kind[mon].get(k, 0) for k in KIND_ORDER},
         edits=edits_per.get(mon, 0),
-    ) for mon in _month_range(f"{y:04d}-{m:02d}", _month(now))]
+    ) for mon in _month_range(max(f"{y:04d}-{m:02d}", first), _month(now))]
     return rows, recent
 
 

@@ -110,9 +110,10 @@ def _hours(h: float | None) -> str:
 def text_Stats(s, out: Out) -> None:
     out.heading(f"{s.community}: community health on {_date(s.as_of)}")
     c = s.counts
-    out.line(f"{c.get('story', 0)} stories · {c.get('practice', 0)} practice notes · {c.get('ask', 0)} asks · "
-             f"{c.get('answer', 0)} answers · {s.members_total} members ({s.members_active} active)")
-    out.line(f"{s.active_recent} members contributed in the last 90 days "
+    out.line(f"{plural(c.get('story', 0), 'story', 'stories')} · {plural(c.get('practice', 0), 'practice note')} · "
+             f"{plural(c.get('ask', 0), 'ask')} · {plural(c.get('answer', 0), 'answer')} · "
+             f"{plural(s.members_total, 'member')} ({s.members_active} active)")
+    out.line(f"{plural(s.active_recent, 'member')} contributed in the last 90 days "
              f"({s.active_recent * 100 // s.members_total if s.members_total else 0}% of the membership)")
     out.line()
     out.heading("Active members per month (critical mass)")
