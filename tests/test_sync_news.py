@@ -38,3 +38,25 @@ def test_sync_says_what_arrived_for_you(world):
     said = anjali.copart("sync", cwd=prep)
     assert said.ok and f"for you: jfawcett commented on {key}: Better:" in said.stdout, said
     assert "\x1b" not in said.stdout
+
+
+def test_news_that_came_through_one_remote_is_not_news_again_through_another(world):
+    c = community(world)
+    judith, crep, anjali, prep = c.judith, c.coord_rep, c.anjali, c.partner_rep
+    assert anjali.copart("new", "story", "Barter at the fair", "--no-edit", "--body", "We swapped.", cwd=prep).ok
+    assert anjali.copart("sync", cwd=prep).ok
+    key = "apatel/barter-at-the-fair"
+    assert [n["kind"] for n in judith.copart("sync", "--json", cwd=crep).json()["for_you"]] == ["to_review"]
+    assert judith.copart("review", "comment", key, "What did it cost?", cwd=crep).ok
+    assert judith.copart("sync", cwd=crep).ok
+    usb = world.base / "usb.git"  # a copy of the hub carried on a stick: the same news on it
+    judith.git("clone", "-q", "--mirror", str(c.hub), str(usb), cwd=world.base)
+    judith.git("remote", "add", "usb", str(usb), cwd=crep)
+    mine = judith.copart("sync", "--remote", "usb", "--json", cwd=crep)
+    assert mine.ok and mine.json()["for_you"] == [], mine  # the contribution to review: said once
+    first = anjali.copart("sync", "--json", cwd=prep).json()["for_you"]
+    assert [(n["kind"], n["contribution"]) for n in first] == [("comment", key)]
+    anjali.git("remote", "add", "usb", str(usb), cwd=prep)
+    again = anjali.copart("sync", "--remote", "usb", "--json", cwd=prep)
+    assert again.ok, again
+    assert again.json()["for_you"] == []  # the same comment, through the stick: said once

@@ -191,8 +191,9 @@ def _review_refs(git, member: str, cid: str) -> list[str]:
     return refs
 
 
-def events_on(git, *tips: str, since: str | None = None) -> list[Event]:
-    """The review events on TIPS (those since SINCE), oldest first; merges of event lines left out."""
+def events_on(git, *tips: str, since: str | list[str] | None = None) -> list[Event]:
+    """The review events on TIPS (those not on SINCE, one commit or several), oldest first;
+    merges of event lines left out."""
     if not tips:
         return []
     events = []

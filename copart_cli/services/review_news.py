@@ -51,17 +51,25 @@ def arrived(rep: Repertoire, remote: str, before: dict[str, str]) -> list[News]:
     except CopartError:
         return []
     coordinator = me in roster_at(git, main_rev(rep)).coordinators
+    # what came through another remote before (a hub and a USB copy of it) was news then
+    others = {r: s for r, s in git.ref_map("refs/remotes/", "refs/copart-remote/").items()
+              if not r.startswith((f"refs/remotes/{remote}/", f"refs/copart-remote/{remote}/"))}
+
+    def elsewhere(tail: str) -> list[str]:
+        return [s for r, s in others.items() if r.endswith(tail)]
+
     news: list[News] = []
     events = []  # (member/id, event) on the user's own contributions
     for ref, sha in sorted(moved.items()):
         if ref.startswith(contrib):
             parsed = parse_branch("contrib/" + ref[len(contrib):])
-            if parsed and coordinator and parsed[0] != me:
+            if parsed and coordinator and parsed[0] != me and sha not in elsewhere("/contrib/" + ref[len(contrib):]):
                 news.append(News("to_review", f"{parsed[0]}/{parsed[1]}", parsed[0], parsed[2]))
             continue
         key = ref[len(reviews):]
         if key.split("/", 1)[0] != me:
             continue
-        events.extend((key, ev) for ev in events_on(git, sha, since=before.get(ref)) if ev.by != me)
+        seen = [s for s in (before.get(ref), *elsewhere("/reviews/" + key)) if s]
+        events.extend((key, ev) for ev in events_on(git, sha, since=seen) if ev.by != me)
     judge(rep, [(me, ev) for _, ev in events])  # a decision forged in a coordinator's name is no news
     return [News(ev.type, key, ev.by, ev.version, ev.text) for key, ev in events if not ev.doubt] + news

@@ -95,9 +95,12 @@ class Plumbing:
         """The commits reachable from TIP and not from SINCE, newest first."""
         return [r[0].strip() for r in self._log(_range(since, tip), fmt="%H", first_parent=first_parent, limit=limit)]
 
-    def commit_records(self, *tips: str, since: str | None = None, limit: int | None = None) -> list[CommitRecord]:
-        """Sha, tree, parents and message of each commit reachable from TIPS and not from SINCE, newest first."""
-        revs = [*tips, "--not", since] if since else list(tips)
+    def commit_records(self, *tips: str, since: str | list[str] | None = None,
+                       limit: int | None = None) -> list[CommitRecord]:
+        """Sha, tree, parents and message of each commit reachable from TIPS and not from SINCE
+        (one commit or several), newest first."""
+        nots = [since] if isinstance(since, str) else list(since or [])
+        revs = [*tips, "--not", *nots] if nots else list(tips)
         return [CommitRecord(r[0].strip(), r[1], tuple(r[2].split()), r[3])
                 for r in self._log(*revs, fmt="%H|%T|%P|%B", fields=3, limit=limit)]
 
