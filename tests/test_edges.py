@@ -42,6 +42,15 @@ def test_text_typed_before_the_editor_failed_is_a_draft_that_sync_never_sends(al
         draft = Path(r.stdout.split("what you typed is kept at ", 1)[1].split(" (a draft", 1)[0])
         assert draft.read_text().endswith("Half a thought, xyzzy-unfinished\n")
     assert not (sample / "stories/half-typed.md").exists() and entry.read_text() == before  # as they were
+    assert f"mv {draft} {sample / 'stories/pricing-a-first-workshop.md'} && copart edit" in r.stdout  # from anywhere
+    removing = tmp_path / "removing-editor"  # deletes the file, then fails: nothing typed, nothing lost
+    removing.write_text('#!/bin/sh\nrm -f "$1"\nexit 1\n')
+    removing.chmod(0o755)
+    for args in (["new", "story", "Gone again", "--author", "apatel"], ["edit", "pricing-a-first-workshop"]):
+        r = on_terminal(alice, *args, cwd=sample, env={"EDITOR": str(removing)})
+        assert r.code == 1 and "copart: error: editor exited with status 1" in r.stdout, r
+        assert "Traceback" not in r.stdout and "internal error" not in r.stdout
+    assert not (sample / "stories/gone-again.md").exists() and entry.read_text() == before
     assert alice.copart("sync", cwd=sample).ok
     assert "xyzzy-unfinished" not in alice.git("log", "-p", "--all", cwd=hub)  # nothing half-typed went out
 

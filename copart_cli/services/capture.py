@@ -196,6 +196,8 @@ def _edit_new(editor: Editor, rep: Repertoire, rel: str, template: str, discard_
     def untouched() -> bool:
         try:
             return discard_untouched and path.read_bytes() == template.encode("utf-8")
+        except FileNotFoundError:  # the editor removed it: nothing typed to keep
+            return True
         except OSError:
             return False
 
@@ -229,7 +231,7 @@ def _keep_typed(rep: Repertoire, rel: str, before: str | None, failure: BaseExce
         atomic_write(rep.root / rel, before, rel)
     import shlex
 
-    finish = f"mv {shlex.quote(str(draft))} {shlex.quote(rel)} && copart edit {ids.of_path(rel)}"
+    finish = f"mv {shlex.quote(str(draft))} {shlex.quote(str(rep.root / rel))} && copart edit {ids.of_path(rel)}"
     interrupted = isinstance(failure, KeyboardInterrupt)
     raise CopartError("interrupted" if interrupted else failure.message,
                       hint=f"what you typed is kept at {draft} (a draft: not in the repertoire, so sync does "
@@ -301,7 +303,11 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
         try:
             editor(path)
         except (CopartError, KeyboardInterrupt) as exc:
-            if read_bytes(path, rel) != opened.encode("utf-8"):
+            try:
+                typed = read_bytes(path, rel) != opened.encode("utf-8")
+            except OSError:  # the editor removed or broke the file: nothing to keep, the entry comes back
+                typed = False
+            if typed:
                 _keep_typed(rep, rel, before, exc)  # raises, naming the draft
             atomic_write(path, before, rel)  # the entry as it was, --field changes and all undone
             if isinstance(exc, KeyboardInterrupt):

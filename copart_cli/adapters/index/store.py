@@ -232,13 +232,16 @@ class IndexStore:
         counter = ctx.Value("i", 0)
         # Ctrl-C is held back while the workers are forked: landing mid-fork, it would leave a
         # worker the pool does not know yet (orphaned, holding the caller's pipes) or one that
-        # had not yet learnt to ignore it (a traceback). It arrives once the pool can be ended.
+        # had not yet learnt to ignore it (a traceback). It arrives inside `with pool`, which
+        # then ends the workers.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(counter,))
-        finally:
+        except BaseException:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise
         with pool:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             pending = [pool.apply_async(_build_part, (str(gen), str(root), part, None)) for part in parts if part]
             total = len(paths)
             while not all(p.ready() for p in pending):
