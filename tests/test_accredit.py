@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from tests.review_helpers import community, person, refused
 
 RECORD = "accreditations/pricing-your-work/mokafor.md"
@@ -110,9 +112,34 @@ def test_the_hub_takes_a_granted_record_and_refuses_one_merged_from_its_own_memb
     judith.git("switch", "-q", "main", cwd=rep)
     judith.git("merge", "-q", "--no-ff", "-m", "merge side", "side", cwd=rep)
     detail = refused(judith, rep, c.hub, "unproven-accreditation", "origin", "main:main")
-    assert "accreditations/pricing-your-work/apatel.md: its last change was signed by apatel, not a coordinator" \
-        in detail
+    assert "changes an accreditation and is signed by apatel, not a coordinator" in detail
     assert "accreditations/pricing-your-work/apatel.md" not in judith.git("ls-tree", "-r", "--name-only", "main", cwd=c.hub)
+
+
+def test_the_hub_refuses_a_backdated_edit_of_a_granted_record_merged_in(world):
+    """The attack: anjali edits a proven record on a side line and dates her commit 2001, so a
+    coordinator's later grant of another record looks like the last change; judith merges it."""
+    c = community(world)
+    judith, rep = c.judith, c.coord_rep
+    _granted(c)
+    assert judith.copart("sync", cwd=rep).ok
+    judith.git("switch", "-qc", "side", cwd=rep)
+    record = rep / RECORD
+    record.write_text(record.read_text().replace("granted: ", "granted: 2020-01-01T00:00:00Z\nold: "))
+    anjali_key = person(world, "anjali").home / ".ssh" / "id_ed25519"
+    judith.git("add", "-A", cwd=rep)
+    old = {"GIT_AUTHOR_DATE": "2001-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2001-01-01T00:00:00Z"}
+    subprocess.run(["git", "-c", f"user.signingkey={anjali_key}", "commit", "-qm", "touch up"], cwd=rep,
+                   env={**judith.env, **old}, check=True, capture_output=True)
+    judith.git("switch", "-q", "main", cwd=rep)
+    other = rep / "accreditations" / "pricing-your-work" / "gwozniak.md"  # judith's own grant, by hand, signed
+    other.write_text("---\nmember: gwozniak\npathway: pricing-your-work\ngranted_by: jfawcett\n"
+                     "granted: 2026-01-01T00:00:00Z\n---\n")
+    judith.git("add", "-A", cwd=rep)
+    judith.git("commit", "-qm", "accredit: gwozniak", cwd=rep)
+    judith.git("merge", "-q", "--no-ff", "-m", "merge side", "side", cwd=rep)
+    detail = refused(judith, rep, c.hub, "unproven-accreditation", "origin", "main:main")
+    assert "changes an accreditation and is signed by apatel, not a coordinator" in detail
 
 
 def test_a_granted_record_edited_afterwards_is_no_longer_proven(world):

@@ -22,9 +22,9 @@ at commits the hub already has is judged like pushing them. Every refusal names 
   not-an-event           review refs hold copart review events only (empty trees)
   impersonation          an event's Copart-By must be its signer
   partner-decision       accept, reject and request-changes are coordinators' events
-  unproven-accreditation each accreditation main gains or changes is proven: its last change
-                         signed by the coordinator its granted_by names (accreditations.py),
-                         so one written by its own member cannot come in through a merge
+  unproven-accreditation every commit a push brings that changes accreditations/ is signed by
+                         a coordinator (any line of history, any date), and each record main
+                         gains or changes is proven (accreditations.py)
 """
 
 from __future__ import annotations
@@ -131,11 +131,25 @@ def _check_main(push: Push, old: str, new: str) -> None:
 
 def _check_accreditations(push: Push, old: str, new: str) -> None:
     from copart_cli.services.accreditations import FOLDER, PROVEN, prove_at, records_at
+    from copart_cli.services.signing import signer
 
     git = push.git
     changed = [p for p in git.diff_names(EMPTY_TREE if old == ZERO else old, new) if p.startswith(FOLDER + "/")]
     if not changed:
         return
+    # every commit that wrote records in this push is a coordinator's, on whatever line of
+    # history and whatever date it claims (a date decides which change looks "last")
+    touching = git.commits_changing(new, FOLDER, since=None if old == ZERO else old)
+    sigs = git.signatures(*touching, only_these=True, allowed_signers=push.signers) if touching else []
+    if len({s["commit"] for s in sigs}) != len(set(touching)):  # git could not say: refuse, never wave through
+        raise Refusal(MAIN, "unproven-accreditation", "the signatures of the commits changing accreditations "
+                                                      "could not be read")
+    for s in sigs:
+        who = signer(s, push.roster)
+        if not push.roster.is_coordinator(who):
+            raise Refusal(MAIN, "unproven-accreditation",
+                          f"commit {s['commit'][:10]} changes an accreditation and is signed by {who or 'nobody'}, "
+                          "not a coordinator")
     present = set(git.paths_at(new, FOLDER))  # a record taken away (a revocation) needs no proof
     records, unreadable = records_at(git, new, [p for p in changed if p in present])
     if unreadable:

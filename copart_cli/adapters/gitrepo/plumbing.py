@@ -95,6 +95,13 @@ class Plumbing:
         """The commits reachable from TIP and not from SINCE, newest first."""
         return [r[0].strip() for r in self._log(_range(since, tip), fmt="%H", first_parent=first_parent, limit=limit)]
 
+    def commits_changing(self, tip: str, folder: str, *, since: str | None = None) -> list[str]:
+        """Every commit reachable from TIP and not from SINCE that changes something under FOLDER
+        against its parent, on any line of history (--full-history: merges only where they
+        differ from every parent); no date decides anything. Raises GitError if git fails."""
+        out = self.git("log", "--format=%H", "--full-history", "--no-renames", _range(since, tip), "--", folder)
+        return out.split()
+
     def commit_records(self, *tips: str, since: str | list[str] | None = None,
                        limit: int | None = None) -> list[CommitRecord]:
         """Sha, tree, parents and message of each commit reachable from TIPS and not from SINCE
