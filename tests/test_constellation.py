@@ -61,6 +61,7 @@ def test_searching_two_communities_ranks_like_one_holding_everything(alice, worl
     shown = alice.copart("search", "pricing", "--in", "notes").stdout
     assert "across 1 community" in shown and "[notes]" in shown and "[rest]" not in shown
     assert "no entries match in 2 communities" in alice.copart("search", "zzyzx", "--constellation").stdout
+    assert "nothing to search for" in alice.copart("search", "the", "--constellation").stdout  # as one community says
 
 
 def test_boundary_spanners_are_shown_once_and_broken_communities_skipped(alice, world):

@@ -86,6 +86,8 @@ class ConstellationAsk:
     asked: list[str] = field(default_factory=list)
     mode: str = "ask"  # ask | who | search
     total: int = 0  # search: the entries that match, in all the communities asked
+    note: str | None = None  # search: why nothing could be searched for (the same in every community)
+    corrections: dict[str, str] = field(default_factory=dict)  # search: typo fixes (one vocabulary for all)
 
 
 def _dirs() -> tuple[Path, Path]:
@@ -252,6 +254,8 @@ def search(text: str, names: list[str] | None = None, **filters) -> Constellatio
     found = _across(names, lambda rep, reading, state: search_in(rep, reading, q, state), result.skipped)
     result.asked = [name for name, _ in found]
     result.total = sum(f.total for _, f in found)
+    result.note = next((f.note for _, f in found if f.note), None)
+    result.corrections = next((f.corrections for _, f in found if f.corrections), {})
     merged = [(name, r) for name, f in found for r in f.results]
     merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
     result.results = merged[:q.limit]

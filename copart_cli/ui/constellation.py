@@ -6,7 +6,7 @@ from typing import Any
 
 from copart_cli.core.model import plural
 from copart_cli.ui import Out, warn
-from copart_cli.ui.search import _result
+from copart_cli.ui.search import _corrections, _result
 
 
 def _community(c) -> dict[str, Any]:
@@ -32,7 +32,8 @@ def text_ConstellationList(r, out: Out) -> None:
 
 
 def json_ConstellationAsk(r) -> dict[str, Any]:
-    return {"question": r.question, "mode": r.mode, "asked": r.asked, "total": r.total,
+    return {"question": r.question, "mode": r.mode, "asked": r.asked, "total": r.total, "note": r.note,
+            "corrections": r.corrections,
             "results": [{**_result(x), "community": name} for name, x in r.results],
             "people": [{"id": p.id, "name": p.name, "score": p.score, "communities": p.communities,
                         "evidence": p.evidence} for p in r.people],
@@ -43,8 +44,10 @@ def text_ConstellationAsk(r, out: Out) -> None:
     for name, why in r.skipped:
         warn(f"skipped {name}: {why}")
     across = plural(len(r.asked), "community", "communities")
+    _corrections(out, r.corrections)
     if not r.results and not r.people:
-        out.line(f"no entries match in {across}" if r.mode == "search" else f"nothing in {across} answers this well")
+        out.line(r.note or (f"no entries match in {across}" if r.mode == "search"
+                            else f"nothing in {across} answers this well"))
     elif r.mode == "search":
         out.heading(f"{plural(r.total, 'entry', 'entries')} across {across}"
                     + (f", best {len(r.results)} shown" if r.total > len(r.results) else ""))
