@@ -223,6 +223,12 @@ def write_cache(path: Path, version: str, items: dict) -> None:
                                       separators=(",", ":")))
 
 
+def refuse_binary(data: bytes, shown: str) -> None:
+    """InvalidEntry for bytes that are no text (a NUL in the first 8 KiB, as git judges it)."""
+    if b"\0" in data[:8192]:
+        raise InvalidEntry(f"{shown}:1: binary file (contains NUL bytes)")
+
+
 def read_text(path: Path, rel: str | None = None) -> str:
     """Read an entry as UTF-8, refusing binary, huge or undecodable files with a clear error."""
     shown = rel or str(path)
@@ -238,8 +244,7 @@ def read_text(path: Path, rel: str | None = None) -> str:
         raise InvalidEntry(f"{shown}:1: is a folder, not a file") from None
     except OSError as exc:
         raise InvalidEntry(f"{shown}:1: cannot read: {exc.strerror}") from None
-    if b"\0" in data[:8192]:
-        raise InvalidEntry(f"{shown}:1: binary file (contains NUL bytes)")
+    refuse_binary(data, shown)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

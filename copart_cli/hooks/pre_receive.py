@@ -117,7 +117,8 @@ def _check_main(push: Push, old: str, new: str) -> None:
     git, ref = push.git, MAIN
     sigs = git.signatures(new, since=None if old == ZERO else old, allowed_signers=push.signers)
     _signed_by_member(push, ref, sigs)
-    line, _ = first_parent_line(new, {s["commit"]: s for s in sigs})
+    by_commit = {s["commit"]: s for s in sigs}
+    line, _ = first_parent_line(new, by_commit)
     for s in sigs:
         who = signer(s, push.roster)
         if s["commit"] in line and who not in push.roster.coordinators:
@@ -126,10 +127,11 @@ def _check_main(push: Push, old: str, new: str) -> None:
     shared = roster_at(git, new).duplicate_problems()
     if shared:
         raise Refusal(ref, "duplicate-key", f"{shared[0]}: a key belongs to one member")
-    _check_accreditations(push, old, new)
+    _check_accreditations(push, old, new, by_commit)
 
 
-def _check_accreditations(push: Push, old: str, new: str) -> None:
+def _check_accreditations(push: Push, old: str, new: str, sigs: dict[str, dict]) -> None:
+    """SIGS: the signature of every commit main gains (read once by _check_main)."""
     from copart_cli.services.accreditations import FOLDER, PROVEN, prove_at, records_at
     from copart_cli.services.signing import signer
 
@@ -139,12 +141,10 @@ def _check_accreditations(push: Push, old: str, new: str) -> None:
         return
     # every commit that wrote records in this push is a coordinator's, on whatever line of
     # history and whatever date it claims (a date decides which change looks "last")
-    touching = git.commits_changing(new, FOLDER, since=None if old == ZERO else old)
-    sigs = git.signatures(*touching, only_these=True, allowed_signers=push.signers) if touching else []
-    if len({s["commit"] for s in sigs}) != len(set(touching)):  # git could not say: refuse, never wave through
-        raise Refusal(MAIN, "unproven-accreditation", "the signatures of the commits changing accreditations "
-                                                      "could not be read")
-    for s in sigs:
+    for sha in git.commits_changing(new, FOLDER, since=None if old == ZERO else old):
+        s = sigs.get(sha)
+        if s is None:  # git could not say: refuse, never wave through
+            raise Refusal(MAIN, "unproven-accreditation", f"commit {sha[:10]}: its signature could not be read")
         who = signer(s, push.roster)
         if not push.roster.is_coordinator(who):
             raise Refusal(MAIN, "unproven-accreditation",

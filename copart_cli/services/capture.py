@@ -292,14 +292,14 @@ def edit_entry(rep: Repertoire, entry_id: str, changes: Changes, *, editor: Edit
     path = rep.root / rel
     from copart_cli.adapters.files import read_text
 
-    before = read_text(path, rel)
+    before = opened = read_text(path, rel)  # OPENED: what the editor opens on
     if changes:
         try:
-            atomic_write(path, apply_changes(before, changes, rel), rel)
+            opened = apply_changes(before, changes, rel)
+            atomic_write(path, opened, rel)
         except InvalidEntry as exc:
             raise InvalidEntry(exc.message, hint=f"fix it in your editor: copart edit {entry_id}") from None
     if editor is not None:
-        opened = read_text(path, rel)
         try:
             editor(path)
         except (CopartError, KeyboardInterrupt) as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from copart_cli.core import ids
 from copart_cli.core.links import WIKI_LINK
-from copart_cli.adapters.files import open_read, read_cache, write_cache
+from copart_cli.adapters.files import open_read, read_cache, refuse_binary, write_cache
 from copart_cli.core.model import EPOCH, KIND_FOLDERS, Entry, Kind, Member, Problem, as_datetime, jsonable
 from copart_cli.services.repertoire import Repertoire, problem_from
 
@@ -152,8 +152,7 @@ def _headers(rep: Repertoire, unreadable: list[Problem]) -> list[Entry]:
                     raw = fh.read(16384)
                     if b"\n---" not in raw[3:] and b"\n..." not in raw[3:]:
                         raw += fh.read(frontmatter.MAX_FRONTMATTER)
-                if b"\0" in raw[:8192]:  # as an entry's full reading (files.read_text) says it
-                    raise InvalidEntry(f"{rel}:1: binary file (contains NUL bytes)")
+                refuse_binary(raw, rel)  # as an entry's full reading (files.read_text) says it
                 parts = frontmatter.split(raw.decode("utf-8", errors="replace"), rel)
                 meta = jsonable(frontmatter.load(parts.frontmatter, rel))
             except OSError as exc:
