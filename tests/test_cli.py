@@ -36,32 +36,48 @@ def test_version(alice):
         assert r.ok and r.stdout.strip() == f"copart {__version__}"
 
 
+def modules_after(args: list[str], **run) -> tuple[str, set[str]]:
+    """Run copart in a fresh interpreter: (its stderr, every module it had loaded at the end)."""
+    code = ("import os, sys, runpy; sys.argv = ['copart', *%r]\n"
+            "os._exit = sys.exit  # a query's quick exit would skip the report below\n"
+            "try:\n    runpy.run_module('copart_cli', run_name='__main__')\n"
+            "except SystemExit as e:\n    sys.stderr.write('EXIT=%%s\\n' %% e.code)\n"
+            "sys.stderr.write('LOADED=' + ','.join(sorted(sys.modules)))\n") % (args,)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, **run)
+    stderr, _, loaded = proc.stderr.rpartition("LOADED=")
+    return stderr, set(loaded.strip().split(","))
+
+
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["new", "--help"]])
 def test_help_and_version_do_not_import_heavy_libraries(args):
-    code = ("import sys, runpy; sys.argv = ['copart', *%r]\n"
-            "try:\n    runpy.run_module('copart_cli', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('git', 'whoosh', 'jinja2', 'yaml'))\n"
-            "sys.stderr.write('HEAVY=' + ','.join(heavy))\n") % (args,)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    heavy = proc.stderr.rsplit("HEAVY=", 1)[1].strip()
-    assert heavy == "", f"{args} imported {heavy}"
+    _, loaded = modules_after(args)
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("git", "whoosh", "jinja2", "yaml"))
+    assert heavy == [], f"{args} imported {heavy}"
 
 
 @pytest.mark.parametrize("args", [["list"], ["-R", "{rep}", "list"], ["--json", "--repertoire={rep}", "list"]])
 def test_a_command_loads_only_its_own_module(alice, sample, args):
     """Start-up: the command table is lazy, so `list` never builds or imports `site`, `sync`, ..."""
     args = [a.replace("{rep}", str(sample)) for a in args]
-    code = ("import sys, runpy; sys.argv = ['copart', *%r]\n"
-            "try:\n    runpy.run_module('copart_cli', run_name='__main__')\n"
-            "except SystemExit as e:\n    sys.stderr.write('EXIT=%%s\\n' %% e.code)\n"
-            "sys.stderr.write('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('copart_cli.commands.'))))\n"
-            ) % (args,)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=sample, env=alice.env)
-    assert "EXIT=0" in proc.stderr, proc.stderr
-    assert proc.stdout.strip(), "list printed nothing"
-    loaded = proc.stderr.rsplit("LOADED=", 1)[1].strip().split(",")
-    assert loaded == ["copart_cli.commands._common", "copart_cli.commands.entries"], loaded
+    stderr, loaded = modules_after(args, cwd=sample, env=alice.env)
+    assert "EXIT=0" in stderr, stderr
+    commands = sorted(m for m in loaded if m.startswith("copart_cli.commands."))
+    assert commands == ["copart_cli.commands._common", "copart_cli.commands.entries"], commands
+
+
+def test_a_question_loads_no_network_or_async_modules(alice, sample):
+    """whoosh would bring in urllib.request (http.client, email, ssl) and asyncio: 50 ms of
+    every `ask`, for nothing a local search calls."""
+    stderr, loaded = modules_after(["ask", "how do we price a workshop?"], cwd=sample, env=alice.env)
+    assert "EXIT=0" in stderr and "whoosh.searching" in loaded, stderr
+    assert not loaded & {"http.client", "ssl", "email.parser", "asyncio"}  # (urllib.request is a stand-in)
+
+
+def test_other_code_still_gets_the_real_network_modules():
+    code = ("import copart_cli.adapters.index, whoosh.reading, urllib.request, cached_property\n"
+            "print(urllib.request.Request('http://127.0.0.1/').host, cached_property.cached_property.__module__)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.split() == ["127.0.0.1", "cached_property"], proc.stderr
 
 
 def test_every_command_has_help_and_is_documented(alice):

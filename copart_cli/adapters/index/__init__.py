@@ -4,8 +4,13 @@ documents (what is indexed), analysis (the analyser), whoosh_internals (whoosh's
 parts, each beside its public way), store (generations, locks, building), query (the
 query language, typo fixes), language (stop words, the English word list), scoring
 (BM25F), sections (an entry's heading sections, as plain text), reading (queries on one snapshot).
-whoosh itself is imported only when an index is opened or built.
+whoosh itself is imported only when an index is opened or built, without the network
+modules it would drag in (slim_imports).
 """
+
+from copart_cli.adapters.index import slim_imports
+
+slim_imports.install()
 
 from copart_cli.adapters.index.analysis import analyse
 from copart_cli.adapters.index.documents import MAX_BODY_CHARS, TEXT_FIELDS, Hit, split_body

@@ -1,0 +1,72 @@
+"""Keep whoosh from loading network and async modules that a local search never uses.
+
+whoosh.compat does `from urllib.request import urlretrieve` (which loads http.client, email
+and ssl) and whoosh.reading `from cached_property import cached_property` (whose module loads
+asyncio): about 50 ms of every query's start-up, for names whoosh never calls on our paths.
+While those two whoosh modules run their imports, and only then, the two names come from
+here instead: `urlretrieve` loads the real module when called, and `cached_property` is the
+standard library's (whoosh uses it only on instances with a __dict__, where it does the same
+job). Any other code, before or after, imports the real modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+
+
+def _urlretrieve(*args, **kwargs):
+    return importlib.import_module("urllib.request").urlretrieve(*args, **kwargs)
+
+
+# whoosh module -> (module it imports, the one name it takes from it, what we give instead)
+_STAND_INS = {"whoosh.compat": ("urllib.request", "urlretrieve", _urlretrieve),
+              "whoosh.reading": ("cached_property", "cached_property", functools.cached_property)}
+
+
+@contextlib.contextmanager
+def _standing_in(name: str, attr: str, value):
+    if name in sys.modules:  # loaded already: nothing to save
+        yield
+        return
+    module = types.ModuleType(name)
+    setattr(module, attr, value)
+    sys.modules[name] = module
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, real: importlib.abc.Loader, stand_in: tuple) -> None:
+        self.real, self.stand_in = real, stand_in
+
+    def create_module(self, spec):
+        return self.real.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        with _standing_in(*self.stand_in):
+            self.real.exec_module(module)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in _STAND_INS:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _Loader(spec.loader, _STAND_INS[fullname])
+        return spec
+
+
+def install() -> None:
+    """Once per process, before whoosh is first imported."""
+    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
