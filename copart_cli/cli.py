@@ -69,7 +69,7 @@ def main(
     ctx.obj = Options(json=json, no_input=no_input, debug=debug, repertoire=repertoire)
 
 
-# The command table, in the order `copart --help` lists it: name → (module in commands/, attribute).
+# The command table, in the order `copart --help` lists it (cli.root_help): name → (module in commands/, attribute).
 # An attribute ending in `_app` is a group of sub-commands.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("community", "init"),
@@ -138,6 +138,32 @@ def build(only: str | None = None) -> typer.Typer:
         else:
             app.command(name)(obj)
     return app
+
+
+def root_help():
+    """What `copart --help` lists: the root's options, and each command's first paragraph of
+    help, read without turning the ~40 functions into click commands."""
+    import importlib
+    import inspect
+
+    import click
+
+    from copart_cli.ui.help import RootHelp
+
+    group = typer.main.get_command(build(only=""))
+    options = []
+    for param in group.get_params(click.Context(group, info_name="copart", **group.context_settings)):
+        if isinstance(param, click.Option) and not param.hidden:
+            names = [*param.opts, *param.secondary_opts]
+            options.append((" ".join(n for n in names if n.startswith("--")),
+                            " ".join(n for n in names if not n.startswith("--")),
+                            "" if param.is_flag else (param.metavar or param.type.name.upper()), param.help or ""))
+    commands = []
+    for name, (module, attr) in COMMANDS.items():
+        obj = getattr(importlib.import_module(f"copart_cli.commands.{module}"), attr)
+        text = obj.info.help if attr.endswith("_app") else inspect.getdoc(obj)
+        commands.append((name, " ".join((text or "").split("\n\n")[0].split())))
+    return RootHelp("copart [OPTIONS] COMMAND [ARGS]...", group.help or "", options, commands)
 
 
 def _invoked(args: list[str]) -> str | None:
@@ -265,6 +291,11 @@ def _run(argv: list[str] | None) -> None:
         from typer.completion import completion_init
 
         completion_init()
+    elif args in ([], ["-h"], ["--help"]):  # the command list, without typer's costly help renderer
+        from copart_cli.ui import Options, emit
+
+        emit(root_help(), Options())
+        sys.exit(int(ExitCode.USAGE) if not args else 0)  # bare `copart` is a usage error, as before
     command = typer.main.get_command(build(only=_invoked(args)))
     _global_flags_everywhere(command)
     try:

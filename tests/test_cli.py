@@ -65,6 +65,31 @@ def test_a_command_loads_only_its_own_module(alice, sample, args):
     assert commands == ["copart_cli.commands._common", "copart_cli.commands.entries"], commands
 
 
+def test_the_command_list_names_every_command_piped_and_on_a_terminal(alice, tmp_path):
+    """`copart --help` is drawn by copart, not typer (typer's renderer costs ~150 ms of
+    imports): it must still list every command, with the first line of its own help."""
+    import typer
+
+    from copart_cli.cli import app
+    from tests.terminal import lines, on_terminal
+
+    group = typer.main.get_command(app)  # what typer itself takes as each command's help
+    firsts = {name: re.split(r"[.:;(]", " ".join(cmd.help.split()))[0].strip()[:30]
+              for name, cmd in group.commands.items()}
+    piped = alice.copart("--help")
+    shown = on_terminal(alice, "--help", cwd=tmp_path, env={"PAGER": "", "COLUMNS": "200"})
+    assert piped.ok and shown.code == 0, shown.stdout
+    for text in (piped.stdout, "\n".join(lines(shown.stdout))):
+        assert "Usage: copart [OPTIONS] COMMAND [ARGS]..." in text
+        assert re.search(r"--repertoire\s+-R\s+PATH\s+The repertoire", text), text
+        for name, first in firsts.items():
+            assert re.search(rf"^\W*{re.escape(name)}\s+{re.escape(first)}", text, re.M), (name, first)
+    bare = alice.copart()
+    assert bare.code == 2 and bare.stdout == piped.stdout  # bare `copart`: the same list, as a usage error
+    _, loaded = modules_after(["--help"])
+    assert not loaded & {"typer.rich_utils", "rich.markdown", "pygments"}
+
+
 def test_a_question_loads_no_network_or_async_modules(alice, sample):
     """whoosh would bring in urllib.request (http.client, email, ssl) and asyncio: 50 ms of
     every `ask`, for nothing a local search calls."""
