@@ -166,21 +166,31 @@ def root_help():
     return RootHelp("copart [OPTIONS] COMMAND [ARGS]...", group.help or "", options, commands)
 
 
-def _invoked(args: list[str]) -> str | None:
-    """The command named on the line, if it is one of ours (global options may come first)."""
-    i = 0
+GLOBAL_FLAGS = frozenset({"--json", "--no-input", "--debug"})
+
+
+def _words(args: list[str]) -> list[str]:
+    """The line without the global options (and -R's value): the command and what follows it."""
+    words, i = [], 0
     while i < len(args):
-        arg = args[i]
-        if arg in ("-R", "--repertoire"):
-            i += 2
-            continue
-        if arg.startswith("-"):
-            if arg in ("-h", "--help"):
-                return None
+        if args[i] in ("-R", "--repertoire"):
             i += 1
-            continue
-        return arg if arg in COMMANDS and arg not in WHOLE_TREE else None
-    return None
+        elif args[i] not in GLOBAL_FLAGS and not args[i].startswith("--repertoire="):
+            words.append(args[i])
+        i += 1
+    return words
+
+
+def _invoked(args: list[str]) -> str | None:
+    """The command named on the line, if it is one of ours."""
+    words = _words(args)
+    first = next((w for w in words if not w.startswith("-") or w in ("-h", "--help")), None)
+    return first if first in COMMANDS and first not in WHOLE_TREE else None
+
+
+def _lists_commands(args: list[str]) -> bool:
+    """`copart`, or `copart [global options] --help`: the command list is the answer."""
+    return not args or _words(args) in (["-h"], ["--help"])
 
 
 def __getattr__(name: str):
@@ -291,15 +301,17 @@ def _run(argv: list[str] | None) -> None:
         from typer.completion import completion_init
 
         completion_init()
-    elif args in ([], ["-h"], ["--help"]):  # the command list, without typer's costly help renderer
-        from copart_cli.ui import Options, emit
-
-        emit(root_help(), Options())
-        sys.exit(int(ExitCode.USAGE) if not args else 0)  # bare `copart` is a usage error, as before
-    command = typer.main.get_command(build(only=_invoked(args)))
-    _global_flags_everywhere(command)
+    listing = not os.environ.get(COMPLETE_VAR) and _lists_commands(args)
     try:
-        code = command.main(args=args, prog_name="copart", standalone_mode=False)
+        if listing:  # the command list, without typer's costly help renderer
+            from copart_cli.ui import Options, emit
+
+            emit(root_help(), Options(json="--json" in args))
+            code = int(ExitCode.USAGE) if not args else 0  # bare `copart` is a usage error, as before
+        else:
+            command = typer.main.get_command(build(only=_invoked(args)))
+            _global_flags_everywhere(command)
+            code = command.main(args=args, prog_name="copart", standalone_mode=False)
     except CopartError as exc:
         if debug:
             raise

@@ -86,8 +86,25 @@ def test_the_command_list_names_every_command_piped_and_on_a_terminal(alice, tmp
             assert re.search(rf"^\W*{re.escape(name)}\s+{re.escape(first)}", text, re.M), (name, first)
     bare = alice.copart()
     assert bare.code == 2 and bare.stdout == piped.stdout  # bare `copart`: the same list, as a usage error
+    assert alice.copart("-R", str(tmp_path), "--debug", "-h").stdout == piped.stdout  # global options first
+    listed = json.loads(alice.copart("--json", "--help").stdout)
+    assert sorted(c["name"] for c in listed["commands"]) == sorted(firsts)
+    assert {"long": "--repertoire", "short": "-R", "metavar": "PATH"}.items() <= listed["options"][0].items()
     _, loaded = modules_after(["--help"])
     assert not loaded & {"typer.rich_utils", "rich.markdown", "pygments"}
+
+
+def test_the_command_list_fits_a_narrow_terminal(alice, tmp_path):
+    """At 40 columns every line fits, and no help is squeezed into a sliver beside its name:
+    each name then stands on its own line, its help below it."""
+    from tests.terminal import lines, on_terminal
+
+    piped = alice.copart("--help", env={"COLUMNS": "40"})
+    shown = lines(on_terminal(alice, "--help", cwd=tmp_path, env={"PAGER": "", "COLUMNS": "40"}).stdout)
+    for text in (piped.stdout.splitlines(), shown):
+        assert max(len(line) for line in text) <= 40, text
+        at = next(i for i, line in enumerate(text) if "--install-completion SHELL" in line)
+        assert "Install tab completion for bash" in text[at + 1], text[at:at + 2]
 
 
 def test_a_question_loads_no_network_or_async_modules(alice, sample):
@@ -143,7 +160,8 @@ def test_debug_shows_the_traceback_that_is_otherwise_hidden(alice, sample):
     assert loud.code == 1 and "Traceback" in loud.stderr
 
 
-@pytest.mark.parametrize("args", ["list", "search workshop", "ask 'how do we price a workshop?'", "show big-note"])
+@pytest.mark.parametrize("args", ["list", "search workshop", "ask 'how do we price a workshop?'", "show big-note",
+                                  "--help"])
 def test_piping_into_a_closed_reader_is_not_an_error(alice, sample, args):
     """`copart … | head -1`: exit 0 and nothing on stderr, whether the reader left before the
     output was flushed (small) or in the middle of writing it (a 400 KB entry)."""
@@ -166,7 +184,8 @@ def test_a_bare_command_shows_its_help_without_an_empty_error(alice, args):
     assert "error" not in r.stderr
 
 
-@pytest.mark.parametrize("args", ["list", "show pricing-a-first-workshop", "ask 'how do we price a workshop?'"])
+@pytest.mark.parametrize("args", ["list", "show pricing-a-first-workshop", "ask 'how do we price a workshop?'",
+                                  "--help"])
 def test_output_to_a_full_disk_is_one_error_line(alice, sample, args):
     assert alice.copart("index", cwd=sample).ok
     proc = subprocess.run(["bash", "-c", f"{sys.executable} -m copart_cli {args} > /dev/full"],

@@ -65,7 +65,7 @@ def emit(result: Any, options: Options) -> None:
         sys.stdout.write(json_text(payload) + "\n")
     else:
         out = Out()
-        with out.paged():
+        with out.paged() if getattr(result, "paged", True) else contextlib.nullcontext():
             getattr(module, f"text_{name}")(result, out)
 
 

@@ -7,6 +7,9 @@ While those two whoosh modules run their imports, and only then, the two names c
 here instead: `urlretrieve` loads the real module when called, and `cached_property` is the
 standard library's (whoosh uses it only on instances with a __dict__, where it does the same
 job). Any other code, before or after, imports the real modules.
+Imports hold a lock per module, not one for all: a second thread importing urllib.request
+at the very moment whoosh.compat loads could get the stand-in. copart imports whoosh on
+one thread (its build and site workers are processes), so this does not arise here.
 """
 
 from __future__ import annotations
