@@ -16,8 +16,8 @@ from pathlib import Path
 from tests.conftest import corpus_stream
 
 
-def found(partner, rep, query):
-    r = partner.copart("search", query, "--json", cwd=rep)
+def found(partner, rep, query, *options):
+    r = partner.copart("search", query, "--json", *options, cwd=rep)
     assert r.ok, r
     return [x["id"] for x in r.json()["results"]]
 
@@ -59,6 +59,41 @@ def test_first_query_builds_then_catches_up_with_commits_and_edits(alice, sample
     r = alice.copart("index", "--json", cwd=sample).json()
     assert r["action"] == "updated" and r["changed"] == 1
     assert found(alice, sample, "capybara") == ["pricing-a-first-workshop"]
+
+
+def test_a_large_catch_up_gives_the_answers_a_rebuild_gives(alice, sample):
+    """A sync that brings hundreds of files is caught up by build workers, as a full build is
+    (one new segment each, committed with the old entries' deletions in one go)."""
+    def write(name, body):
+        (sample / "practices" / f"{name}.md").write_text(
+            f"---\nid: {name}\nkind: practice\ntitle: {name}\nauthor: apatel\ncreated: 2026-01-01T00:00:00Z\n---\n{body}\n")
+
+    write("draft-note", "wombat")
+    alice.git("add", "-A", cwd=sample)
+    alice.git("commit", "-qm", "draft", cwd=sample)
+    before = alice.copart("index", "--json", cwd=sample).json()
+    assert found(alice, sample, "wombat") == ["draft-note"]
+    write("draft-note", "quokka")  # an entry changed in the same sync
+    for n in range(240):
+        write(f"bulk-{n}", f"numbat{n % 7} ledger")
+    alice.git("rm", "-q", "stories/pricing-a-first-workshop.md", cwd=sample)
+    alice.git("add", "-A", cwd=sample)
+    alice.git("commit", "-qm", "a big sync", cwd=sample)
+    r = alice.copart("index", "--json", cwd=sample).json()
+    assert r["action"] == "updated" and r["changed"] == 242
+    state = alice.copart("index", "--json", cwd=sample).json()
+    assert state["documents"] == before["documents"] + 240 - 1
+    if (os.cpu_count() or 1) > 1:  # the workers' segments: evidence the parallel path ran
+        assert state["segments"] >= before["segments"] + 2
+    def answers():  # equal scores come in index order, which differs after a rebuild: compared as sets
+        return {q: set(found(alice, sample, q, "-n", "1000")) for q in ["wombat", "quokka", "numbat3", "ledger"]} | {
+            q: found(alice, sample, q) for q in ["Corn Exchange", "workshop pricing"]}
+
+    caught_up = answers()
+    assert caught_up["wombat"] == set() and caught_up["quokka"] == {"draft-note"}
+    assert caught_up["numbat3"] == {f"bulk-{n}" for n in range(3, 240, 7)} and len(caught_up["ledger"]) == 240
+    assert alice.copart("index", "--rebuild", cwd=sample).ok
+    assert answers() == caught_up
 
 
 def test_rebuild_and_state(alice, sample):

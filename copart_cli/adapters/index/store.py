@@ -191,9 +191,7 @@ class IndexStore:
         gen = self.folder / f"g-{time.time_ns():x}-{os.getpid()}"
         gen.mkdir()
         windex.create_in(str(gen), schema())
-        procs = procs or min(max(1, os.cpu_count() or 1), 4)
-        if len(paths) < 200:
-            procs = 1
+        procs = _workers(len(paths), procs)
         stats = BuildStats()
         if procs == 1:
             segment, notes, n = _build_part(str(gen), str(root), paths, progress)
@@ -277,17 +275,25 @@ class IndexStore:
         """Re-read these files and drop those; one whoosh commit, then the new stamp. Caller holds write_lock."""
         from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-        from copart_cli.adapters.index.whoosh_internals import segment_count, segment_writer
+        from copart_cli.adapters.index.whoosh_internals import commit_with, segment_count, segment_writer
 
         t0 = time.perf_counter()
         ix = self.open()
         stats = BuildStats()
         gen = self.current_dir()
         assert gen is not None
+        reindex = list(reindex)
         writer = segment_writer(ix, limitmb=32)
         try:
             for rel in remove:
                 stats.removed += writer.delete_by_term("path", rel)
+            merge = MERGE_SMALL if segment_count(ix) > 12 else NO_MERGE
+            procs = _workers(len(reindex))
+            if procs > 1:  # a large catch-up (a sync that brought many files): built as a full build is
+                for rel in reindex:
+                    writer.delete_by_term("path", rel)
+                commit_with(writer, self._build_parallel(gen, root, reindex, procs, None, stats), merge)
+                reindex = []
             for rel in reindex:
                 doc, note = document(root, rel)
                 if doc is None:
@@ -299,10 +305,11 @@ class IndexStore:
                     stats.notes.append((rel, note))
                 writer.update_document(**doc)
                 stats.indexed += 1
-            merge = MERGE_SMALL if segment_count(ix) > 12 else NO_MERGE
-            writer.commit(mergetype=merge)
+            if procs == 1:
+                writer.commit(mergetype=merge)
         except BaseException:
-            writer.cancel()
+            if not writer.is_closed:
+                writer.cancel()
             raise
         self.write_stamp(gen, stamp)
         stats.seconds = time.perf_counter() - t0
@@ -327,6 +334,11 @@ class IndexStore:
         except IndexUnusable as exc:
             out["problem"] = str(exc)
         return out
+
+
+def _workers(files: int, procs: int | None = None) -> int:
+    """Build processes for this many files: one below 200 (forking costs more than it saves)."""
+    return 1 if files < 200 else procs or min(max(1, os.cpu_count() or 1), 4)
 
 
 _COUNTER = None

@@ -128,6 +128,20 @@ def commit_segments(ix, segments: list, fast: bool = True) -> None:
     writer._finish()
 
 
+def commit_with(writer, segments: list, mergetype) -> None:
+    """Commit a writer's own changes (its deletions, any documents) together with segments
+    that build workers finished, in one table of contents: a reader sees all or none.
+
+    whoosh's commit() takes only the writer's own segment; this is its body, plus those."""
+    final = writer._merge_segments(mergetype, None, None)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + segments)
+    writer._finish()
+
+
 def segment_count(ix, fast: bool = True) -> int:
     if fast:
         with contextlib.suppress(AttributeError):
