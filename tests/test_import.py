@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.conftest import CORPUS_SLICE
@@ -119,3 +120,29 @@ def test_import_part_of_the_corpus_passes_check(alice, world):
     r = alice.copart("ask", "who can vote in the steering committee election?", "--json", cwd=rep)
     assert r.ok and r.json()["results"]
     assert any((x.get("source") or "").startswith("steering/") for x in r.json()["results"][:5])
+
+
+def test_a_note_edited_while_the_import_runs_is_left_for_the_next_import(world, alice, sample, monkeypatch):
+    """Import reads every note once for ids and links, then again to write it (it keeps no
+    bodies between, so a folder of any size fits in memory): a note edited in between is
+    skipped and named, never written half old, half new."""
+    from copart_cli.services.importer import import_folder
+    from copart_cli.services.repertoire import Repertoire
+
+    vault = make_vault(world.base)
+    for key in [k for k in os.environ if k.startswith(("GIT_", "XDG_"))]:
+        monkeypatch.delenv(key)
+    for key, value in alice.env.items():
+        monkeypatch.setenv(key, value)
+
+    def edit_pricing_midway(done, total):
+        if done == 1:
+            (vault / "pricing.md").write_text("---\ntitle: Pricing, rewritten\n---\nNew prices.\n")
+
+    result = import_folder(Repertoire.locate(str(sample)), vault, progress=edit_pricing_midway)
+    assert "pricing.md" not in {e.source for e in result.imported} and len(result.imported) == 4
+    assert ("pricing.md", "changed while it was being imported; import again") in {
+        (s.path, s.reason) for s in result.skipped}
+    again = alice.copart("import", str(vault), "--json", cwd=sample).json()
+    assert [e["source"] for e in again["entries"]] == ["pricing.md"]
+    assert "New prices." in (sample / again["entries"][0]["path"]).read_text()

@@ -52,7 +52,7 @@ class ImportResult:
     view = "search"
     source: Path
     kind: str
-    imported: list[Entry] = field(default_factory=list)
+    imported: list[Entry] = field(default_factory=list)  # without their bodies: the files hold them
     skipped: list[Skipped] = field(default_factory=list)
     commit: str | None = None
     added_member: str | None = None  # a profile created for the importing person
@@ -295,9 +295,16 @@ class _NewFiles:
 
 @dataclass
 class _Note:
+    """What an import keeps of a note between reading every file and writing it: no body,
+    so memory stays bounded whatever the size of the folder; the file is read again to write it."""
+
     rel: str  # in the imported folder
-    parsed: _Parsed
+    meta: dict[str, Any]
+    fm_text: str | None
+    title: str
     kind: Kind
+    body_at: int  # where the body starts in the file's text
+    digest: int  # hash of that text: a file changed between the two readings is not written
     entry_id: str = ""
 
 
@@ -323,26 +330,33 @@ def _import_files(source: Path, found: list[str], others: list[str], kind: Kind,
         if wrong:
             mistyped.append(f"{rel_src} ({', '.join(wrong)})")
         stem = rel_src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        note = _Note(rel_src, parsed, Kind.story if _DAILY.match(stem) else kind)
+        note = _Note(rel_src, parsed.meta, parsed.fm_text, _title(parsed.meta, parsed.body, stem),
+                     Kind.story if _DAILY.match(stem) else kind, len(text) - len(parsed.body), hash(text))
+        del text, parsed
         before = earlier.get(rel_src)  # imported before: links to it lead to that entry
         note.entry_id = next(iter(before.values())) if before else _new_id(note, files)
         notes.append(note)
-    aliases = {ids.slugify(a) for n in notes for a in as_list(n.parsed.meta.get("aliases"))}
+    aliases = {ids.slugify(a) for n in notes for a in as_list(n.meta.get("aliases"))}
     linker = Linker({n.rel: n.entry_id for n in notes}, set(others), aliases)
     total = len(notes)
     for n, note in enumerate(notes, 1):
         if progress:
             progress(n, total)
-        first_line = 1 + (text_lines(note.parsed.fm_text) + 2 if note.parsed.fm_text is not None else 0)
-        body, unmapped = linker.rewrite(note.parsed.body, note.rel, first_line)
-        same = earlier.get(note.rel, {}).get(body)
+        text, _ = _read(source / note.rel)
+        if text is None or hash(text) != note.digest:
+            result.skipped.append(Skipped(note.rel, "changed while it was being imported; import again"))
+            continue
+        first_line = 1 + (text_lines(note.fm_text) + 2 if note.fm_text is not None else 0)
+        body, unmapped = linker.rewrite(text[note.body_at:], note.rel, first_line)
+        del text
+        same = earlier.get(note.rel, {}).get(_digest(body))
         if same:
             result.skipped.append(Skipped(note.rel, f"already imported (as {same}, unchanged)"))
             continue
         if note.rel in earlier:  # changed since: a new entry beside the earlier one
             note.entry_id = _new_id(note, files)
         result.unmapped.extend(unmapped)
-        entry_text, entry = _convert(note.parsed, body, note.rel, note.kind, note.entry_id, author, now)
+        entry_text, entry = _convert(note, body, author, now)
         if files.bulk is None or files.create(entry.path, entry_text):
             result.imported.append(entry)
     _copy_attachments(source, sorted(linker.used), files, result)
@@ -356,9 +370,15 @@ def text_lines(text: str) -> int:
     return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
+def _digest(body: str) -> str:
+    """A body's fingerprint: what an earlier import is recognised by, without keeping its text."""
+    import hashlib
+
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def _new_id(note: _Note, files: _NewFiles) -> str:
-    stem = note.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    entry_id = ids.unique(_base_id(note.rel, _title(note.parsed.meta, note.parsed.body, stem)), files.taken)
+    entry_id = ids.unique(_base_id(note.rel, note.title), files.taken)
     files.claimed.add(entry_id)
     return entry_id
 
@@ -401,7 +421,7 @@ def _add_notes(result: ImportResult, unreadable: list[str], mistyped: list[str])
 
 
 def _imported_before(rep: Repertoire) -> dict[str, dict[str, str]]:
-    """source -> {body: id} of every entry an earlier import wrote, so that importing the same
+    """source -> {body's digest: id} of every entry an earlier import wrote, so that importing the same
     folder again adds only what is new or changed. Only files recording a source are parsed."""
     found: dict[str, dict[str, str]] = {}
     for rel in rep.entry_paths():
@@ -413,34 +433,32 @@ def _imported_before(rep: Repertoire) -> dict[str, dict[str, str]]:
         except (OSError, UnicodeDecodeError, CopartError):
             continue
         if entry.meta.get("source"):
-            found.setdefault(str(entry.meta["source"]), {})[entry.body] = entry.id
+            found.setdefault(str(entry.meta["source"]), {})[_digest(entry.body)] = entry.id
     return found
 
 
-def _convert(parsed: _Parsed, body: str, rel_src: str, kind: Kind, entry_id: str, author: str,
-             now) -> tuple[str, Entry]:
-    meta = parsed.meta
+def _convert(note: _Note, body: str, author: str, now) -> tuple[str, Entry]:
+    meta, rel_src, kind, entry_id = note.meta, note.rel, note.kind, note.entry_id
     stem = rel_src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    title = _title(meta, parsed.body, stem)
     if _DAILY.match(stem) and not meta.get("created") and not meta.get("date"):
         meta = {**meta, "date": stem}  # a daily note was written that day
     ours: dict[str, Any] = {"id": entry_id, "kind": kind.value}
     if not (isinstance(meta.get("title"), str) and meta["title"].strip()):
-        ours["title"] = title
+        ours["title"] = note.title
     ours["author"] = author
     ours["created"] = _created(meta, now)
     ours["source"] = rel_src
     if kind == Kind.ask:
         ours["status"] = str(meta.get("status")) if meta.get("status") in ("open", "answered", "closed") else "open"
     keep_fm = ""
-    if parsed.fm_text is not None:
+    if note.fm_text is not None:
         replaced = [k for k in (*OWNED_KEYS, "status") if k in meta and k in ours]
         for key in replaced:
             if meta[key] not in (None, "") and str(meta[key]) != str(ours[key]):
                 ours[f"imported_{key}"] = meta[key]
         if "title" in meta and "title" in ours:
             replaced.append("title")
-        keep_fm = frontmatter.update(parsed.fm_text, {}, remove=tuple(replaced))
+        keep_fm = frontmatter.update(note.fm_text, {}, remove=tuple(replaced))
         if keep_fm and not keep_fm.endswith("\n"):
             keep_fm += "\n"
     fm = frontmatter.dump(ours) + keep_fm
@@ -450,7 +468,7 @@ def _convert(parsed: _Parsed, body: str, rel_src: str, kind: Kind, entry_id: str
         merged = frontmatter.load(fm, path)
     except CopartError:
         merged = {**meta, **ours}
-    return out, Entry(path=path, meta=merged, body=body, raw_frontmatter=fm)
+    return out, Entry(path=path, meta=merged, body="", raw_frontmatter=fm)
 
 
 # -- adopt: a note already in the repertoire, given the frontmatter it lacks ---------------------
