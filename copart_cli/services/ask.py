@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from copart_cli.adapters import index as ixs
@@ -75,9 +76,37 @@ def _answers_well(h: ixs.Hit) -> bool:
     return h.strength >= ANSWER_STRENGTH or h.fit >= ANSWER_FIT
 
 
+POOL = 60  # entries scored a question, of which the best have their sections read
+
+
+def ask_across(communities: list[tuple[Repertoire, ixs.Reading, IndexState]], question: str,
+               limit: int) -> list[AskResult]:
+    """One question of several communities' readings (federated: one idf), answered as one
+    index holding all their entries would answer it: the sections read are those of the best
+    entries of them all, not of each community's own best."""
+    q = ixs.Query(question, "ask", limit=limit)
+    found = [reading.search(q, pool=POOL) for _, reading, _ in communities]
+    best = sorted(((rep.root, h) for (rep, _, _), f in zip(communities, found) for h in f.hits),
+                  key=lambda x: (-x[1].strength, x[1].path))
+    if best:
+        ixs.add_sections(best, found[0].terms, communities[0][1].scored(question))
+    for f in found:
+        f.hits.sort(key=lambda h: (-h.score, h.path))
+    return [_ask(rep, reading, question, limit, state, found=f, passages_now=False)
+            for (rep, reading, state), f in zip(communities, found)]
+
+
+def with_passages(root: Path, result: Result, terms: list[str]) -> Result:
+    """An answer of ask_across given its passages, once it is one of those shown."""
+    result.passages = passages(root, result.entry.path, terms, result.scored_section)
+    return result
+
+
 def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: IndexState,
-         obsolete: bool = False) -> AskResult:
-    found = index.search(ixs.Query(question, "ask", limit=limit), pool=60, root=rep.root)
+         obsolete: bool = False, found: ixs.Found | None = None, passages_now: bool = True) -> AskResult:
+    """The answer from one index; `found`: its entries scored already, and `passages_now` False:
+    the passages are left for the answers finally shown (ask_across, with_passages)."""
+    found = found or index.search(ixs.Query(question, "ask", limit=limit), pool=POOL, root=rep.root)
     found.hits, left_out = without_obsolete(found.hits, rep.root, keep=obsolete)  # lifecycle.py
     terms = found.terms
     answers = [h for h in found.hits if _is_answer(h)]
@@ -90,8 +119,9 @@ def _ask(rep: Repertoire, index: ixs.Reading, question: str, limit: int, state: 
         floor = RESULT_CUT * answers[0].score
         for h in answers[:limit]:
             if h.score >= floor:
-                results.append(Result(hit_entry(h), round(h.score, 4), passages(rep.root, h.path, terms, h.section),
-                                      coverage(h, terms), list(h.section.headings) if h.section else []))
+                results.append(Result(hit_entry(h), round(h.score, 4),
+                                      passages(rep.root, h.path, terms, h.section) if passages_now else [],
+                                      coverage(h, terms), list(h.section.headings) if h.section else [], h.section))
     open_found = index.search(ixs.Query(question, "ask", kind="ask", status="open", limit=3))
     open_asks = [Result(hit_entry(h), round(h.score, 4), [], coverage(h, terms)) for h in open_found.hits[:3]
                  if _answers_well(h)]

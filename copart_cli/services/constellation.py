@@ -10,6 +10,7 @@ or broken is named and skipped, never fatal.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 from dataclasses import dataclass, field
@@ -203,43 +204,81 @@ def _chosen(names: list[str] | None) -> list[tuple[str, dict[str, Any]]]:
     return [(n, items[n]) for n in dict.fromkeys(names)]
 
 
-def _across(names: list[str] | None, run, skipped: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    """RUN(rep, reading, state) in each chosen community, on snapshots scored with one global idf;
-    a missing or broken community goes into SKIPPED."""
+AHEAD = 8  # communities whose `git status` already runs while an earlier one's index opens
+
+
+@contextlib.contextmanager
+def _opened(names: list[str] | None, skipped: list[tuple[str, str]]):
+    """(name, rep, reading, state) of each chosen community, its snapshot scored with one global
+    idf; a missing or broken community goes into SKIPPED."""
     from copart_cli.adapters.index.federated import federate
     from copart_cli.services.search import snapshot
 
     with contextlib.ExitStack() as stack:
         opened = []
-        for name, info in _chosen(names):
-            if not Path(info["path"]).is_dir():
-                skipped.append((name, f"missing: {info['path']}"))
-                continue
+        for name, rep, dirty in _started(_chosen(names), skipped, stack):
             try:
-                rep = _open(info)
-                index, state = stack.enter_context(snapshot(rep, None))
+                index, state = stack.enter_context(snapshot(rep, None, dirty))
             except CopartError as exc:
                 skipped.append((name, f"broken: {exc.message}"))
                 continue
             opened.append((name, rep, index, state))
         readings = federate([o[2] for o in opened])
-        return [(name, run(rep, reading, state)) for (name, rep, _, state), reading in zip(opened, readings)]
+        yield [(name, rep, reading, state) for (name, rep, _, state), reading in zip(opened, readings)]
+
+
+def _across(names: list[str] | None, run, skipped: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """RUN(rep, reading, state) in each chosen community (_opened)."""
+    with _opened(names, skipped) as opened:
+        return [(name, run(rep, reading, state)) for name, rep, reading, state in opened]
+
+
+def _started(chosen: list[tuple[str, dict[str, Any]]], skipped: list[tuple[str, str]], stack: contextlib.ExitStack):
+    """Each community that is there, with its dirty check started AHEAD of its turn: a hundred
+    small communities would otherwise each wait for their own git in turn."""
+    from copart_cli.services.search import dirty_check
+
+    pending: collections.deque = collections.deque()
+
+    def drain() -> None:  # checks started for communities never reached (an error, Ctrl-C): wait for git
+        for *_, dirty in pending:
+            with contextlib.suppress(Exception):
+                dirty()
+
+    stack.callback(drain)
+    for name, info in chosen:
+        if not Path(info["path"]).is_dir():
+            skipped.append((name, f"missing: {info['path']}"))
+            continue
+        try:
+            rep = _open(info)
+            pending.append((name, rep, dirty_check(rep)))
+        except CopartError as exc:
+            skipped.append((name, f"broken: {exc.message}"))
+            continue
+        if len(pending) > AHEAD:
+            yield pending.popleft()
+    while pending:
+        yield pending.popleft()
 
 
 def ask(question: str, names: list[str] | None = None, *, limit: int = 5) -> ConstellationAsk:
     """Ask every chosen community at once, with scores that compare (one global idf)."""
-    from copart_cli.services.ask import RESULT_CUT, _ask
+    from copart_cli.services.ask import RESULT_CUT, ask_across, with_passages
     from copart_cli.services.search import check_query
 
     question = check_query(question, 'copart ask "how do we price a first workshop?" --constellation')
     result = ConstellationAsk(question, [], [], [])
-    answers = _across(names, lambda rep, reading, state: _ask(rep, reading, question, limit, state), result.skipped)
-    result.asked = [name for name, _ in answers]
-    merged = [(name, r) for name, a in answers for r in a.results]
-    merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
-    # each community cut its answers at a share of its own best; the constellation's best decides
-    floor = RESULT_CUT * merged[0][1].score if merged else 0.0
-    result.results = [m for m in merged if m[1].score >= floor][:limit]
+    with _opened(names, result.skipped) as opened:
+        answers = list(zip([o[0] for o in opened], ask_across([o[1:] for o in opened], question, limit)))
+        roots = {name: rep.root for name, rep, _, _ in opened}
+        result.asked = [name for name, _ in answers]
+        merged = [(name, r, a.terms) for name, a in answers for r in a.results]
+        merged.sort(key=lambda x: (-x[1].score, x[1].entry.path, x[0]))  # ties as one index orders them: by path
+        # each community cut its answers at a share of its own best; the constellation's best decides
+        floor = RESULT_CUT * merged[0][1].score if merged else 0.0
+        shown = [m for m in merged if m[1].score >= floor][:limit]
+        result.results = [(name, with_passages(roots[name], r, terms)) for name, r, terms in shown]
     result.people = _spanners(answers)
     return result
 

@@ -69,14 +69,20 @@ def store_for(rep: Repertoire) -> ixs.IndexStore:
     return ixs.IndexStore(rep.state_dir / "index")
 
 
+def dirty_check(rep: Repertoire) -> Callable[[], list[str]]:
+    """The work tree's changed entry files, asked of git now; call the result to wait for them."""
+    return rep.git.dirty_paths_soon(*FOLDERS)
+
+
 def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False,
-                 store: ixs.IndexStore | None = None) -> IndexState:
+                 store: ixs.IndexStore | None = None, dirty_paths: Callable[[], list[str]] | None = None) -> IndexState:
     """Bring the index up to date with the work tree; rebuild it if it cannot be used.
 
-    Pass the `store` the queries will then read, so that the index is opened only once.
+    Pass the `store` the queries will then read, so that the index is opened only once, and a
+    `dirty_check` started earlier, if there is one.
     """
     store = store or store_for(rep)
-    dirty_paths = rep.git.dirty_paths_soon(*FOLDERS)  # git reads the work tree while whoosh loads
+    dirty_paths = dirty_paths or dirty_check(rep)  # git reads the work tree while whoosh loads
     try:
         ixs.preload()
         t0 = time.perf_counter()  # the catch-up's own time, imports apart
@@ -143,10 +149,10 @@ def _usable(store: ixs.IndexStore) -> bool:
 
 
 @contextlib.contextmanager
-def snapshot(rep: Repertoire, progress: Progress | None):
+def snapshot(rep: Repertoire, progress: Progress | None, dirty_paths: Callable[[], list[str]] | None = None):
     """The index caught up, then one snapshot of it for every query of the command."""
     store = store_for(rep)
-    state = ensure_index(rep, progress, store=store)
+    state = ensure_index(rep, progress, store=store, dirty_paths=dirty_paths)
     with store.reading() as index:
         yield index, state
 
@@ -177,6 +183,7 @@ class Result:
     passages: list[Passage]
     coverage: float = 0.0  # share of the query's words the entry matched
     section: list[str] = field(default_factory=list)  # ask: the heading path of the section shown
+    scored_section: ixs.Section | None = field(default=None, repr=False)  # ask: for passages written later
 
 
 @dataclass

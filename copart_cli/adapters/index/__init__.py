@@ -15,11 +15,11 @@ slim_imports.install()
 from copart_cli.adapters.index.analysis import analyse
 from copart_cli.adapters.index.documents import MAX_BODY_CHARS, TEXT_FIELDS, Hit, split_body
 from copart_cli.adapters.index.query import Found, Query
-from copart_cli.adapters.index.reading import Reading
+from copart_cli.adapters.index.reading import Reading, add_sections
 from copart_cli.adapters.index.sections import Section, best_by_words, read_body, term_spans
 from copart_cli.adapters.index.sections import split as split_sections
 from copart_cli.adapters.index.store import SCHEMA_VERSION, BuildStats, IndexStore, IndexUnusable, preload
 
 __all__ = ["MAX_BODY_CHARS", "SCHEMA_VERSION", "TEXT_FIELDS", "BuildStats", "Found", "Hit", "IndexStore",
-           "IndexUnusable", "Query", "Reading", "Section", "analyse", "best_by_words", "preload", "read_body",
-           "split_body", "split_sections", "term_spans"]
+           "IndexUnusable", "Query", "Reading", "Section", "add_sections", "analyse", "best_by_words", "preload",
+           "read_body", "split_body", "split_sections", "term_spans"]

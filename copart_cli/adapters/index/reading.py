@@ -63,28 +63,13 @@ class Reading:
             hit.fit = score / good if good else 0.0
             hits.append(hit)
         if root is not None:
-            self._sections(root, hits, terms, scored)
+            add_sections([(root, h) for h in hits], terms, scored)
         hits.sort(key=lambda h: (-h.score, h.path))
         return Found(hits, len(docs), terms, corrections)
 
-    def _sections(self, root: Path, hits: list[Hit], terms: list[str], scored: Scored) -> None:
-        """The best entries gain a share of their best section's BM25 (SECTION_PARAMS)."""
-        p = sections.SECTION_PARAMS
-        read = []
-        for h in hits[:p.window]:
-            body = sections.read_body(root, h.path)
-            if body is not None:
-                parts = sections.split(body)
-                sections.count_terms(parts, terms, p.heading)
-                read.append((h, parts))
-        lengths = [s.length for _, parts in read for s in parts]
-        avg = sum(lengths) / len(lengths) if lengths else 1.0
-        for h, parts in read:
-            best = sections.score(parts, terms, scored.idf, avg, p)
-            if best is not None:
-                h.section = best
-                recency = h.score / (h.strength * scored.full_match()) if h.strength else 1.0
-                h.score += p.weight * best.score * recency
+    def scored(self, text: str) -> Scored:
+        """The question's BM25F scores (what add_sections weighs sections by)."""
+        return self._scores(text)[2]
 
     def _scores(self, text: str) -> tuple[list[str], dict[str, str], Scored]:
         """The question's terms, its typo fixes, and its BM25F scores (scoring.bm25f_scores);
@@ -164,3 +149,25 @@ class Reading:
         results = self.searcher.search(wq.Or([wq.Term("path", p) for p in paths]), limit=len(paths),
                                        sortedby="created", reverse=True)
         return [self._hit(r.docnum, 1.0, set(), 0.0) for r in results]
+
+
+def add_sections(hits: list[tuple[Path, Hit]], terms: list[str], scored: Scored) -> None:
+    """The best entries gain a share of their best section's BM25 (SECTION_PARAMS): the first
+    `window` of HITS, in the order of their scores so far, each with the repertoire it is in
+    (a constellation passes its communities' best together, as one index would hold them)."""
+    p = sections.SECTION_PARAMS
+    read = []
+    for root, h in hits[:p.window]:
+        body = sections.read_body(root, h.path)
+        if body is not None:
+            parts = sections.split(body)
+            sections.count_terms(parts, terms, p.heading)
+            read.append((h, parts))
+    lengths = [s.length for _, parts in read for s in parts]
+    avg = sum(lengths) / len(lengths) if lengths else 1.0
+    for h, parts in read:
+        best = sections.score(parts, terms, scored.idf, avg, p)
+        if best is not None:
+            h.section = best
+            recency = h.score / (h.strength * scored.full_match()) if h.strength else 1.0
+            h.score += p.weight * best.score * recency
