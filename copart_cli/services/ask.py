@@ -82,10 +82,13 @@ POOL = 60  # entries scored a question, of which the best have their sections re
 def ask_across(communities: list[tuple[Repertoire, ixs.Reading, IndexState]], question: str,
                limit: int) -> list[AskResult]:
     """One question of several communities' readings (federated: one idf), answered as one
-    index holding all their entries would answer it: the sections read are those of the best
-    entries of them all, not of each community's own best."""
+    index holding all their entries would answer it: the entries read, and the sections
+    scored, are the best of them all, not each community's own best."""
     q = ixs.Query(question, "ask", limit=limit)
-    found = [reading.search(q, pool=POOL) for _, reading, _ in communities]
+    window = max(limit * 3, POOL)  # as many as one index reads (Reading._ask): those of all the communities
+    best = sorted((s for _, reading, _ in communities for s in reading.top_scores(question, window)), reverse=True)
+    floor = best[window - 1] if len(best) >= window else None
+    found = [reading.search(q, pool=POOL, floor=floor) for _, reading, _ in communities]
     best = sorted(((rep.root, h) for (rep, _, _), f in zip(communities, found) for h in f.hits),
                   key=lambda x: (-x[1].strength, x[1].path))
     if best:

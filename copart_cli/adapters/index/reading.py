@@ -36,14 +36,20 @@ class Reading:
                 for fieldname in TEXT_FIELDS:
                     reader.doc_field_length(0, fieldname, 1)
 
-    def search(self, q: Query, *, pool: int | None = None, recency: float = 0.05, root: Path | None = None) -> Found:
+    def search(self, q: Query, *, pool: int | None = None, recency: float = 0.05, root: Path | None = None,
+               floor: float | None = None) -> Found:
         """Run a query; results re-ranked with a light recency tie-breaker. In `ask` mode with
-        `root`, the best entries' heading sections are scored too (sections.py)."""
+        `root`, the best entries' heading sections are scored too (sections.py), and with
+        `floor` only entries scoring at least that are read (a constellation's best, top_scores)."""
         if q.mode == "ask":
-            return self._ask(q, pool, recency, root)
+            return self._ask(q, pool, recency, root, floor)
         return self._search(q, pool, recency, root)
 
-    def _ask(self, q: Query, pool: int | None, recency: float, root: Path | None) -> Found:
+    def top_scores(self, text: str, n: int) -> list[float]:
+        """The n best scores a question gets here (`ask` mode, no filter), best first."""
+        return heapq.nlargest(n, (v[0] for v in self._scores(text)[2].docs.values()))
+
+    def _ask(self, q: Query, pool: int | None, recency: float, root: Path | None, floor: float | None) -> Found:
         terms, corrections, scored = self._scores(q.text)
         if not terms:
             return Found([], 0, terms, corrections,
@@ -54,6 +60,8 @@ class Reading:
             docs = scored.docs.keys() & set(self.searcher.docs_for_query(filt))
         window = max(q.limit * 3, pool or 30)
         top = heapq.nlargest(window, docs, key=lambda d: (scored.docs[d][0], -d))
+        if floor is not None:
+            top = [d for d in top if scored.docs[d][0] >= floor]
         full, good = scored.full_match(), scored.good_match()
         hits = []
         for d in top:
