@@ -275,7 +275,7 @@ class IndexStore:
         """Re-read these files and drop those; one whoosh commit, then the new stamp. Caller holds write_lock."""
         from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-        from copart_cli.adapters.index.whoosh_internals import commit_with, segment_count, segment_writer
+        from copart_cli.adapters.index.whoosh_internals import commit_with, segment_count, segment_writer, without_empty
 
         t0 = time.perf_counter()
         ix = self.open()
@@ -287,7 +287,7 @@ class IndexStore:
         try:
             for rel in remove:
                 stats.removed += writer.delete_by_term("path", rel)
-            merge = MERGE_SMALL if segment_count(ix) > 12 else NO_MERGE
+            merge = without_empty(MERGE_SMALL if segment_count(ix) > 12 else NO_MERGE)
             procs = _workers(len(reindex))
             if procs > 1:  # a large catch-up (a sync that brought many files): built as a full build is
                 for rel in reindex:
@@ -355,7 +355,7 @@ def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None
     """Index `paths` into a new segment of the index at `gen` (in a worker process or inline)."""
     from whoosh import index as windex
 
-    from copart_cli.adapters.index.whoosh_internals import finish_segment, segment_writer
+    from copart_cli.adapters.index.whoosh_internals import drop_segment, finish_segment, segment_writer
 
     ix = windex.open_dir(gen)
     # compound=False: whoosh reads a compound segment by copying all of it into memory, at
@@ -378,6 +378,6 @@ def _build_part(gen: str, root: str, paths: list[str], progress: Progress | None
         if progress and (i % 50 == 0 or i == total):
             progress(i, total)
     if n == 0:
-        writer.cancel()
+        drop_segment(writer)
         return None, notes, 0
     return finish_segment(writer), notes, n

@@ -116,6 +116,23 @@ def finish_segment(writer):
     return writer._finalize_segment()
 
 
+def drop_segment(writer) -> None:
+    """Close a build worker's writer that wrote nothing. Not whoosh's cancel(): that deletes
+    the index's temporary folder, which every writer of the index shares, under the writers
+    still at work."""
+    writer._close_segment()
+    writer.is_closed = True
+
+
+def without_empty(mergetype):
+    """A merge policy that first leaves out segments whose every document was replaced or
+    removed (whoosh keeps them until a merge picks them, and a large catch-up leaves many)."""
+    def merge(writer, segments):
+        return mergetype(writer, [s for s in segments if s.doc_count()])
+
+    return merge
+
+
 def commit_segments(ix, segments: list, fast: bool = True) -> None:
     """Make these finished segments the index's table of contents, in one commit.
 
