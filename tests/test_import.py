@@ -21,7 +21,7 @@ def make_vault(base: Path) -> Path:
         "-------------------------------------------------------------\n\n## SIGS\nnode things\n")
     (vault / "guides" / "README.md").write_text("Intro line\n\n## Getting started *fast*\ntext\n")
     (vault / "team" / "README.md").write_text("# Team handbook\nwho we are\n")
-    (vault / "Meeting Notes.markdown").write_text("no heading at all, just text\n")
+    (vault / "Meeting Notes.markdown").write_text("no heading at all, just text #minutes\n")
     (vault / "empty.md").write_text("  \n\n")
     (vault / "blob.md").write_bytes(b"\x00\x01\x02binary")
     (vault / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
@@ -46,6 +46,8 @@ def test_import_a_vault(world, alice, sample):
     assert by_source["team/README.md"]["title"] == "Team handbook"
     assert by_source["Meeting Notes.markdown"]["title"] == "Meeting Notes"
     assert by_source["Meeting Notes.markdown"]["id"] == "meeting-notes"
+    assert by_source["Meeting Notes.markdown"]["tags"] == ["minutes"]  # an inline #tag, as `show` would list it
+    assert by_source["pricing.md"]["tags"] == ["money"]
     assert len({e["id"] for e in data["entries"]}) == 5
     assert all(e["kind"] == "practice" and e["path"].startswith("practices/") for e in data["entries"])
     skipped = {s["path"]: s["reason"] for s in data["skipped"]}

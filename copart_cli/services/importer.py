@@ -27,7 +27,7 @@ from copart_cli.core import frontmatter, ids
 from copart_cli.core.errors import CopartError, InvalidEntry, UsageError
 from copart_cli.adapters.files import MAX_ENTRY_BYTES, open_new, read_bytes, read_text
 from copart_cli.services.validate import MAX_ATTACHMENT_BYTES
-from copart_cli.core.model import Entry, Kind, as_list, iso, prose_lines, type_problem, utcnow
+from copart_cli.core.model import Entry, Kind, as_list, inline_tags, iso, prose_lines, type_problem, utcnow
 from copart_cli.services.repertoire import Repertoire
 from copart_cli.services.vault_links import ATTACHMENTS_DIR, MARKDOWN_SUFFIXES, Linker, Unmapped
 
@@ -52,7 +52,7 @@ class ImportResult:
     view = "search"
     source: Path
     kind: str
-    imported: list[Entry] = field(default_factory=list)  # without their bodies: the files hold them
+    imported: list[Entry] = field(default_factory=list)  # bodies cut to their #tags: the files hold them
     skipped: list[Skipped] = field(default_factory=list)
     commit: str | None = None
     added_member: str | None = None  # a profile created for the importing person
@@ -468,7 +468,9 @@ def _convert(note: _Note, body: str, author: str, now) -> tuple[str, Entry]:
         merged = frontmatter.load(fm, path)
     except CopartError:
         merged = {**meta, **ours}
-    return out, Entry(path=path, meta=merged, body="", raw_frontmatter=fm)
+    # of the body the result keeps only its inline #tags (what Entry.tags reads): memory stays flat
+    tags_only = " ".join(f"#{t}" for t in inline_tags(body)) if "#" in body else ""
+    return out, Entry(path=path, meta=merged, body=tags_only, raw_frontmatter=fm)
 
 
 # -- adopt: a note already in the repertoire, given the frontmatter it lacks ---------------------
