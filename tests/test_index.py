@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import corpus_stream
 
 
@@ -176,6 +178,32 @@ def test_a_killed_build_leaves_a_usable_state(world, alice):
     assert r.ok
     leftovers = [p.name for p in index_dir(rep).iterdir() if p.name.startswith("g-")]
     assert len(leftovers) == 1  # the killed builds' folders were cleaned up
+
+
+def test_a_build_worker_killed_midway_is_one_error_not_a_hang(world, alice):
+    """multiprocessing replaces a killed worker and forgets its part: the build must notice,
+    say so in one line, and leave the index as it was (an out-of-memory kill, say)."""
+    rep = _bigger(alice, world)
+    assert alice.copart("index", cwd=rep).ok
+    before = (index_dir(rep) / "CURRENT").read_text()
+    proc = subprocess.Popen([sys.executable, "-m", "copart_cli", "index", "--rebuild"], cwd=rep, env=alice.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while not workers and proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):  # the build's workers: its children that are python too
+            kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            workers = [int(k) for k in kids if "python" in Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")]
+        time.sleep(0.02)
+    if not workers:
+        proc.wait(timeout=120)
+        pytest.skip("the build finished before a worker could be caught")
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)  # never a hang
+    assert proc.returncode == 1, err
+    assert err.startswith("copart: error: an index build worker stopped") and "Traceback" not in err
+    assert (index_dir(rep) / "CURRENT").read_text() == before
+    assert found(alice, rep, "onboarding")
 
 
 def test_concurrent_processes_never_corrupt_the_index(world, alice, sample):

@@ -29,6 +29,7 @@ from typing import Any
 from copart_cli.adapters.index.analysis import analyzer
 from copart_cli.adapters.index.documents import document
 from copart_cli.adapters.index.reading import Reading
+from copart_cli.core.errors import CopartError
 
 # 8: the field type and codec whoosh pickles into the index moved to whoosh_internals
 # 9: plain term frequencies (no field boost at index time: BM25F weighs each field once);
@@ -71,6 +72,10 @@ def schema(fast: bool = True):
 
 class IndexUnusable(Exception):
     """The index cannot be opened (missing, old schema, corrupt): rebuild it."""
+
+
+class BuildFailed(CopartError):
+    """A build or catch-up could not finish; the index is as it was before it."""
 
 
 @dataclass
@@ -240,11 +245,15 @@ class IndexStore:
             raise
         with pool:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            workers = list(pool._pool)  # multiprocessing replaces a killed worker and loses its part
             pending = [pool.apply_async(_build_part, (str(gen), str(root), part, None)) for part in parts if part]
             total = len(paths)
             while not all(p.ready() for p in pending):
                 if progress:
                     progress(min(counter.value, total), total)
+                if any(w.exitcode not in (None, 0) for w in workers):  # killed (out of memory?): never wait for it
+                    raise BuildFailed("an index build worker stopped before it was done (out of memory?)",
+                                      hint="the index is as it was; run the command again")
                 time.sleep(0.1)
             results = [p.get() for p in pending]
         if progress:
