@@ -345,9 +345,12 @@ class IndexStore:
         return out
 
 
+PARALLEL_FROM = 50  # files; below it forking the workers costs more than it saves (a file takes ~10 ms)
+
+
 def _workers(files: int, procs: int | None = None) -> int:
-    """Build processes for this many files: one below 200 (forking costs more than it saves)."""
-    return 1 if files < 200 else procs or min(max(1, os.cpu_count() or 1), 4)
+    """Build processes for this many files (a full build, or a catch-up)."""
+    return 1 if files < PARALLEL_FROM else procs or min(max(1, os.cpu_count() or 1), 4)
 
 
 _COUNTER = None
