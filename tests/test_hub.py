@@ -103,6 +103,32 @@ def test_the_hook_refuses_garbage_on_stdin(world):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_push_to_main_another_push_overtook_is_refused_before_it_is_judged(world):
+    # fifty partners pushing at once would otherwise each pay a whole judgement for a race
+    # git refuses at the end anyway (it checks main's old value last)
+    c = community(world)
+    hook = c.hub / "hooks" / "pre-receive"
+    before = c.judith.git("rev-parse", "main", cwd=c.hub).strip()
+    (c.coord_rep / "stories" / "market-day.md").write_text("---\nid: market-day\nkind: story\ntitle: Market day\n---\nSold out.\n")
+    c.judith.git("add", "-A", cwd=c.coord_rep)
+    c.judith.git("commit", "-qm", "story: market day", cwd=c.coord_rep)  # signed: setup-signing set commit.gpgsign
+    code, err = push(c.judith, c.coord_rep, "origin", "main:main")
+    assert code == 0, err
+    now = c.judith.git("rev-parse", "main", cwd=c.hub).strip()
+    assert now != before
+    stale = subprocess.run([str(hook)], cwd=c.hub, input=f"{before} {now} refs/heads/main\n".encode(),
+                           capture_output=True, env=c.judith.env)
+    assert proc_says(stale, "refused refs/heads/main: main-moved:")
+    # the same update from main's real value is judged, and passes
+    fresh = subprocess.run([str(hook)], cwd=c.hub, input=f"{now} {now} refs/heads/main\n".encode(),
+                           capture_output=True, env=c.judith.env)
+    assert fresh.returncode == 0, fresh.stderr
+
+
+def proc_says(proc, text: str) -> bool:
+    return proc.returncode == 1 and text in proc.stderr.decode()
+
+
 def test_members_delete_their_own_contributions_and_coordinators_any_in_a_signed_push(world):
     c = community(world)
     anjali, prep, judith, crep = c.anjali, c.partner_rep, c.judith, c.coord_rep

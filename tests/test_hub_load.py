@@ -5,7 +5,7 @@ the hub's hook judges every push). Each writes a story of their own and edits th
 of one shared entry, then all sync at the same moment. A partner whose sync lost the race too
 often (exit 3, "kept changing") syncs again, as a user would. In the end every story is on
 the hub's main and every edit of the shared line survives: in the entry or in a conflict
-copy. COPART_LOAD_PARTNERS sets N (default 6, CI; docs/scale.md reports 50).
+copy. COPART_LOAD_PARTNERS sets N (default 6, CI; docs/scale.md reports 50: about 6 minutes).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pytest
 from tests.review_helpers import keygen, person, public_key, set_frontmatter
 
 PARTNERS = int(os.environ.get("COPART_LOAD_PARTNERS", "6"))
-pytestmark = pytest.mark.timeout(max(300, 30 * PARTNERS))  # half a minute per partner on a shared machine
-ROUNDS = 6
+pytestmark = pytest.mark.timeout(max(300, 60 * PARTNERS))  # a minute per partner on a shared machine
+ROUNDS = 6 + PARTNERS // 10  # a user syncs again after exit 3; a bigger crowd takes more rounds
 SHARED = "stories/pricing-a-first-workshop.md"
 LINE = "Fourteen people booked and eleven turned up."
 
@@ -79,15 +79,16 @@ def test_partners_syncing_at_once_through_a_guarded_hub_all_land(world):
     started = time.monotonic()
     rounds = []
     for _ in range(ROUNDS):
+        began = time.monotonic()
         codes = _sync_all(todo)
-        rounds.append(len(todo))
+        rounds.append(f"{len(todo)} in {time.monotonic() - began:.0f} s")
         assert set(codes.values()) <= {0, 3}, codes  # landed, or a conflict kept / the hub kept changing
         todo = [(p, rep) for p, rep in todo if codes[p.name] != 0 or p.git("status", "--porcelain", cwd=rep)
                 or p.git("rev-list", "--count", "origin/main..HEAD", cwd=rep).strip() != "0"]
         if not todo:
             break
     took = time.monotonic() - started
-    assert not todo, f"still not landed after {ROUNDS} rounds: {[p.name for p, _ in todo]}"
+    assert not todo, f"still not landed after {ROUNDS} rounds ({rounds}): {[p.name for p, _ in todo]}"
     assert judith.copart("sync", cwd=jrep).ok
     files = judith.git("ls-tree", "-r", "--name-only", "main", cwd=hub).split()
     for p in partners:  # none lost

@@ -97,6 +97,23 @@ def test_a_partner_who_synced_first_is_integrated_then_pushed_to(world):
     assert {"story-from-alice", "story-from-bob"} <= set(ids(bob, rep_b))
 
 
+def test_a_hub_that_says_another_push_overtook_ours_is_a_lost_race_not_a_refusal(world):
+    # a copart hub refuses, before judging it, a push to main that another push overtook
+    # (hooks/pre_receive.py main_moved): sync fetches and pushes again, as after any lost race
+    alice = world.partner("alice")
+    rep, hub = start_hub(world, alice)
+    hook = Path(hub) / "hooks" / "pre-receive"
+    hook.write_text('#!/bin/sh\nif [ ! -e raced ]; then touch raced\n'
+                    'echo "copart hub: refused refs/heads/main: main-moved: another push moved main while this one '
+                    'was on its way; fetch and push again" >&2; exit 1; fi\n')
+    hook.chmod(0o755)
+    add_story(alice, rep, "Story from Alice")
+    r = alice.copart("sync", "--json", cwd=rep)
+    assert r.ok, r
+    assert r.json()["outgoing"]["pushed"] and (Path(hub) / "raced").exists()
+    assert alice.git("rev-parse", "main", cwd=hub).strip() == head(alice, rep)
+
+
 def test_no_push_brings_in_but_sends_nothing(world):
     alice, bob = world.partner("alice"), world.partner("bob")
     rep_a, hub = start_hub(world, alice)

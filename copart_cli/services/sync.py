@@ -26,7 +26,7 @@ from copart_cli.core.model import Problem, plural
 from copart_cli.services.merging import Change, SyncResult, commit_outside_edits, describe, integrate
 from copart_cli.services.repertoire import Repertoire
 
-PUSH_ATTEMPTS = 5
+PUSH_ATTEMPTS = 7
 BUNDLE_REMOTE = "bundle"
 
 
@@ -273,7 +273,7 @@ def _back_off(attempt: int) -> None:
     import random
     import time
 
-    time.sleep(random.uniform(0, min(3.0, 0.25 * 2 ** attempt)))
+    time.sleep(random.uniform(0, min(6.0, 0.25 * 2 ** attempt)))
 
 
 def _finish(rep: Repertoire, start: str | None, tracking: str | None, result: SyncResult, warn: Warn,

@@ -17,6 +17,8 @@ NO_PUSH_OPTIONS = "copartPushOptions"  # remote.NAME.copartPushOptions=false: th
 # the remote has work we lack: fetch, integrate, push again. "failed to update ref" / "cannot lock
 # ref": another push moved the ref while the hub's hook judged ours (git checks the old value last)
 _RACED = ("fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref")
+# a copart hub refuses a push to main that another push overtook before judging it (hooks/pre_receive.py)
+_RACED_AT_HUB = "copart hub: refused refs/heads/main: main-moved:"
 
 
 class Remotes:
@@ -132,6 +134,8 @@ class Remotes:
             from copart_cli.adapters.gitnet import reasons
 
             said = [r.removeprefix("remote: ") for r in reasons(proc.stderr) if r.startswith("remote:")]
+            if said and all(r.startswith(_RACED_AT_HUB) for r in said):  # lost the race: all of it is refused
+                return [line.split("\t")[1].split(":")[-1] for line in proc.stdout.splitlines() if line.startswith("!\t")]
             why = "; ".join(said + [f"({', '.join(dict.fromkeys(w for _, w in refused))})"])
             raise RemoteRefused(f"{remote} refused {', '.join(b for b, _ in refused)}: {why}",
                                 hint="the hub's rules decide what it takes; ask its coordinators if this seems wrong")
