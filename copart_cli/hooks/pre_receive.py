@@ -8,7 +8,7 @@ at commits the hub already has is judged like pushing them. Every refusal names 
 
   malformed-input        stdin is not what git sends
   main-moved             another push moved main while this one was on its way (sync fetches
-                         and pushes again: it is a lost race, checked first because it is cheap)
+                         and pushes again: it is a lost race, checked before the roster is read)
   unknown-ref            only main, contrib/<member>/<id>/v<N> and copart review refs are allowed
   deletion               main never; contrib/<m>/… by m or a coordinator, review refs by a
                          coordinator, each only in a signed push (git push --signed)
@@ -309,18 +309,15 @@ def probe() -> int:
 
 def main_moved(repo: Path, data: bytes) -> list[Refusal]:
     """A push to main whose old value is no longer main's: git would refuse it after the
-    judging anyway. Checked before anything is imported or read, so that partners who all
-    push at once do not each pay a whole judgement for a race they already lost."""
-    import subprocess
+    judging anyway. Checked before the roster is read, so that partners who all push at once
+    do not each pay a whole judgement for a race they already lost."""
+    from copart_cli.adapters.gitrepo import GitRepo
 
     try:
         olds = [old for old, _, ref in parse_updates(data) if ref == MAIN]
     except Refusal:
         return []  # judge() names what is malformed
-    if not olds:
-        return []
-    proc = subprocess.run(["git", "rev-parse", "-q", "--verify", MAIN], cwd=repo, capture_output=True, text=True)
-    if proc.returncode not in (0, 1) or (proc.stdout.strip() or ZERO) == olds[0]:
+    if not olds or (GitRepo(repo).rev(MAIN) or ZERO) == olds[0]:
         return []
     return [Refusal(MAIN, "main-moved", "another push moved main while this one was on its way; fetch and push again")]
 
@@ -330,14 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         return probe()
     try:
         data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        refusals = main_moved(Path(os.getcwd()), data)
-        if not refusals:
-            missing = _dependencies()
-            if missing:
-                sys.stderr.write(f"copart hub: refused: hook-cannot-run: copart's dependencies do not import with "
-                                 f"{sys.executable} for this user ({missing}); copart hub check HUB says more\n")
-                return 1
-            refusals = judge(Path(os.getcwd()), data)
+        missing = _dependencies()
+        if missing:
+            sys.stderr.write(f"copart hub: refused: hook-cannot-run: copart's dependencies do not import with "
+                             f"{sys.executable} for this user ({missing}); copart hub check HUB says more\n")
+            return 1
+        refusals = main_moved(Path(os.getcwd()), data) or judge(Path(os.getcwd()), data)
     except Exception as exc:  # never let a bad ref through because of a bug: refuse
         sys.stderr.write(f"copart hub: refused: internal-error: {type(exc).__name__}: {exc}\n")
         return 1
