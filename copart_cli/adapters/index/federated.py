@@ -5,9 +5,10 @@ of entries, each term's document frequency, each field's average length) are tho
 the indexes together, as if one index held every entry (scoring.Collection). The vocabulary
 a question is read with (which words are known, typo fixes) is also the whole
 constellation's, so every community searches the same terms. Everything else (postings,
-stored fields, filters) stays each index's own, so scoring.bm25f_scores and Reading run
-unchanged, and a tiny community's rare words weigh what they weigh in the whole
-constellation. `search` (whoosh's own BM25F) reads its per-field idf and average lengths
+stored fields, filters) stays each index's own, so Reading runs unchanged and
+scoring.bm25f_scores only takes each term's pass over an index from the constellation (made
+once, it counts the df too), and a tiny community's rare words weigh what they weigh in the
+whole constellation. `search` (whoosh's own BM25F) reads its per-field idf and average lengths
 from the constellation too.
 """
 
@@ -17,21 +18,30 @@ import functools
 import math
 
 from copart_cli.adapters.index.reading import Reading
-from copart_cli.adapters.index.scoring import Collection, entries_with, local_collection
+from copart_cli.adapters.index.scoring import Collection, leaves_of, local_collection, term_pass
 
 
-def _constellation(searchers: list) -> Collection:
+def _constellation(searchers: list) -> tuple[Collection, list]:
+    """The statistics of all the indexes together, and for each index its term passes
+    (scoring.term_pass), made once: a term's df is the sum of its passes' sizes (the indexes
+    hold different entries), and each index's scoring then uses its own pass."""
     parts = [local_collection(s) for s in searchers]
     totals: dict[str, float] = {}
     for part in parts:
         for fieldname, length in part.totals.items():
             totals[fieldname] = totals.get(fieldname, 0) + length
+    collection = Collection(sum(p.count for p in parts), totals)
+    leaves = [leaves_of(s) for s in searchers]
 
     @functools.lru_cache(maxsize=None)
-    def df(term: str) -> int:  # the indexes hold different entries: their counts add up
-        return sum(entries_with(s, term) for s in searchers)
+    def passes(term: str) -> list[dict[int, float]]:
+        return [term_pass(each, term, collection) for each in leaves]
 
-    return Collection(sum(p.count for p in parts), totals, df)
+    def own(i: int):
+        return lambda term: passes(term)[i]
+
+    collection.df = lambda term: sum(len(one) for one in passes(term))
+    return collection, [own(i) for i in range(len(searchers))]
 
 
 class _Words:
@@ -65,9 +75,9 @@ class _Vocabulary:
 class _Searcher:
     """A whoosh searcher whose weighting and vocabulary are the constellation's; the rest is its own."""
 
-    def __init__(self, searcher, collection: Collection, words: _Words):
+    def __init__(self, searcher, collection: Collection, words: _Words, term_pass):
         self._searcher = searcher
-        self.collection = collection  # read by scoring.bm25f_scores
+        self.collection, self.term_pass = collection, term_pass  # read by scoring.bm25f_scores
         self._vocabulary = _Vocabulary(searcher.reader(), words)
 
     def reader(self):
@@ -101,7 +111,7 @@ def _whoosh_statistics(searchers: list) -> None:
 def federate(readings: list[Reading]) -> list[Reading]:
     """The same snapshots, scored with the statistics of them all."""
     searchers = [r.searcher for r in readings]
-    collection = _constellation(searchers)
+    collection, passes = _constellation(searchers)
     _whoosh_statistics(searchers)
     words = _Words([s.reader() for s in searchers])
-    return [Reading(_Searcher(r.searcher, collection, words)) for r in readings]
+    return [Reading(_Searcher(r.searcher, collection, words, one)) for r, one in zip(readings, passes)]

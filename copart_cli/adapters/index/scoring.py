@@ -80,36 +80,18 @@ def idf(count: int, df: int) -> float:
 def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params | None = None) -> Scored:
     """BM25F of every entry that has any of the terms, one pass over each term's postings.
 
-    fast=False reads postings and lengths through whoosh's public API only (same scores)."""
-    from copart_cli.adapters.index import whoosh_internals as wi
-
+    fast=False reads postings and lengths through whoosh's public API only (same scores). A
+    constellation's searcher brings its term passes, made once (they count its df too)."""
     p = params or PARAMS
-    posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
-    field_lengths = wi.field_lengths if fast else wi.field_lengths_public
-    leaves = _leaves(searcher)
+    leaves = leaves_of(searcher)
     collection = getattr(searcher, "collection", None) or local_collection(searcher, p, leaves)
-    avg = {f: collection.average(f) for f in p.weights}
+    shared = getattr(searcher, "term_pass", None) if p is PARAMS and fast else None
     scored: dict[int, list] = {}
     idfs: list[float] = []
     best: list[float] = []
     k1 = p.k1
     for bit, term in enumerate(terms):
-        pseudo: dict[int, float] = {}
-        for reader, offset, deleted, lengths in leaves:
-            for fieldname, weight in p.weights.items():
-                if not weight or not reader.doc_frequency(fieldname, term):
-                    continue
-                length: Callable[[int], int] = lengths.get(fieldname) or lengths.setdefault(
-                    fieldname, field_lengths(reader, fieldname))
-                b = p.b[fieldname]
-                flat, per_len = (1 - b) / weight, b / (avg[fieldname] * weight)  # W*tf/(1-b+b*len/avg)
-                get = pseudo.get
-                for ids, weights in posting_blocks(reader.postings(fieldname, term)):
-                    for d, w in zip(ids, weights):
-                        if deleted and d in deleted:
-                            continue
-                        g = d + offset
-                        pseudo[g] = get(g, 0.0) + w / (flat + per_len * length(d))
+        pseudo = shared(term) if shared else term_pass(leaves, term, collection, p, fast)
         term_idf = idf(collection.count, collection.df(term) if collection.df else len(pseudo))
         idfs.append(term_idf)
         top = term_idf * (k1 + 1)
@@ -127,7 +109,34 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
     return Scored(scored, idfs, collection.count, k1, best)
 
 
-def _leaves(searcher) -> list[tuple]:
+def term_pass(leaves: list[tuple], term: str, collection: Collection, p: Params = PARAMS,
+              fast: bool = True) -> dict[int, float]:
+    """docnum -> the term's pseudo-frequency tf~ in that entry, for every live entry that has
+    it in a weighted field (so its length is the term's df)."""
+    from copart_cli.adapters.index import whoosh_internals as wi
+
+    posting_blocks = wi.posting_blocks if fast else wi.posting_blocks_public
+    field_lengths = wi.field_lengths if fast else wi.field_lengths_public
+    pseudo: dict[int, float] = {}
+    get = pseudo.get
+    for reader, offset, deleted, lengths in leaves:
+        for fieldname, weight in p.weights.items():
+            if not weight or not reader.doc_frequency(fieldname, term):
+                continue
+            length: Callable[[int], int] = lengths.get(fieldname) or lengths.setdefault(
+                fieldname, field_lengths(reader, fieldname))
+            b = p.b[fieldname]
+            flat, per_len = (1 - b) / weight, b / (collection.average(fieldname) * weight)  # W*tf/(1-b+b*len/avg)
+            for ids, weights in posting_blocks(reader.postings(fieldname, term)):
+                for d, w in zip(ids, weights):
+                    if deleted and d in deleted:
+                        continue
+                    g = d + offset
+                    pseudo[g] = get(g, 0.0) + w / (flat + per_len * length(d))
+    return pseudo
+
+
+def leaves_of(searcher) -> list[tuple]:
     leaves = []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
@@ -142,7 +151,7 @@ def local_collection(searcher, p: Params = PARAMS, leaves: list[tuple] | None = 
     more replaced versions than live ones, the live ones are added up instead (a length is
     kept in one byte, so the fewer summed, the smaller the rounding, and the less work)."""
     totals = dict.fromkeys(p.weights, 0)
-    for reader, _, deleted, _ in leaves if leaves is not None else _leaves(searcher):
+    for reader, _, deleted, _ in leaves if leaves is not None else leaves_of(searcher):
         everyone = reader.doc_count_all()
         live = [d for d in range(everyone) if d not in deleted] if 2 * len(deleted) > everyone else None
         for f in p.weights:
@@ -151,16 +160,6 @@ def local_collection(searcher, p: Params = PARAMS, leaves: list[tuple] | None = 
             else:
                 totals[f] += reader.field_length(f) - sum(reader.doc_field_length(d, f) or 0 for d in deleted)
     return Collection(searcher.doc_count(), totals)
-
-
-def entries_with(searcher, term: str, p: Params = PARAMS) -> int:
-    """How many live entries hold the term in any weighted field (its document frequency)."""
-    docs: set[int] = set()
-    for reader, offset, deleted, _ in _leaves(searcher):
-        for fieldname, weight in p.weights.items():
-            if weight and reader.doc_frequency(fieldname, term):
-                docs.update(d + offset for d in reader.postings(fieldname, term).all_ids() if d not in deleted)
-    return len(docs)
 
 
 def which_terms(searcher, docnums: list[int], terms: list[str]) -> dict[int, set[str]]:
