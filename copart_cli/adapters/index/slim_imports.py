@@ -1,12 +1,15 @@
-"""Keep whoosh from loading network and async modules that a local search never uses.
+"""Keep whoosh from loading modules that a local search never uses.
 
 whoosh.compat does `from urllib.request import urlretrieve` (which loads http.client, email
 and ssl) and whoosh.reading `from cached_property import cached_property` (whose module loads
 asyncio): about 50 ms of every query's start-up, for names whoosh never calls on our paths.
-While those two whoosh modules run their imports, and only then, the two names come from
-here instead: `urlretrieve` loads the real module when called, and `cached_property` is the
-standard library's (whoosh uses it only on instances with a __dict__, where it does the same
-job). Any other code, before or after, imports the real modules.
+whoosh.query.terms takes `variations` from whoosh.lang.morph_en (about 5 ms of regular
+expressions compiled, for a query copart never builds).
+While those whoosh modules run their imports, and only then, the names come from here
+instead: `urlretrieve` and `variations` load the real module when called, and
+`cached_property` is the standard library's (whoosh uses it only on instances with a
+__dict__, where it does the same job). Any other code, before or after, imports the real
+modules.
 Imports hold a lock per module, not one for all: a second thread importing urllib.request
 at the very moment whoosh.compat loads could get the stand-in. copart imports whoosh on
 one thread (its build and site workers are processes), so this does not arise here.
@@ -23,13 +26,18 @@ import sys
 import types
 
 
-def _urlretrieve(*args, **kwargs):
-    return importlib.import_module("urllib.request").urlretrieve(*args, **kwargs)
+def _later(module: str, name: str):
+    """A stand-in for MODULE.NAME that imports the real one when first called."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
 
 
 # whoosh module -> (module it imports, the one name it takes from it, what we give instead)
-_STAND_INS = {"whoosh.compat": ("urllib.request", "urlretrieve", _urlretrieve),
-              "whoosh.reading": ("cached_property", "cached_property", functools.cached_property)}
+_STAND_INS = {"whoosh.compat": ("urllib.request", "urlretrieve", _later("urllib.request", "urlretrieve")),
+              "whoosh.reading": ("cached_property", "cached_property", functools.cached_property),
+              "whoosh.query.terms": ("whoosh.lang.morph_en", "variations", _later("whoosh.lang.morph_en", "variations"))}
 
 
 @contextlib.contextmanager
