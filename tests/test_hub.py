@@ -123,6 +123,11 @@ def test_a_push_to_main_another_push_overtook_is_refused_before_it_is_judged(wor
     fresh = subprocess.run([str(hook)], cwd=c.hub, input=f"{now} {now} refs/heads/main\n".encode(),
                            capture_output=True, env=c.judith.env)
     assert fresh.returncode == 0, fresh.stderr
+    # a main git cannot read is no lost race (sync would retry it for nothing): the judgement names it
+    (c.hub / "refs" / "heads" / "main").write_text("b" * 40 + "\n")
+    broken = subprocess.run([str(hook)], cwd=c.hub, input=f"{before} {now} refs/heads/main\n".encode(),
+                            capture_output=True, env=c.judith.env)
+    assert broken.returncode == 1 and "main-moved" not in broken.stderr.decode(), broken.stderr
 
 
 def proc_says(proc, text: str) -> bool:

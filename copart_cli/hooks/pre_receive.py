@@ -317,7 +317,8 @@ def main_moved(repo: Path, data: bytes) -> list[Refusal]:
         olds = [old for old, _, ref in parse_updates(data) if ref == MAIN]
     except Refusal:
         return []  # judge() names what is malformed
-    if not olds or (GitRepo(repo).rev(MAIN) or ZERO) == olds[0]:
+    now = GitRepo(repo).rev(MAIN) if olds else None
+    if now is None or now == olds[0]:  # None: no main, or one git cannot read: judge() says which
         return []
     return [Refusal(MAIN, "main-moved", "another push moved main while this one was on its way; fetch and push again")]
 

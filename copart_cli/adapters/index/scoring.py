@@ -83,9 +83,9 @@ def bm25f_scores(searcher, terms: list[str], fast: bool = True, params: Params |
     fast=False reads postings and lengths through whoosh's public API only (same scores). A
     constellation's searcher brings its term passes, made once (they count its df too)."""
     p = params or PARAMS
-    leaves = leaves_of(searcher)
-    collection = getattr(searcher, "collection", None) or local_collection(searcher, p, leaves)
     shared = getattr(searcher, "term_pass", None) if p is PARAMS and fast else None
+    leaves = None if shared else leaves_of(searcher)
+    collection = getattr(searcher, "collection", None) or local_collection(searcher, p, leaves)
     scored: dict[int, list] = {}
     idfs: list[float] = []
     best: list[float] = []
