@@ -63,6 +63,48 @@ def test_first_query_builds_then_catches_up_with_commits_and_edits(alice, sample
     assert found(alice, sample, "capybara") == ["pricing-a-first-workshop"]
 
 
+def test_a_small_repertoire_left_alone_is_searched_without_asking_git_but_every_edit_is_seen(alice, sample, tmp_path):
+    """Up to QUIET_FILES files, a query stats them rather than start `git status`; any change
+    to a file's size, time or place brings git back, and so does a file changed moments ago."""
+    log = tmp_path / "git.log"
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$1 $2" >> {log}\nexec {shutil.which("git")} "$@"\n')
+    wrapper.chmod(0o755)
+    env = {"PATH": f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}"}
+    entries = [f for folder in ("stories", "practices", "members", "asks", "answers") for f in (sample / folder).rglob("*")]
+    an_hour_ago = time.time() - 3600
+    for f in entries:  # written a while ago, as a repertoire usually is (nothing racily new)
+        os.utime(f, (an_hour_ago, an_hour_ago))
+
+    def statuses(*words: str) -> tuple[list[str], int]:
+        log.write_text("")
+        r = alice.copart("search", *words, "--json", cwd=sample, env=env)
+        assert r.ok, r
+        return [x["id"] for x in r.json()["results"]], log.read_text().count("status")
+
+    ids, _ = statuses("pricing")  # builds the index, recording how the files look
+    assert ids and statuses("pricing") == (ids, 0)  # ...so the next query asks git nothing
+    # an edit in place, the same size, an older time than the recording but not the same one
+    path = sample / "stories" / "pricing-a-first-workshop.md"
+    text = path.read_text()
+    path.write_text(text.replace("Fourteen", "Okapiteen"))
+    os.utime(path, (an_hour_ago + 1, an_hour_ago + 1))
+    assert statuses("okapiteen") == (["pricing-a-first-workshop"], 1)
+    assert statuses("okapiteen")[1] == 0
+    # a file changed a moment ago could change again within one tick of the clock: git decides
+    path.write_text(text.replace("Fourteen", "Capybara"))
+    assert statuses("capybara") == (["pricing-a-first-workshop"], 1)
+    assert statuses("capybara")[1] == 1  # still too recent to trust its look
+    # a new file, then a removed one
+    (sample / "practices" / "draft-note.md").write_text(
+        "---\nid: draft-note\nkind: practice\ntitle: Draft\nauthor: apatel\ncreated: 2026-01-01T00:00:00Z\n---\nwombat\n")
+    os.utime(sample / "practices" / "draft-note.md", (an_hour_ago, an_hour_ago))
+    assert statuses("wombat") == (["draft-note"], 1)
+    (sample / "practices" / "draft-note.md").unlink()
+    assert statuses("wombat") == ([], 1)
+
+
 def test_a_large_catch_up_gives_the_answers_a_rebuild_gives(alice, sample):
     """A sync that brings hundreds of files is caught up by build workers, as a full build is
     (one new segment each, committed with the old entries' deletions in one go)."""

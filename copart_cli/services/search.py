@@ -4,7 +4,9 @@ Before every query the index catches up with the repertoire incrementally:
 - files changed between the commit the index reflects and HEAD (one `git diff`, only when
   HEAD moved; HEAD itself is read from .git without a subprocess);
 - uncommitted files (one `git status` limited to the kind folders), re-read only if their
-  size or modification time changed since the last catch-up;
+  size or modification time changed since the last catch-up; in a small repertoire (up to
+  QUIET_FILES files and folders there) not even `git status` runs while every file there has
+  the path, size, inode and modification time it had at the last check (`_tree`);
 - files that were uncommitted last time and no longer are.
 A missing, old-schema or corrupt index is rebuilt (with a progress bar on a terminal).
 A query never waits for another copart process: if one is writing the index, the query
@@ -69,13 +71,74 @@ def store_for(rep: Repertoire) -> ixs.IndexStore:
     return ixs.IndexStore(rep.state_dir / "index")
 
 
-def dirty_check(rep: Repertoire) -> Callable[[], list[str]]:
+# Up to this many files and folders in the kind folders, stat-ing them all costs no more than
+# starting git and waiting for it (about 4 ms a thousand, against 3 ms for the process here
+# and 6-7 ms a thousand of git's own work on the other core): a constellation of small
+# communities would otherwise start a `git status` for each, all competing for two cores.
+QUIET_FILES = 1000
+RACY_NS = 2_000_000_000  # a file changed this recently could change again within one mtime tick
+
+
+class DirtyCheck:
+    """The work tree's changed entry files, asked of git now (call it to wait for them), or,
+    in a small repertoire whose files all look as they did at the last check, the stamp's."""
+
+    def __init__(self, rep: Repertoire, stamp: dict[str, Any] | None):
+        walk = stamp is None or stamp.get("files", 0) <= QUIET_FILES  # "files": what the last walk counted
+        self.files, self.tree = _tree(rep.root) if walk else (stamp["files"], None)
+        if self.tree is not None and stamp and stamp.get("tree") == self.tree \
+                and stamp.get("commit") == rep.git.head_fast():
+            self._wait = lambda: list(stamp.get("dirty") or {})
+        else:
+            self._wait = rep.git.dirty_paths_soon(*FOLDERS)
+
+    def __call__(self) -> list[str]:
+        return self._wait()
+
+    def stamped(self, stamp: dict[str, Any]) -> dict[str, Any]:
+        """STAMP with what this check saw, for the next one (it was seen before git looked)."""
+        return {**stamp, "files": self.files, "tree": self.tree}
+
+
+def _tree(root: Path) -> tuple[int, str | None]:
+    """How many files and folders the kind folders hold, and a digest of each one's path,
+    size, inode and modification time (and the root .gitignore's, which decides what git
+    counts as untracked); no digest when there are more than QUIET_FILES, or a file changed
+    in the last RACY_NS (git decides then, as it does for its own racily clean entries)."""
+    import hashlib
+
+    seen: list[tuple[str, int, int, int]] = []
+    with contextlib.suppress(OSError):
+        st = (root / ".gitignore").lstat()
+        seen.append((".gitignore", st.st_mtime_ns, st.st_size, st.st_ino))
+    now = time.time_ns()
+    folders = [root / f for f in FOLDERS]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as found:
+                for item in found:  # folders count too: a pushed tree of empty folders stays cheap
+                    if len(seen) > QUIET_FILES:
+                        return len(seen), None
+                    if item.is_dir(follow_symlinks=False):
+                        folders.append(Path(item.path))
+                        seen.append((item.path, -1, -1, item.inode()))
+                        continue
+                    st = item.stat(follow_symlinks=False)
+                    if now - st.st_mtime_ns < RACY_NS:
+                        return len(seen), None
+                    seen.append((item.path, st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            continue  # a kind folder that is not there: nothing in it to change
+    return len(seen), hashlib.blake2b(repr(sorted(seen)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def dirty_check(rep: Repertoire) -> DirtyCheck:
     """The work tree's changed entry files, asked of git now; call the result to wait for them."""
-    return rep.git.dirty_paths_soon(*FOLDERS)
+    return DirtyCheck(rep, store_for(rep).stamp())
 
 
 def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: bool = False, wait: bool = False,
-                 store: ixs.IndexStore | None = None, dirty_paths: Callable[[], list[str]] | None = None) -> IndexState:
+                 store: ixs.IndexStore | None = None, dirty_paths: DirtyCheck | None = None) -> IndexState:
     """Bring the index up to date with the work tree; rebuild it if it cannot be used.
 
     Pass the `store` the queries will then read, so that the index is opened only once, and a
@@ -108,8 +171,8 @@ def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: 
                 return ensure_index(rep, progress, store=store)  # another process built it while we waited
             dirty = _dirty(rep)
             paths = list(rep.entry_paths())
-            new_stamp = {"schema": ixs.SCHEMA_VERSION, "commit": head, "dirty": dirty,
-                         "built": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            new_stamp = dirty_paths.stamped({"schema": ixs.SCHEMA_VERSION, "commit": head, "dirty": dirty,
+                                             "built": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
             stats = store.rebuild(rep.root, paths, new_stamp, progress)
         return IndexState(str(store.folder), head, stats.indexed, "rebuilt", reason, len(paths),
                           time.perf_counter() - t0, stats.notes)
@@ -129,15 +192,26 @@ def ensure_index(rep: Repertoire, progress: Progress | None = None, *, rebuild: 
             changed.add(rel)
     changed.update(rel for rel in before if rel not in dirty_now)
     if not changed:
+        _note_tree(store, stamp, dirty_paths)
         return IndexState(str(store.folder), head, -1, "current", seconds=time.perf_counter() - t0)
     with store.write_lock(wait=wait) as got:
         if not got:
             return IndexState(str(store.folder), stamp.get("commit"), -1, "stale",
                               "another copart process is updating the index", seconds=time.perf_counter() - t0)
-        new_stamp = {**stamp, "commit": head, "dirty": dirty_now}
+        new_stamp = dirty_paths.stamped({**stamp, "commit": head, "dirty": dirty_now})
         stats = store.update(rep.root, sorted(changed), (), new_stamp)
     return IndexState(str(store.folder), head, -1, "updated", changed=len(changed),
                       seconds=time.perf_counter() - t0, notes=stats.notes)
+
+
+def _note_tree(store: ixs.IndexStore, stamp: dict[str, Any], check: DirtyCheck) -> None:
+    """Nothing changed, but the files look different (touched, or first seen): record how they
+    look now, so that the next query need not ask git; skipped if another process is writing."""
+    if (stamp.get("files"), stamp.get("tree")) == (check.files, check.tree):
+        return
+    with contextlib.suppress(OSError), store.write_lock(wait=False) as got:
+        if got and store.stamp() == stamp and (gen := store.current_dir()) is not None:
+            store.write_stamp(gen, check.stamped(stamp))
 
 
 def _usable(store: ixs.IndexStore) -> bool:
@@ -149,7 +223,7 @@ def _usable(store: ixs.IndexStore) -> bool:
 
 
 @contextlib.contextmanager
-def snapshot(rep: Repertoire, progress: Progress | None, dirty_paths: Callable[[], list[str]] | None = None):
+def snapshot(rep: Repertoire, progress: Progress | None, dirty_paths: DirtyCheck | None = None):
     """The index caught up, then one snapshot of it for every query of the command."""
     store = store_for(rep)
     state = ensure_index(rep, progress, store=store, dirty_paths=dirty_paths)
