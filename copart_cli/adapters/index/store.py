@@ -141,8 +141,7 @@ class IndexStore:
 
     def open(self):
         """The active whoosh index; IndexUnusable if there is none that works."""
-        from whoosh import index as windex
-        from whoosh.filedb.filestore import FileStorage
+        from copart_cli.adapters.index.whoosh_internals import open_index
 
         cur = self.current_dir()
         if cur is None or self.stamp() is None:
@@ -150,13 +149,9 @@ class IndexStore:
         if self._opened is not None and self._opened[0] == cur:
             return self._opened[1]  # whoosh reads the latest table of contents at each searcher()
         try:
-            # the schema is unpickled once: open_dir and each `ix.schema` would unpickle it again
-            # (a constellation opens an index per community)
-            storage = FileStorage(str(cur))
-            schema_now = windex.TOC.read(storage, windex._DEF_INDEX_NAME).schema
-            if "tagx" not in schema_now.names() or "meta" not in schema_now.names():
+            ix = open_index(cur)
+            if "tagx" not in ix.schema.names() or "meta" not in ix.schema.names():
                 raise IndexUnusable("old schema")
-            ix = windex.FileIndex(storage, schema=schema_now)
             self._opened = (cur, ix)
             return ix
         except IndexUnusable:

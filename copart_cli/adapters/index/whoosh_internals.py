@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh.codec import default_codec
@@ -213,3 +214,15 @@ def field_lengths(reader, fieldname: str) -> Callable[[int], int]:
 def field_lengths_public(reader, fieldname: str) -> Callable[[int], int]:
     """The same as field_lengths, a document at a time through whoosh's public reader API."""
     return lambda d: reader.doc_field_length(d, fieldname, 1) or 1
+
+
+def open_index(folder: Path):
+    """The whoosh index in FOLDER, its schema unpickled once: `whoosh.index.open_dir(folder)`
+    (the public way) unpickles it there, again at each `ix.schema`, and at each searcher's
+    table of contents, which a constellation pays per community. Given the schema, whoosh
+    skips it when it reads the table of contents."""
+    from whoosh import index as windex
+    from whoosh.filedb.filestore import FileStorage
+
+    storage = FileStorage(str(folder))
+    return windex.FileIndex(storage, schema=windex.TOC.read(storage, windex._DEF_INDEX_NAME).schema)
